@@ -1,0 +1,19 @@
+//! `nas`: a typed pipeline language and its interpreter for self-supervised,
+//! weight-preserving neural architecture search (SSWP-NAS) on candle.
+//!
+//! ```text
+//! .nas text --syntax::parse--> AST --resolve--> resolved AST --check--> checked --ir::lower--> IR
+//! IR --interp::run--> stage executor --> stages (search, derive, finetune, ...) --> run folder
+//!          uses: nn (ops, cells, supernet, derived net), ssl (losses), data (datasets,
+//!                augment, loader), optim (sgd, adam, schedules)
+//! ```
+
+pub mod check;
+pub mod data;
+pub mod interp;
+pub mod ir;
+pub mod nn;
+pub mod optim;
+pub mod resolve;
+pub mod ssl;
+pub mod syntax;

@@ -1,0 +1,1 @@
+//! ssl (to be filled in).
