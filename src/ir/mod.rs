@@ -5,6 +5,7 @@
 //! pipeline round-trips through JSON unchanged (`format_version` guards the schema).
 
 pub mod data;
+pub mod estimate;
 pub mod net;
 pub mod train;
 

@@ -1,1 +1,3 @@
-//! nn (to be filled in).
+//! Networks on candle: ops built from IR primitives, cells, supernets, derivation, weight preservation.
+
+pub mod kernels;
