@@ -1,1 +1,7 @@
-//! interp (to be filled in).
+//! The interpreter: runs a pipeline's IR stage by stage and writes the run folder.
+
+pub mod checkpoint;
+pub mod error;
+pub mod events;
+pub mod hash;
+pub mod metrics;

@@ -30,5 +30,7 @@ pub fn estimate_network(
     genotype: Option<&Genotype>,
 ) -> Result<NetEstimate, EstimateError> {
     let _ = (spec, genotype);
-    Err(EstimateError::Invalid("estimate not implemented yet".into()))
+    Err(EstimateError::Invalid(
+        "estimate not implemented yet".into(),
+    ))
 }

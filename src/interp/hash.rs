@@ -1,0 +1,119 @@
+//! Stable content hashes (FNV-1a, 64 bit) and a structural JSON diff, used to detect a
+//! changed IR on resume and changed stages on re-run.
+
+/// FNV-1a 64-bit hasher: stable across platforms and releases (unlike `DefaultHasher`).
+#[derive(Debug, Clone)]
+pub struct Fnv64(u64);
+
+impl Fnv64 {
+    pub fn new() -> Self {
+        Fnv64(0xcbf2_9ce4_8422_2325)
+    }
+    pub fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    pub fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl Default for Fnv64 {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Hex hash of a serialisable value's JSON form, ignoring fields named `span` (moving a
+/// definition in its file does not change what runs).
+pub fn hash_json(value: &serde_json::Value) -> String {
+    let mut h = Fnv64::new();
+    h.write(strip_spans(value).to_string().as_bytes());
+    format!("{:016x}", h.finish())
+}
+
+/// `value` with every object field named `span` removed.
+pub fn strip_spans(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| k.as_str() != "span")
+                .map(|(k, v)| (k.clone(), strip_spans(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(strip_spans).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Paths (`pipeline.stages[0].kind.batch`) where two JSON values differ, spans ignored.
+pub fn json_diff(old: &serde_json::Value, new: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    diff_into(
+        &strip_spans(old),
+        &strip_spans(new),
+        String::new(),
+        &mut out,
+    );
+    out
+}
+
+fn diff_into(a: &serde_json::Value, b: &serde_json::Value, path: String, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                match (x.get(k), y.get(k)) {
+                    (Some(u), Some(v)) => diff_into(u, v, p, out),
+                    _ => out.push(p),
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (u, v)) in x.iter().zip(y).enumerate() {
+                diff_into(u, v, format!("{path}[{i}]"), out);
+            }
+        }
+        _ if a != b => out.push(if path.is_empty() {
+            "(root)".into()
+        } else {
+            path
+        }),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn diff_names_changed_fields_and_ignores_spans() {
+        let a = json!({"stages": [{"batch": 96, "span": {"line": 1}}], "seed": 2});
+        let b = json!({"stages": [{"batch": 64, "span": {"line": 9}}], "seed": 2});
+        assert_eq!(json_diff(&a, &b), vec!["stages[0].batch".to_string()]);
+        assert_ne!(hash_json(&a), hash_json(&b));
+        let c = json!({"stages": [{"batch": 96, "span": {"line": 5}}], "seed": 2});
+        assert_eq!(hash_json(&a), hash_json(&c));
+    }
+
+    #[test]
+    fn fnv_matches_published_vector() {
+        // FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c (from the FNV reference test suite).
+        let mut h = Fnv64::new();
+        h.write(b"a");
+        assert_eq!(h.finish(), 0xaf63_dc4c_8601_ec8c);
+    }
+}
