@@ -1,7 +1,15 @@
 //! The interpreter: runs a pipeline's IR stage by stage and writes the run folder.
 
 pub mod checkpoint;
+pub mod dot;
 pub mod error;
 pub mod events;
+pub mod executor;
 pub mod hash;
 pub mod metrics;
+pub mod phases;
+pub mod report;
+pub mod stages;
+pub mod state;
+
+pub use executor::{run, RunOptions, RunSummary, StageCtx};
