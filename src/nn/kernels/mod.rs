@@ -130,6 +130,6 @@ fn subsample(x: &Tensor, stride: usize) -> Result<Tensor> {
     let cols: Vec<u32> = (0..w).step_by(stride).map(|i| i as u32).collect();
     let rows = Tensor::new(rows.as_slice(), x.device())?;
     let cols = Tensor::new(cols.as_slice(), x.device())?;
-    x.index_select(&rows, D::Minus2)?.index_select(&cols, D::Minus1)
+    x.index_select(&rows, D::Minus2)?
+        .index_select(&cols, D::Minus1)
 }
-
