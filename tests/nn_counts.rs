@@ -1,0 +1,118 @@
+//! Parameter counts of built networks against the official code's numbers (reference
+//! §1.3) and against the static estimator.
+
+use candle_core::{DType, Device};
+use nas::ir::estimate::estimate_network;
+use nas::ir::{AlphaSharing, CellSpec, EdgeMode, HeadSpec};
+use nas::nn::{specs, Network};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+fn built_params(net: &Network) -> u64 {
+    net.params()
+        .iter()
+        .map(|(_, v)| v.elem_count() as u64)
+        .sum()
+}
+
+fn build(spec: &nas::ir::NetworkSpec) -> Network {
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    Network::new(spec, None, &mut rng, DType::F32, &Device::Cpu).unwrap()
+}
+
+#[test]
+fn darts_v2_cifar10_has_3349342_params() {
+    let spec = specs::cifar_eval_net(specs::darts_v2_genotype(), false);
+    let net = build(&spec);
+    assert_eq!(built_params(&net), 3_349_342);
+    let est = estimate_network(&spec, None).unwrap();
+    assert_eq!(est.params, 3_349_342);
+    assert_eq!(est.aux_params, 0);
+    // 20 cells, C=36: the cell output feeding the head has 576 channels.
+    let x = candle_core::Tensor::zeros((2, 3, 32, 32), DType::F32, &Device::Cpu).unwrap();
+    let out = net.forward_t(&x, false).unwrap();
+    assert_eq!(out.features.dims(), &[2, 576]);
+    assert_eq!(out.out.dims(), &[2, 10]);
+}
+
+#[test]
+fn pdarts_and_aux_head() {
+    let spec = specs::cifar_eval_net(specs::pdarts_genotype(), true);
+    let net = build(&spec);
+    let aux: u64 = net
+        .params()
+        .iter()
+        .filter(|(n, _)| n.starts_with("aux."))
+        .map(|(_, v)| v.elem_count() as u64)
+        .sum();
+    let total = built_params(&net);
+    // Reference: P-DARTS 3.434 M without the aux head, aux head 0.476 M.
+    assert_eq!(
+        ((total - aux) as f64 / 1e3).round() / 1e3,
+        3.434,
+        "{}",
+        total - aux
+    );
+    assert_eq!((aux as f64 / 1e3).round() / 1e3, 0.476, "{aux}");
+    let est = estimate_network(&spec, None).unwrap();
+    assert_eq!(est.params, total);
+    assert_eq!(est.aux_params, aux);
+    let x = candle_core::Tensor::zeros((2, 3, 32, 32), DType::F32, &Device::Cpu).unwrap();
+    let out = net.forward_t(&x, true).unwrap();
+    assert_eq!(out.aux.unwrap().dims(), &[2, 10]);
+}
+
+#[test]
+fn sswp_supernet_has_about_20_33m_params() {
+    let spec = specs::sswp_supernet();
+    let net = build(&spec);
+    let n = built_params(&net);
+    assert_eq!((n as f64 / 1e4).round() / 1e2, 20.33, "{n}");
+    assert_eq!(estimate_network(&spec, None).unwrap().params, n);
+    assert_eq!(net.alphas().len(), 20);
+    assert_eq!(net.alphas()[0].1.dims(), &[14, 7]);
+}
+
+#[test]
+fn nb201_and_imagenet_estimates_match_built_counts() {
+    let nb = specs::nb201_net(
+        4,
+        1,
+        CellSpec::Search {
+            alpha: AlphaSharing::Shared,
+            mode: EdgeMode::Darts,
+        },
+        HeadSpec::Classifier { classes: 10 },
+        3,
+        16,
+    );
+    let net = build(&nb);
+    assert_eq!(
+        estimate_network(&nb, None).unwrap().params,
+        built_params(&net)
+    );
+    let mut im = specs::cifar_darts_net(
+        5,
+        8,
+        CellSpec::Genotype {
+            genotype: specs::darts_v2_genotype(),
+        },
+        HeadSpec::Mlp {
+            hidden: vec![16],
+            out: 8,
+        },
+        true,
+        specs::darts_ops_sswp(),
+    );
+    im.image_size = 40;
+    if let nas::ir::Family::Darts(d) = &mut im.family {
+        d.stem = nas::ir::StemKind::Imagenet;
+    }
+    let net = build(&im);
+    assert_eq!(
+        estimate_network(&im, None).unwrap().params,
+        built_params(&net)
+    );
+    let x = candle_core::Tensor::zeros((2, 3, 40, 40), DType::F32, &Device::Cpu).unwrap();
+    assert_eq!(net.forward_t(&x, false).unwrap().out.dims(), &[2, 8]);
+}
