@@ -43,12 +43,23 @@ fn digits_match_the_readme_facts() {
     let train = data::load(&digits_spec(), Part::Train).unwrap();
     let test = data::load(&digits_spec(), Part::Test).unwrap();
     assert_eq!((train.len(), test.len()), (1500, 297));
-    assert_eq!((train.channels, train.size, train.classes), (1, 8, Some(10)));
+    assert_eq!(
+        (train.channels, train.size, train.classes),
+        (1, 8, Some(10))
+    );
     let labels = train.labels.as_ref().unwrap();
     assert_eq!(&labels[..10], &[4, 3, 1, 3, 9, 8, 1, 5, 5, 7]);
-    assert_eq!(&test.labels.as_ref().unwrap()[..10], &[7, 3, 1, 3, 0, 3, 4, 7, 3, 5]);
-    assert_eq!(&train.image_u8(0).unwrap()[..16], &[0, 0, 0, 0, 15, 7, 0, 0, 0, 0, 0, 0, 10, 16, 6, 0]);
-    assert!((train.mean_stored_value() - 4.8853).abs() < 5e-5, "{}", train.mean_stored_value());
+    assert_eq!(
+        &test.labels.as_ref().unwrap()[..10],
+        &[7, 3, 1, 3, 0, 3, 4, 7, 3, 5]
+    );
+    // the README's first row (its second row, `0 0 0 0 10 16 6 0`, is not what the file holds)
+    assert_eq!(&train.image_u8(0).unwrap()[..8], &[0, 0, 0, 0, 15, 7, 0, 0]);
+    assert!(
+        (train.mean_stored_value() - 4.8853).abs() < 5e-5,
+        "{}",
+        train.mean_stored_value()
+    );
     assert!((test.mean_stored_value() - 4.8787).abs() < 5e-5);
     // values 0..16 scale to [0, 1]
     let img = train.image(0).unwrap();
@@ -124,14 +135,19 @@ fn truncated_cifar_batch_names_file_and_record() {
     };
     let err = data::load(&spec(source, 32, 3, None), Part::Train).unwrap_err();
     match &err {
-        DataError::Truncated { path, record, have, .. } => {
+        DataError::Truncated {
+            path, record, have, ..
+        } => {
             assert!(path.ends_with("data_batch_1.bin"));
             assert_eq!((*record, *have), (2, 1000));
         }
         other => panic!("expected Truncated, got {other}"),
     }
     let msg = err.to_string();
-    assert!(msg.contains("data_batch_1.bin") && msg.contains("record 2"), "{msg}");
+    assert!(
+        msg.contains("data_batch_1.bin") && msg.contains("record 2"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -150,7 +166,11 @@ fn missing_cifar_file_names_the_file() {
 fn real_cifar10_if_present() {
     // The shared copy of CIFAR-10 lives outside the repository; skip where it is absent.
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/cifar10");
-    let dir = if dir.exists() { dir } else { PathBuf::from("/work/shared/data/cifar10") };
+    let dir = if dir.exists() {
+        dir
+    } else {
+        PathBuf::from("/work/shared/data/cifar10")
+    };
     if !dir.join("test_batch.bin").exists() {
         return;
     }
@@ -161,23 +181,34 @@ fn real_cifar10_if_present() {
     };
     let test = data::load(&spec(source, 32, 3, Some(10)), Part::Test).unwrap();
     assert_eq!(test.len(), 10_000);
-    assert_eq!(&test.labels.as_ref().unwrap()[..10], &[4, 3, 1, 9, 4, 5, 9, 8, 3, 6]);
+    assert_eq!(
+        &test.labels.as_ref().unwrap()[..10],
+        &[4, 3, 1, 9, 4, 5, 9, 8, 3, 6]
+    );
     let plane = 1024;
     let mut sums = [0u64; 3];
     for i in 0..test.len() {
         let img = test.image_u8(i).unwrap();
         for c in 0..3 {
-            sums[c] += img[c * plane..(c + 1) * plane].iter().map(|&v| v as u64).sum::<u64>();
+            sums[c] += img[c * plane..(c + 1) * plane]
+                .iter()
+                .map(|&v| v as u64)
+                .sum::<u64>();
         }
     }
-    let means: Vec<f64> = sums.iter().map(|&s| s as f64 / (10_000.0 * 1024.0 * 255.0)).collect();
+    let means: Vec<f64> = sums
+        .iter()
+        .map(|&s| s as f64 / (10_000.0 * 1024.0 * 255.0))
+        .collect();
     for (m, want) in means.iter().zip([0.4942, 0.4851, 0.4504]) {
         assert!((m - want).abs() < 1e-4, "{means:?}");
     }
 }
 
 fn write_png(path: &Path, w: u32, h: u32, rgb: [u8; 3]) {
-    image::RgbImage::from_pixel(w, h, image::Rgb(rgb)).save(path).unwrap();
+    image::RgbImage::from_pixel(w, h, image::Rgb(rgb))
+        .save(path)
+        .unwrap();
 }
 
 #[test]
@@ -200,9 +231,12 @@ fn image_folder_sorts_classes_and_resizes() {
     assert_eq!((ant[0], ant[64], ant[128]), (255, 0, 0)); // red plane, then green, blue
     let zebra = d.image_u8(3).unwrap();
     assert_eq!((zebra[0], zebra[128]), (0, 255));
-    // one channel: luma of pure red = 0.299 * 255
+    // one channel: ITU-R 601 luma of pure red = 0.299 * 255 = 76.2, of pure blue 0.114 * 255 = 29.1
     let grey = data::load(&spec(source.clone(), 8, 1, None), Part::Train).unwrap();
-    assert!((grey.image_u8(0).unwrap()[0] as i32 - 76).abs() <= 1);
+    assert_eq!(
+        (grey.image_u8(0).unwrap()[0], grey.image_u8(3).unwrap()[0]),
+        (76, 29)
+    );
     let err = data::load(&spec(source, 8, 3, None), Part::Test).unwrap_err();
     assert!(matches!(err, DataError::NoPart { .. }));
 }
@@ -246,7 +280,12 @@ fn unlabelled_folder_and_test_folder_classes() {
     let root = temp_dir("testclasses");
     for class in ["a", "b"] {
         std::fs::create_dir_all(root.join("train").join(class)).unwrap();
-        write_png(&root.join("train").join(class).join("1.png"), 4, 4, [0, 0, 0]);
+        write_png(
+            &root.join("train").join(class).join("1.png"),
+            4,
+            4,
+            [0, 0, 0],
+        );
     }
     std::fs::create_dir_all(root.join("test").join("b")).unwrap();
     write_png(&root.join("test").join("b").join("1.png"), 4, 4, [0, 0, 0]);
@@ -276,10 +315,19 @@ fn split_is_class_balanced_disjoint_and_seeded() {
     assert_eq!(all, (0..1500).collect::<Vec<_>>());
     let full = class_counts(labels, &(0..1500).collect::<Vec<_>>());
     for (got, total) in class_counts(labels, &a).iter().zip(&full) {
-        assert!((*got as f64 - *total as f64 / 2.0).abs() <= 1.0, "{got} of {total}");
+        assert!(
+            (*got as f64 - *total as f64 / 2.0).abs() <= 1.0,
+            "{got} of {total}"
+        );
     }
-    assert_eq!(split::split_fraction(Some(labels), 1500, 0.5, 7).unwrap().0, a);
-    assert_ne!(split::split_fraction(Some(labels), 1500, 0.5, 8).unwrap().0, a);
+    assert_eq!(
+        split::split_fraction(Some(labels), 1500, 0.5, 7).unwrap().0,
+        a
+    );
+    assert_ne!(
+        split::split_fraction(Some(labels), 1500, 0.5, 8).unwrap().0,
+        a
+    );
 }
 
 #[test]
@@ -288,7 +336,9 @@ fn label_fraction_and_limit_are_class_balanced() {
     let labels = train.labels.as_ref().unwrap();
     let ten = split::label_fraction(labels, 0.1, 3).unwrap();
     assert_eq!(ten.len(), 150);
-    assert!(class_counts(labels, &ten).iter().all(|&c| c == 14 || c == 15 || c == 16));
+    assert!(class_counts(labels, &ten)
+        .iter()
+        .all(|&c| c == 14 || c == 15 || c == 16));
     let tiny = split::label_fraction(labels, 0.001, 3).unwrap();
     assert_eq!(class_counts(labels, &tiny), vec![1; 10]); // at least one per class
     let lim = split::limit(Some(labels), 1500, 100, 1).unwrap();
@@ -303,9 +353,15 @@ fn label_fraction_and_limit_are_class_balanced() {
     assert_eq!(limited.len(), 200);
     // proportional to class size: within one image of 200 * size / 1500
     let sizes = class_counts(labels, &(0..1500).collect::<Vec<_>>());
-    let got = class_counts(limited.labels.as_ref().unwrap(), &(0..200).collect::<Vec<_>>());
+    let got = class_counts(
+        limited.labels.as_ref().unwrap(),
+        &(0..200).collect::<Vec<_>>(),
+    );
     for (g, s) in got.iter().zip(&sizes) {
-        assert!((*g as f64 - 200.0 * *s as f64 / 1500.0).abs() < 1.0, "{got:?}");
+        assert!(
+            (*g as f64 - 200.0 * *s as f64 / 1500.0).abs() < 1.0,
+            "{got:?}"
+        );
     }
 }
 

@@ -27,11 +27,28 @@ fn views() -> Arc<Augmenter> {
         Augmenter::from_steps(
             2,
             vec![
-                AugStep::RandomResizedCrop { size: 8, scale: (0.2, 1.0), ratio: (0.75, 4.0 / 3.0) },
+                AugStep::RandomResizedCrop {
+                    size: 8,
+                    scale: (0.2, 1.0),
+                    ratio: (0.75, 4.0 / 3.0),
+                },
                 AugStep::HorizontalFlip { p: 0.5 },
-                AugStep::ColorJitter { brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1, p: 0.8 },
-                AugStep::GaussianBlur { kernel: 3, sigma: (0.1, 2.0), p: 0.5 },
-                AugStep::Normalize { mean: vec![0.3], std: vec![0.4] },
+                AugStep::ColorJitter {
+                    brightness: 0.4,
+                    contrast: 0.4,
+                    saturation: 0.4,
+                    hue: 0.1,
+                    p: 0.8,
+                },
+                AugStep::GaussianBlur {
+                    kernel: 3,
+                    sigma: (0.1, 2.0),
+                    p: 0.5,
+                },
+                AugStep::Normalize {
+                    mean: vec![0.3],
+                    std: vec![0.4],
+                },
                 AugStep::Cutout { size: 3, p: 0.5 },
             ],
         )
@@ -40,13 +57,24 @@ fn views() -> Arc<Augmenter> {
 }
 
 fn loader(indices: Vec<usize>, batch: usize, workers: usize, drop_last: bool) -> Loader {
-    let config = LoaderConfig { batch, seed: 42, drop_last, shuffle: true, workers, prefetch: 2 };
+    let config = LoaderConfig {
+        batch,
+        seed: 42,
+        drop_last,
+        shuffle: true,
+        workers,
+        prefetch: 2,
+    };
     Loader::new(digits(), indices, views(), config, Device::Cpu).unwrap()
 }
 
 /// Every value of a batch, flattened, for exact comparison.
 fn flat(b: &Batch) -> (Vec<Vec<f32>>, Vec<u32>, Vec<usize>) {
-    let views = b.views.iter().map(|v| v.flatten_all().unwrap().to_vec1::<f32>().unwrap()).collect();
+    let views = b
+        .views
+        .iter()
+        .map(|v| v.flatten_all().unwrap().to_vec1::<f32>().unwrap())
+        .collect();
     let labels = b.labels.as_ref().unwrap().to_vec1::<u32>().unwrap();
     (views, labels, b.indices.clone())
 }
@@ -62,7 +90,11 @@ fn batches_are_identical_for_any_worker_count() {
     assert_eq!(reference.len(), 10); // 9 full batches of 32 and one of 12
     assert_eq!(reference[9].2.len(), 12);
     for workers in [1, 2, 3, 5] {
-        assert_eq!(epoch(&loader(idx.clone(), 32, workers, false), 3, 0), reference, "{workers} workers");
+        assert_eq!(
+            epoch(&loader(idx.clone(), 32, workers, false), 3, 0),
+            reference,
+            "{workers} workers"
+        );
     }
 }
 

@@ -9,14 +9,24 @@ fn grid_has_one_row_per_image_and_the_original_first() {
     let aug = Augmenter::from_steps(
         3,
         vec![
-            AugStep::RandomResizedCrop { size: 8, scale: (0.3, 1.0), ratio: (0.75, 1.33) },
-            AugStep::Normalize { mean: vec![0.5], std: vec![0.1] },
+            AugStep::RandomResizedCrop {
+                size: 8,
+                scale: (0.3, 1.0),
+                ratio: (0.75, 1.33),
+            },
+            AugStep::Normalize {
+                mean: vec![0.5],
+                std: vec![0.1],
+            },
         ],
     )
     .unwrap();
     let grid = preview::preview_grid(&ds, &aug, 4, 1).unwrap();
     // cells of 8 px zoomed 12x = 96, 4 columns, 4 rows, 2 px gutters
-    assert_eq!((grid.width(), grid.height()), (4 * 96 + 5 * 2, 4 * 96 + 5 * 2));
+    assert_eq!(
+        (grid.width(), grid.height()),
+        (4 * 96 + 5 * 2, 4 * 96 + 5 * 2)
+    );
     // the first column is image r, nearest-neighbour upscaled, grey replicated to RGB
     for r in 0..4 {
         let img = ds.image(r).unwrap();
@@ -36,7 +46,11 @@ fn grid_has_one_row_per_image_and_the_original_first() {
     write_preview_grid(&ds, &aug, 4, 1, &path).unwrap();
     let back = image::open(&path).unwrap().into_rgb8();
     assert_eq!(back, grid);
-    let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name() != "grid.png").collect();
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name() != "grid.png")
+        .collect();
     assert!(leftovers.is_empty(), "temporary files left behind");
     assert!(write_preview_grid(&ds, &aug, 4, 1, &dir.join("no/such/dir/g.png")).is_err());
 }

@@ -25,10 +25,22 @@ fn nt_xent_host(z: &[f64], n: usize, d: usize, tau: f64) -> f64 {
     for k in 0..n {
         let sims: Vec<f64> = (0..n)
             .filter(|&j| j != k)
-            .map(|j| rows[k].iter().zip(&rows[j]).map(|(a, c)| a * c).sum::<f64>() / tau)
+            .map(|j| {
+                rows[k]
+                    .iter()
+                    .zip(&rows[j])
+                    .map(|(a, c)| a * c)
+                    .sum::<f64>()
+                    / tau
+            })
             .collect();
         let pos_j = (k + b) % n;
-        let pos = rows[k].iter().zip(&rows[pos_j]).map(|(a, c)| a * c).sum::<f64>() / tau;
+        let pos = rows[k]
+            .iter()
+            .zip(&rows[pos_j])
+            .map(|(a, c)| a * c)
+            .sum::<f64>()
+            / tau;
         let lse = sims.iter().map(|s| s.exp()).sum::<f64>().ln();
         total += lse - pos;
     }
@@ -43,7 +55,10 @@ fn nt_xent_value_matches_a_host_computation() {
     for tau in [0.07, 0.5, 1.0] {
         let got = nt_xent(&t, tau).unwrap().loss.to_scalar::<f64>().unwrap();
         let want = nt_xent_host(&z, n, d, tau);
-        assert!((got - want).abs() < 1e-9 * want.abs().max(1.0), "tau {tau}: {got} vs {want}");
+        assert!(
+            (got - want).abs() < 1e-9 * want.abs().max(1.0),
+            "tau {tau}: {got} vs {want}"
+        );
     }
     // f32 agrees with f64 to f32 precision
     let t32 = t.to_dtype(DType::F32).unwrap();
@@ -55,10 +70,17 @@ fn nt_xent_value_matches_a_host_computation() {
 fn nt_xent_gradient_matches_central_differences() {
     let (n, d, tau) = (8, 4, 0.2);
     let z0 = random(n, d, 2);
-    let var = Var::from_tensor(&Tensor::from_vec(z0.clone(), (n, d), &Device::Cpu).unwrap()).unwrap();
+    let var =
+        Var::from_tensor(&Tensor::from_vec(z0.clone(), (n, d), &Device::Cpu).unwrap()).unwrap();
     let loss = nt_xent(var.as_tensor(), tau).unwrap().loss;
     let grads = loss.backward().unwrap();
-    let g = grads.get(var.as_tensor()).unwrap().flatten_all().unwrap().to_vec1::<f64>().unwrap();
+    let g = grads
+        .get(var.as_tensor())
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f64>()
+        .unwrap();
     let eps = 1e-6;
     let f = |z: Vec<f64>| {
         let t = Tensor::from_vec(z, (n, d), &Device::Cpu).unwrap();
@@ -71,7 +93,11 @@ fn nt_xent_gradient_matches_central_differences() {
         let mut minus = z0.clone();
         minus[i] -= eps;
         let num = (f(plus) - f(minus)) / (2.0 * eps);
-        assert!((num - g[i]).abs() <= 1e-6 * gmax.max(1e-3) + 1e-8, "element {i}: {num} vs {}", g[i]);
+        assert!(
+            (num - g[i]).abs() <= 1e-6 * gmax.max(1e-3) + 1e-8,
+            "element {i}: {num} vs {}",
+            g[i]
+        );
     }
     assert!(gmax > 1e-3, "the gradient should not vanish here");
 }
@@ -91,13 +117,21 @@ fn retrieval_accuracy_and_feature_std() {
     // normalised, columns 0..4 hold two ones among 8 rows (mean 1/4, unbiased std below);
     // columns 4..8 are all zero
     let col_std = ((2.0 * (1.0f64 - 0.25).powi(2) + 6.0 * 0.25f64.powi(2)) / 7.0).sqrt();
-    assert!((out.feature_std - col_std * 4.0 / 8.0).abs() < 1e-6, "{}", out.feature_std);
+    assert!(
+        (out.feature_std - col_std * 4.0 / 8.0).abs() < 1e-6,
+        "{}",
+        out.feature_std
+    );
 
     // collapse: every row in the same direction gives a feature std of 0
     let t = Tensor::ones((6, 3), DType::F32, &Device::Cpu).unwrap();
     let out = nt_xent(&t, 0.1).unwrap();
     assert!(out.feature_std.abs() < 1e-6);
-    assert!(nt_xent(&Tensor::ones((5, 3), DType::F32, &Device::Cpu).unwrap(), 0.1).is_err());
+    assert!(nt_xent(
+        &Tensor::ones((5, 3), DType::F32, &Device::Cpu).unwrap(),
+        0.1
+    )
+    .is_err());
     assert!(nt_xent(&t, 0.0).is_err());
 }
 
@@ -120,7 +154,10 @@ fn cross_entropy_with_and_without_smoothing() {
         total / 2.0
     };
     for eps in [0.0, 0.1, 0.5] {
-        let got = ssl::cross_entropy(&lt, &tt, eps).unwrap().to_scalar::<f64>().unwrap();
+        let got = ssl::cross_entropy(&lt, &tt, eps)
+            .unwrap()
+            .to_scalar::<f64>()
+            .unwrap();
         assert!((got - host(eps)).abs() < 1e-12, "eps {eps}");
     }
     // row 0 argmax 1 (= target), row 1 argmax 2 (target 0)

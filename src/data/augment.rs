@@ -113,8 +113,22 @@ impl Augmenter {
 
     /// The (channels, height, width) of every view of a `channels` x `size` x `size`
     /// image, or why the pipeline cannot take such images.
-    pub fn output_shape(&self, channels: usize, size: usize) -> Result<(usize, usize, usize), AugmentError> {
-        let (mut h, mut w) = (size, size);
+    pub fn output_shape(
+        &self,
+        channels: usize,
+        size: usize,
+    ) -> Result<(usize, usize, usize), AugmentError> {
+        self.output_shape_hw(channels, size, size)
+    }
+
+    /// [`Self::output_shape`] for a `height` x `width` image.
+    pub fn output_shape_hw(
+        &self,
+        channels: usize,
+        height: usize,
+        width: usize,
+    ) -> Result<(usize, usize, usize), AugmentError> {
+        let (mut h, mut w) = (height, width);
         for (i, step) in self.steps.iter().enumerate() {
             let bad = |message: String| AugmentError::ShapeMismatch {
                 step: i,
@@ -128,7 +142,9 @@ impl Augmenter {
                 AugStep::RandomResizedCrop { size, .. } => (h, w) = (*size, *size),
                 AugStep::RandomCrop { size, padding } => {
                     if *size > h + 2 * padding || *size > w + 2 * padding {
-                        return Err(bad(format!("a {size} crop is larger than the padded image")));
+                        return Err(bad(format!(
+                            "a {size} crop is larger than the padded image"
+                        )));
                     }
                     (h, w) = (*size, *size);
                 }
@@ -155,22 +171,29 @@ impl Augmenter {
     }
 
     /// `views` independent views, drawn one after the other from `rng`.
-    pub fn apply_views<R: Rng + ?Sized>(&self, img: &Image, rng: &mut R) -> Result<Vec<Image>, AugmentError> {
+    pub fn apply_views<R: Rng + ?Sized>(
+        &self,
+        img: &Image,
+        rng: &mut R,
+    ) -> Result<Vec<Image>, AugmentError> {
         (0..self.views).map(|_| self.apply(img, rng)).collect()
     }
 
     fn output_shape_of(&self, img: &Image) -> Result<(usize, usize, usize), AugmentError> {
-        if img.height != img.width || img.data.len() != img.channels * img.height * img.width {
+        if img.height == 0
+            || img.width == 0
+            || img.data.len() != img.channels * img.height * img.width
+        {
             return Err(AugmentError::ShapeMismatch {
                 step: 0,
                 name: "input",
                 channels: img.channels,
                 height: img.height,
                 width: img.width,
-                message: "the input must be a square CHW image".into(),
+                message: "the input must be a non-empty CHW image".into(),
             });
         }
-        self.output_shape(img.channels, img.height)
+        self.output_shape_hw(img.channels, img.height, img.width)
     }
 }
 
@@ -189,19 +212,35 @@ fn validate(step: &AugStep) -> Result<(), String> {
                 return Err("size must be positive".into());
             }
             if !(scale.0 > 0.0 && scale.0 <= scale.1 && scale.1 <= 1.0) {
-                return Err(format!("scale ({}, {}) must satisfy 0 < lo <= hi <= 1", scale.0, scale.1));
+                return Err(format!(
+                    "scale ({}, {}) must satisfy 0 < lo <= hi <= 1",
+                    scale.0, scale.1
+                ));
             }
             if !(ratio.0 > 0.0 && ratio.0 <= ratio.1) {
-                return Err(format!("ratio ({}, {}) must satisfy 0 < lo <= hi", ratio.0, ratio.1));
+                return Err(format!(
+                    "ratio ({}, {}) must satisfy 0 < lo <= hi",
+                    ratio.0, ratio.1
+                ));
             }
             Ok(())
         }
         AugStep::RandomCrop { size, .. } if *size == 0 => Err("size must be positive".into()),
         AugStep::RandomCrop { .. } => Ok(()),
         AugStep::HorizontalFlip { p } | AugStep::Grayscale { p } => check_p(*p),
-        AugStep::ColorJitter { brightness, contrast, saturation, hue, p } => {
+        AugStep::ColorJitter {
+            brightness,
+            contrast,
+            saturation,
+            hue,
+            p,
+        } => {
             check_p(*p)?;
-            for (name, v) in [("brightness", brightness), ("contrast", contrast), ("saturation", saturation)] {
+            for (name, v) in [
+                ("brightness", brightness),
+                ("contrast", contrast),
+                ("saturation", saturation),
+            ] {
                 if !(*v >= 0.0 && v.is_finite()) {
                     return Err(format!("{name} {v} must be >= 0"));
                 }
@@ -217,7 +256,10 @@ fn validate(step: &AugStep) -> Result<(), String> {
                 return Err(format!("kernel {kernel} must be odd"));
             }
             if !(sigma.0 > 0.0 && sigma.0 <= sigma.1) {
-                return Err(format!("sigma ({}, {}) must satisfy 0 < lo <= hi", sigma.0, sigma.1));
+                return Err(format!(
+                    "sigma ({}, {}) must satisfy 0 < lo <= hi",
+                    sigma.0, sigma.1
+                ));
             }
             Ok(())
         }
@@ -245,13 +287,21 @@ fn apply_step<R: Rng + ?Sized>(step: &AugStep, x: &mut Image, rng: &mut R) {
             let rect = geometry::rrc_params(x.height, x.width, *scale, *ratio, rng);
             *x = geometry::resized_crop(x, rect, *size, *size);
         }
-        AugStep::RandomCrop { size, padding } => *x = geometry::random_crop(x, *size, *padding, rng),
+        AugStep::RandomCrop { size, padding } => {
+            *x = geometry::random_crop(x, *size, *padding, rng)
+        }
         AugStep::HorizontalFlip { p } => {
             if fires(*p, rng) {
                 geometry::hflip(x)
             }
         }
-        AugStep::ColorJitter { brightness, contrast, saturation, hue, p } => {
+        AugStep::ColorJitter {
+            brightness,
+            contrast,
+            saturation,
+            hue,
+            p,
+        } => {
             if fires(*p, rng) {
                 Jitter::draw(*brightness, *contrast, *saturation, *hue, rng).apply(x)
             }
@@ -270,7 +320,10 @@ fn apply_step<R: Rng + ?Sized>(step: &AugStep, x: &mut Image, rng: &mut R) {
         AugStep::Solarize { threshold, p } => {
             if fires(*p, rng) {
                 let t = *threshold as f32;
-                x.data.iter_mut().filter(|v| **v >= t).for_each(|v| *v = 1.0 - *v);
+                x.data
+                    .iter_mut()
+                    .filter(|v| **v >= t)
+                    .for_each(|v| *v = 1.0 - *v);
             }
         }
         AugStep::Normalize { mean, std } => {

@@ -190,7 +190,12 @@ mod tests {
 
     #[test]
     fn hsv_round_trip() {
-        for &(r, g, b) in &[(0.2, 0.5, 0.9), (0.9, 0.1, 0.1), (0.3, 0.3, 0.3), (0.0, 1.0, 0.5)] {
+        for &(r, g, b) in &[
+            (0.2, 0.5, 0.9),
+            (0.9, 0.1, 0.1),
+            (0.3, 0.3, 0.3),
+            (0.0, 1.0, 0.5),
+        ] {
             let (h, s, v) = rgb_to_hsv(r, g, b);
             let (r2, g2, b2) = hsv_to_rgb(h, s, v);
             assert!((r - r2).abs() < 1e-6 && (g - g2).abs() < 1e-6 && (b - b2).abs() < 1e-6);
@@ -209,6 +214,10 @@ mod tests {
             data: vec![1.0, 0.0, 0.0],
         };
         hue(&mut img, 1.0 / 3.0);
-        assert!((img.data[1] - 1.0).abs() < 1e-5 && img.data[0].abs() < 1e-5, "{:?}", img.data);
+        assert!(
+            (img.data[1] - 1.0).abs() < 1e-5 && img.data[0].abs() < 1e-5,
+            "{:?}",
+            img.data
+        );
     }
 }

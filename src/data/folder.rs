@@ -1,6 +1,7 @@
 //! Image folders: one sub-folder per class (classes sorted by folder name), PNG or JPEG
 //! files inside (sorted by path), decoded with the `image` crate and resized to the
-//! spec's side with a bilinear (triangle) filter.
+//! spec's side with a bilinear (triangle) filter. Colour images read as one channel are
+//! converted with ITU-R 601-2 luma, as PIL's `convert("L")`.
 //!
 //! A folder with image files and no sub-folders is an unlabelled dataset. A test folder
 //! takes its class list from the training folder, so label numbers agree between parts.
@@ -127,7 +128,10 @@ fn list_files(dir: &Path, classes: &[String]) -> Result<Vec<(PathBuf, Option<u32
         let Some(label) = classes.iter().position(|c| c == name) else {
             return Err(DataError::BadLayout {
                 path: sub.clone(),
-                message: format!("is not one of the training classes ({})", classes.join(", ")),
+                message: format!(
+                    "is not one of the training classes ({})",
+                    classes.join(", ")
+                ),
             });
         };
         if !sub.is_dir() {
@@ -141,7 +145,10 @@ fn list_files(dir: &Path, classes: &[String]) -> Result<Vec<(PathBuf, Option<u32
                 path: sub.clone(),
                 source: e.into(),
             })?;
-            let hidden = walked.file_name().to_str().is_none_or(|n| n.starts_with('.'));
+            let hidden = walked
+                .file_name()
+                .to_str()
+                .is_none_or(|n| n.starts_with('.'));
             if walked.file_type().is_file() && !hidden {
                 out.push((walked.into_path(), Some(label as u32)));
             }
@@ -172,10 +179,27 @@ fn decode(path: &Path, record: usize, channels: usize, size: usize) -> Result<Ve
         img.resize_exact(side, side, FilterType::Triangle)
     };
     let plane = size * size;
-    if channels == 1 {
+    let grey_source = matches!(
+        img.color(),
+        image::ColorType::L8
+            | image::ColorType::L16
+            | image::ColorType::La8
+            | image::ColorType::La16
+    );
+    if channels == 1 && grey_source {
         return Ok(img.into_luma8().into_raw());
     }
     let rgb = img.into_rgb8().into_raw();
+    if channels == 1 {
+        // ITU-R 601-2 luma in PIL's fixed point, as `convert("L")` (the image crate uses Rec. 709)
+        return Ok(rgb
+            .chunks_exact(3)
+            .map(|p| {
+                ((p[0] as u32 * 19595 + p[1] as u32 * 38470 + p[2] as u32 * 7471 + 0x8000) >> 16)
+                    as u8
+            })
+            .collect());
+    }
     let mut chw = vec![0u8; 3 * plane];
     for (p, px) in rgb.chunks_exact(3).enumerate() {
         for c in 0..3 {

@@ -133,7 +133,12 @@ pub fn resized_crop(img: &Image, rect: Rect, out_h: usize, out_w: usize) -> Imag
 
 /// Zero-pads by `padding` on every side, then takes a random `size` x `size` crop.
 /// The caller has checked that `size <= side + 2 * padding`.
-pub fn random_crop<R: Rng + ?Sized>(img: &Image, size: usize, padding: usize, rng: &mut R) -> Image {
+pub fn random_crop<R: Rng + ?Sized>(
+    img: &Image,
+    size: usize,
+    padding: usize,
+    rng: &mut R,
+) -> Image {
     let (ph, pw) = (img.height + 2 * padding, img.width + 2 * padding);
     let top = rng.random_range(0..=ph.saturating_sub(size));
     let left = rng.random_range(0..=pw.saturating_sub(size));
@@ -260,8 +265,12 @@ mod tests {
     fn identity_resize_keeps_pixels() {
         let t = taps(5, 5);
         for (o, (lo, w)) in t.iter().enumerate() {
-            let picked: Vec<(usize, f32)> =
-                w.iter().enumerate().filter(|(_, v)| **v > 0.0).map(|(k, v)| (lo + k, *v)).collect();
+            let picked: Vec<(usize, f32)> = w
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| **v > 0.0)
+                .map(|(k, v)| (lo + k, *v))
+                .collect();
             assert_eq!(picked, vec![(o, 1.0)]);
         }
     }

@@ -172,7 +172,13 @@ impl Loader {
         let source = if self.config.workers == 0 {
             Source::Inline(jobs)
         } else {
-            spawn_workers(&self.ctx, epoch, jobs, self.config.workers, self.config.prefetch.max(1))
+            spawn_workers(
+                &self.ctx,
+                epoch,
+                jobs,
+                self.config.workers,
+                self.config.prefetch.max(1),
+            )
         };
         EpochIter {
             ctx: self.ctx.clone(),
@@ -205,7 +211,13 @@ enum Source {
     },
 }
 
-fn spawn_workers(ctx: &Arc<Context>, epoch: u64, jobs: Vec<Job>, workers: usize, prefetch: usize) -> Source {
+fn spawn_workers(
+    ctx: &Arc<Context>,
+    epoch: u64,
+    jobs: Vec<Job>,
+    workers: usize,
+    prefetch: usize,
+) -> Source {
     let workers = workers.min(jobs.len()).max(1);
     let mut per_worker: Vec<Vec<Job>> = vec![Vec::new(); workers];
     for (r, job) in jobs.into_iter().enumerate() {
@@ -246,7 +258,10 @@ fn build(ctx: &Context, epoch: u64, batch_index: usize, indices: Vec<usize>) -> 
             let view = ctx.augmenter.apply(&img, &mut rng)?;
             if view.data.len() != per_image {
                 return Err(DataError::Internal {
-                    message: format!("a view has {} values, expected {per_image}", view.data.len()),
+                    message: format!(
+                        "a view has {} values, expected {per_image}",
+                        view.data.len()
+                    ),
                 });
             }
             buf.extend_from_slice(&view.data);

@@ -246,7 +246,12 @@ pub fn load_train(spec: &DatasetSpec, seed: u64) -> Result<Dataset, DataError> {
 }
 
 /// Checks that the data read from files agrees with the spec's channels and size.
-pub(crate) fn check_shape(spec: &DatasetSpec, name: &str, channels: usize, size: usize) -> Result<(), DataError> {
+pub(crate) fn check_shape(
+    spec: &DatasetSpec,
+    name: &str,
+    channels: usize,
+    size: usize,
+) -> Result<(), DataError> {
     if spec.channels != channels || spec.image_size != size {
         return Err(DataError::SpecMismatch {
             dataset: name.to_string(),

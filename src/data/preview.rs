@@ -50,7 +50,12 @@ fn temp_path(path: &Path) -> PathBuf {
 }
 
 /// The grid as an in-memory RGB image.
-pub fn preview_grid(dataset: &Dataset, augmenter: &Augmenter, n: usize, seed: u64) -> Result<RgbImage, DataError> {
+pub fn preview_grid(
+    dataset: &Dataset,
+    augmenter: &Augmenter,
+    n: usize,
+    seed: u64,
+) -> Result<RgbImage, DataError> {
     let rows = n.min(dataset.len());
     if rows == 0 {
         return Err(DataError::InvalidArgument {
@@ -94,7 +99,11 @@ fn paint(grid: &mut RgbImage, img: &Image, x0: usize, y0: usize, zoom: usize) {
         for x in 0..img.width * zoom {
             let p = (y / zoom) * img.width + x / zoom;
             let px = if img.channels >= 3 {
-                [byte(img.data[p]), byte(img.data[plane + p]), byte(img.data[2 * plane + p])]
+                [
+                    byte(img.data[p]),
+                    byte(img.data[plane + p]),
+                    byte(img.data[2 * plane + p]),
+                ]
             } else {
                 [byte(img.data[p]); 3]
             };

@@ -46,7 +46,12 @@ pub fn label_fraction(labels: &[u32], fraction: f64, seed: u64) -> Result<Vec<us
 }
 
 /// At most `limit` images of `0..n`, each class contributing in proportion to its size.
-pub fn limit(labels: Option<&[u32]>, n: usize, limit: usize, seed: u64) -> Result<Vec<usize>, DataError> {
+pub fn limit(
+    labels: Option<&[u32]>,
+    n: usize,
+    limit: usize,
+    seed: u64,
+) -> Result<Vec<usize>, DataError> {
     if limit >= n {
         return Ok((0..n).collect());
     }

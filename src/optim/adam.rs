@@ -109,7 +109,11 @@ impl Adam {
 }
 
 impl Optimizer for Adam {
-    fn step_except(&mut self, grads: &GradStore, excluded: &HashSet<String>) -> Result<(), OptimError> {
+    fn step_except(
+        &mut self,
+        grads: &GradStore,
+        excluded: &HashSet<String>,
+    ) -> Result<(), OptimError> {
         for i in 0..self.params.len() {
             let (name, var) = &self.params[i];
             if excluded.contains(name) {
@@ -141,7 +145,10 @@ impl Optimizer for Adam {
         for (&i, s) in &self.state {
             let name = &self.params[i].0;
             // the count lives on the parameter's device so that a checkpoint is uniform
-            out.push((format!("{name}.step"), Tensor::new(&[s.step], s.m.device())?));
+            out.push((
+                format!("{name}.step"),
+                Tensor::new(&[s.step], s.m.device())?,
+            ));
             out.push((format!("{name}.exp_avg"), s.m.clone()));
             out.push((format!("{name}.exp_avg_sq"), s.v.clone()));
         }
@@ -158,7 +165,10 @@ impl Optimizer for Adam {
             let like = self.params[i].1.as_tensor();
             match slot {
                 "step" => {
-                    let s = t.flatten_all()?.to_dtype(candle_core::DType::U32)?.to_vec1::<u32>()?;
+                    let s = t
+                        .flatten_all()?
+                        .to_dtype(candle_core::DType::U32)?
+                        .to_vec1::<u32>()?;
                     let [s] = s[..] else {
                         return Err(OptimError::BadState {
                             key: key.clone(),

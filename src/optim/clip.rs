@@ -11,7 +11,11 @@ use candle_core::{DType, Var};
 use super::OptimError;
 
 /// Clips the gradients of `params` in `grads` in place and returns their global norm.
-pub fn clip_grad_norm(params: &[(String, Var)], grads: &mut GradStore, max_norm: f64) -> Result<f64, OptimError> {
+pub fn clip_grad_norm(
+    params: &[(String, Var)],
+    grads: &mut GradStore,
+    max_norm: f64,
+) -> Result<f64, OptimError> {
     if !(max_norm > 0.0) {
         return Err(OptimError::InvalidSetting {
             message: format!("clip norm {max_norm} must be > 0"),
@@ -21,7 +25,11 @@ pub fn clip_grad_norm(params: &[(String, Var)], grads: &mut GradStore, max_norm:
     for (_, var) in params {
         if let Some(g) = grads.get(var.as_tensor()) {
             // squares summed in f32 on the device, accumulated across tensors in f64
-            sum_sq += g.sqr()?.sum_all()?.to_dtype(DType::F64)?.to_scalar::<f64>()?;
+            sum_sq += g
+                .sqr()?
+                .sum_all()?
+                .to_dtype(DType::F64)?
+                .to_scalar::<f64>()?;
         }
     }
     let norm = sum_sq.sqrt();

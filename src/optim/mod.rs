@@ -47,7 +47,11 @@ pub enum OptimError {
 /// What every optimiser offers the training loop.
 pub trait Optimizer {
     /// One update of every parameter that has a gradient and is not in `excluded`.
-    fn step_except(&mut self, grads: &GradStore, excluded: &HashSet<String>) -> Result<(), OptimError>;
+    fn step_except(
+        &mut self,
+        grads: &GradStore,
+        excluded: &HashSet<String>,
+    ) -> Result<(), OptimError>;
 
     /// One update of every parameter that has a gradient.
     fn step(&mut self, grads: &GradStore) -> Result<(), OptimError> {
@@ -112,7 +116,11 @@ impl Optim {
 }
 
 impl Optimizer for Optim {
-    fn step_except(&mut self, grads: &GradStore, excluded: &HashSet<String>) -> Result<(), OptimError> {
+    fn step_except(
+        &mut self,
+        grads: &GradStore,
+        excluded: &HashSet<String>,
+    ) -> Result<(), OptimError> {
         self.inner_mut().step_except(grads, excluded)
     }
     fn learning_rate(&self) -> f64 {
@@ -153,7 +161,9 @@ pub(crate) fn parse_key<'a>(
         key: key.to_string(),
         message: message.to_string(),
     };
-    let (name, slot) = key.rsplit_once('.').ok_or_else(|| bad("has no `.<slot>` suffix"))?;
+    let (name, slot) = key
+        .rsplit_once('.')
+        .ok_or_else(|| bad("has no `.<slot>` suffix"))?;
     if !slots.contains(&slot) {
         return Err(bad("names an unknown slot"));
     }

@@ -35,7 +35,11 @@ pub fn learning_rate(
         ScheduleKind::Constant => base_lr,
         ScheduleKind::Cosine { min_lr } => {
             let span = total_epochs as f64 - warm;
-            let q = if span > 0.0 { ((t - warm) / span).clamp(0.0, 1.0) } else { 1.0 };
+            let q = if span > 0.0 {
+                ((t - warm) / span).clamp(0.0, 1.0)
+            } else {
+                1.0
+            };
             min_lr + (base_lr - min_lr) * (1.0 + (PI * q).cos()) / 2.0
         }
     }

@@ -89,7 +89,11 @@ impl Sgd {
 }
 
 impl Optimizer for Sgd {
-    fn step_except(&mut self, grads: &GradStore, excluded: &HashSet<String>) -> Result<(), OptimError> {
+    fn step_except(
+        &mut self,
+        grads: &GradStore,
+        excluded: &HashSet<String>,
+    ) -> Result<(), OptimError> {
         for i in 0..self.params.len() {
             let (name, var) = &self.params[i];
             if excluded.contains(name) {

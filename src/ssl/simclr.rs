@@ -57,7 +57,11 @@ pub fn nt_xent(z: &Tensor, temperature: f64) -> Result<NtXent, SslError> {
     let device = z.device();
     let zn = l2_normalize(z)?; // [2B, D]
     let sim = zn.matmul(&zn.t()?)?.affine(1.0 / temperature, 0.0)?; // [2B, 2B]
-    let mask_value = if z.dtype() == DType::F16 { MASK_F16 } else { MASK_F32 };
+    let mask_value = if z.dtype() == DType::F16 {
+        MASK_F16
+    } else {
+        MASK_F32
+    };
     let mask: Vec<f64> = (0..n * n)
         .map(|i| if i / n == i % n { mask_value } else { 0.0 })
         .collect();

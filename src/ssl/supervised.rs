@@ -12,7 +12,11 @@ use super::simclr::top1_fraction;
 use super::SslError;
 
 /// Mean cross-entropy of `logits` against `targets`, smoothed by `label_smoothing` in [0, 1].
-pub fn cross_entropy(logits: &Tensor, targets: &Tensor, label_smoothing: f64) -> Result<Tensor, SslError> {
+pub fn cross_entropy(
+    logits: &Tensor,
+    targets: &Tensor,
+    label_smoothing: f64,
+) -> Result<Tensor, SslError> {
     check(logits, targets)?;
     if !(0.0..=1.0).contains(&label_smoothing) {
         return Err(SslError::InvalidArgument {
