@@ -7,8 +7,14 @@ use crate::ir::{CellGenotype, Genotype};
 /// Named cells of a genotype: `cell 0`.. for per-cell genotypes, `normal`/`reduce` for shared.
 pub fn named_cells(g: &Genotype) -> Vec<(String, &CellGenotype)> {
     match g {
-        Genotype::PerCell { cells } => cells.iter().enumerate().map(|(i, c)| (format!("cell {i}"), c)).collect(),
-        Genotype::Shared { normal, reduce } => vec![("normal".into(), normal), ("reduce".into(), reduce)],
+        Genotype::PerCell { cells } => cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (format!("cell {i}"), c))
+            .collect(),
+        Genotype::Shared { normal, reduce } => {
+            vec![("normal".into(), normal), ("reduce".into(), reduce)]
+        }
     }
 }
 
@@ -20,8 +26,16 @@ pub fn cells_dot(g: &Genotype, inputs: usize) -> String {
         let _ = writeln!(s, "  subgraph cluster_{k} {{\n    label=\"{name}\";");
         let id = |n: usize| format!("c{k}_{n}");
         for i in 0..inputs {
-            let label = if inputs == 2 { ["c_{k-2}", "c_{k-1}"][i] } else { "in" };
-            let _ = writeln!(s, "    {} [label=\"{label}\", style=filled, fillcolor=lightblue];", id(i));
+            let label = if inputs == 2 {
+                ["c_{k-2}", "c_{k-1}"][i]
+            } else {
+                "in"
+            };
+            let _ = writeln!(
+                s,
+                "    {} [label=\"{label}\", style=filled, fillcolor=lightblue];",
+                id(i)
+            );
         }
         for (j, node) in cell.nodes.iter().enumerate() {
             let n = inputs + j;
@@ -31,7 +45,10 @@ pub fn cells_dot(g: &Genotype, inputs: usize) -> String {
             }
         }
         let out = format!("c{k}_out");
-        let _ = writeln!(s, "    {out} [label=\"out\", style=filled, fillcolor=palegoldenrod];");
+        let _ = writeln!(
+            s,
+            "    {out} [label=\"out\", style=filled, fillcolor=palegoldenrod];"
+        );
         for c in &cell.concat {
             let _ = writeln!(s, "    {} -> {out};", id(*c));
         }
@@ -48,8 +65,14 @@ mod tests {
 
     #[test]
     fn dot_has_one_edge_per_genotype_pair_and_concat() {
-        let e = |op: &str, input| GenoEdge { op: op.into(), input };
-        let cell = CellGenotype { nodes: vec![vec![e("skip_connect", 0), e("sep_conv_3x3", 1)]], concat: vec![2] };
+        let e = |op: &str, input| GenoEdge {
+            op: op.into(),
+            input,
+        };
+        let cell = CellGenotype {
+            nodes: vec![vec![e("skip_connect", 0), e("sep_conv_3x3", 1)]],
+            concat: vec![2],
+        };
         let dot = cells_dot(&Genotype::PerCell { cells: vec![cell] }, 2);
         assert!(dot.contains("c0_0 -> c0_2 [label=\"skip_connect\"]"));
         assert!(dot.contains("c0_1 -> c0_2 [label=\"sep_conv_3x3\"]"));

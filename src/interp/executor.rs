@@ -66,16 +66,22 @@ impl StageCtx<'_> {
 }
 
 /// Run `program` into `opts.out`.
-pub fn run(program: &Program, opts: &RunOptions, sink: &mut dyn EventSink) -> Result<RunSummary, RuntimeError> {
+pub fn run(
+    program: &Program,
+    opts: &RunOptions,
+    sink: &mut dyn EventSink,
+) -> Result<RunSummary, RuntimeError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| RuntimeError::Io { path, source }
     };
     fs::create_dir_all(&opts.out).map_err(io(&opts.out))?;
     let ir_path = opts.out.join("pipeline.ir.json");
-    let ir_json = serde_json::to_value(program).map_err(|e| RuntimeError::Internal(e.to_string()))?;
+    let ir_json =
+        serde_json::to_value(program).map_err(|e| RuntimeError::Internal(e.to_string()))?;
     check_previous_ir(&ir_path, &ir_json, opts)?;
-    let pretty = serde_json::to_string_pretty(&ir_json).map_err(|e| RuntimeError::Internal(e.to_string()))?;
+    let pretty = serde_json::to_string_pretty(&ir_json)
+        .map_err(|e| RuntimeError::Internal(e.to_string()))?;
     write_atomic(&ir_path, pretty.as_bytes()).map_err(io(&ir_path))?;
 
     let mut hashes: HashMap<String, String> = HashMap::new();
@@ -117,9 +123,13 @@ pub fn run(program: &Program, opts: &RunOptions, sink: &mut dyn EventSink) -> Re
             obj.insert("kind".into(), json!(stage.kind.name()));
             obj.insert("seconds".into(), json!(seconds));
         }
-        let done = serde_json::to_string_pretty(&record).map_err(|e| RuntimeError::Internal(e.to_string()))?;
+        let done = serde_json::to_string_pretty(&record)
+            .map_err(|e| RuntimeError::Internal(e.to_string()))?;
         write_atomic(&dir.join("done.json"), done.as_bytes()).map_err(io(&dir))?;
-        sink.emit(Event::StageEnd { stage: stage.name.clone(), seconds });
+        sink.emit(Event::StageEnd {
+            stage: stage.name.clone(),
+            seconds,
+        });
         summary.stages.push((stage.name.clone(), record));
     }
     super::report::write(&opts.out, program, &summary).map_err(io(&opts.out))?;
@@ -127,10 +137,18 @@ pub fn run(program: &Program, opts: &RunOptions, sink: &mut dyn EventSink) -> Re
 }
 
 /// Refuse to resume into a folder that ran a different pipeline (unless forced).
-fn check_previous_ir(path: &Path, new: &serde_json::Value, opts: &RunOptions) -> Result<(), RuntimeError> {
-    let old = fs::read_to_string(path).ok().and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+fn check_previous_ir(
+    path: &Path,
+    new: &serde_json::Value,
+    opts: &RunOptions,
+) -> Result<(), RuntimeError> {
+    let old = fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
     match old {
-        None if opts.resume => Err(RuntimeError::NothingToResume { path: opts.out.clone() }),
+        None if opts.resume => Err(RuntimeError::NothingToResume {
+            path: opts.out.clone(),
+        }),
         Some(old) if opts.resume && !opts.force => {
             let diff = json_diff(&old, new);
             if diff.is_empty() {
@@ -140,7 +158,10 @@ fn check_previous_ir(path: &Path, new: &serde_json::Value, opts: &RunOptions) ->
                 if diff.len() > 8 {
                     fields.push_str(&format!(" and {} more", diff.len() - 8));
                 }
-                Err(RuntimeError::IrChanged { path: path.to_path_buf(), fields })
+                Err(RuntimeError::IrChanged {
+                    path: path.to_path_buf(),
+                    fields,
+                })
             }
         }
         _ => Ok(()),
@@ -148,8 +169,13 @@ fn check_previous_ir(path: &Path, new: &serde_json::Value, opts: &RunOptions) ->
 }
 
 /// Hash of what determines a stage's result.
-fn stage_hash(program: &Program, stage: &Stage, done: &HashMap<String, String>) -> Result<String, RuntimeError> {
-    let deps: Vec<(&String, Option<&String>)> = stage.after.iter().map(|d| (d, done.get(d))).collect();
+fn stage_hash(
+    program: &Program,
+    stage: &Stage,
+    done: &HashMap<String, String>,
+) -> Result<String, RuntimeError> {
+    let deps: Vec<(&String, Option<&String>)> =
+        stage.after.iter().map(|d| (d, done.get(d))).collect();
     let value = json!({
         "stage": serde_json::to_value(stage).map_err(|e| RuntimeError::Internal(e.to_string()))?,
         "seed": program.pipeline.seed,

@@ -47,14 +47,22 @@ impl PhaseState {
 
     /// After an epoch ends: update the stability count and decide whether a `when`
     /// condition ends the phase (the next epoch then starts the next phase).
-    pub fn end_epoch(&mut self, phases: &[PhaseSpec], epoch: usize, metrics: &serde_json::Value, genotype: &str) {
+    pub fn end_epoch(
+        &mut self,
+        phases: &[PhaseSpec],
+        epoch: usize,
+        metrics: &serde_json::Value,
+        genotype: &str,
+    ) {
         if self.last_genotype.as_deref() == Some(genotype) {
             self.stable += 1;
         } else {
             self.stable = 0;
         }
         self.last_genotype = Some(genotype.to_string());
-        let Some(phase) = phases.get(self.index) else { return };
+        let Some(phase) = phases.get(self.index) else {
+            return;
+        };
         if let Transition::When { condition, .. } = &phase.until {
             if holds(condition, metrics, self.stable) {
                 self.index += 1;
@@ -69,21 +77,29 @@ impl PhaseState {
 pub fn holds(condition: &Condition, metrics: &serde_json::Value, stable: usize) -> bool {
     match condition {
         Condition::ArchStable { epochs } => stable >= *epochs,
-        Condition::Metric { metric, cmp, value } => match metrics.get(metric).and_then(|v| v.as_f64()) {
-            Some(m) => match cmp {
-                Cmp::Lt => m < *value,
-                Cmp::Le => m <= *value,
-                Cmp::Gt => m > *value,
-                Cmp::Ge => m >= *value,
-            },
-            None => false,
-        },
+        Condition::Metric { metric, cmp, value } => {
+            match metrics.get(metric).and_then(|v| v.as_f64()) {
+                Some(m) => match cmp {
+                    Cmp::Lt => m < *value,
+                    Cmp::Le => m <= *value,
+                    Cmp::Gt => m > *value,
+                    Cmp::Ge => m >= *value,
+                },
+                None => false,
+            }
+        }
     }
 }
 
 /// Cells to freeze at the start of `epoch` of a freezing phase that started at `start`
 /// and lasts at most `len` epochs, over `cells` cells.
-pub fn cells_to_freeze(order: FreezeOrder, start: usize, len: usize, cells: usize, epoch: usize) -> Vec<usize> {
+pub fn cells_to_freeze(
+    order: FreezeOrder,
+    start: usize,
+    len: usize,
+    cells: usize,
+    epoch: usize,
+) -> Vec<usize> {
     if cells == 0 || epoch < start {
         return Vec::new();
     }
@@ -110,7 +126,14 @@ mod tests {
     use crate::ir::Span;
 
     fn phase(until: Transition) -> PhaseSpec {
-        PhaseSpec { name: "p".into(), until, arch_updates: true, drop: true, freeze: None, span: Span::default() }
+        PhaseSpec {
+            name: "p".into(),
+            until,
+            arch_updates: true,
+            drop: true,
+            freeze: None,
+            span: Span::default(),
+        }
     }
 
     #[test]
@@ -122,7 +145,10 @@ mod tests {
         assert_eq!(at(298).len(), 19);
         assert_eq!(at(299).len(), 20);
         assert_eq!(cells_to_freeze(FreezeOrder::Backward, 0, 3, 3, 0), vec![2]);
-        assert_eq!(cells_to_freeze(FreezeOrder::Forward, 0, 1, 3, 0), vec![0, 1, 2]);
+        assert_eq!(
+            cells_to_freeze(FreezeOrder::Forward, 0, 1, 3, 0),
+            vec![0, 1, 2]
+        );
     }
 
     #[test]
@@ -142,9 +168,16 @@ mod tests {
     #[test]
     fn when_phase_ends_on_stable_architecture_or_metric() {
         let phases = vec![
-            phase(Transition::When { condition: Condition::ArchStable { epochs: 2 }, max_epochs: 10 }),
             phase(Transition::When {
-                condition: Condition::Metric { metric: "loss".into(), cmp: Cmp::Lt, value: 1.0 },
+                condition: Condition::ArchStable { epochs: 2 },
+                max_epochs: 10,
+            }),
+            phase(Transition::When {
+                condition: Condition::Metric {
+                    metric: "loss".into(),
+                    cmp: Cmp::Lt,
+                    value: 1.0,
+                },
                 max_epochs: 10,
             }),
         ];

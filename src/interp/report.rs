@@ -12,14 +12,26 @@ pub fn write(out: &Path, program: &Program, summary: &RunSummary) -> std::io::Re
     let mut md = String::new();
     let p = &program.pipeline;
     let _ = writeln!(md, "# Run report: pipeline `{}`\n", p.name);
-    let _ = writeln!(md, "Seed {}; IR format version {}; stages in order of execution.\n", p.seed, program.format_version);
+    let _ = writeln!(
+        md,
+        "Seed {}; IR format version {}; stages in order of execution.\n",
+        p.seed, program.format_version
+    );
     let _ = writeln!(md, "| stage | kind | seconds | result |");
     let _ = writeln!(md, "|---|---|---|---|");
     for (name, rec) in &summary.stages {
         let kind = rec.get("kind").and_then(|k| k.as_str()).unwrap_or("?");
-        let secs = rec.get("seconds").and_then(|s| s.as_f64()).map(|s| format!("{s:.1}")).unwrap_or_default();
+        let secs = rec
+            .get("seconds")
+            .and_then(|s| s.as_f64())
+            .map(|s| format!("{s:.1}"))
+            .unwrap_or_default();
         let result = rec.get("result").map(|r| r.to_string()).unwrap_or_default();
-        let _ = writeln!(md, "| {name} | {kind} | {secs} | {} |", result.replace('|', "\\|"));
+        let _ = writeln!(
+            md,
+            "| {name} | {kind} | {secs} | {} |",
+            result.replace('|', "\\|")
+        );
     }
     for (name, rec) in &summary.stages {
         if let Some(g) = rec.get("genotype_text").and_then(|g| g.as_str()) {

@@ -23,12 +23,23 @@ pub struct RngState {
 
 impl RngState {
     pub fn of(rng: &ChaCha8Rng) -> Self {
-        RngState { seed: rng.get_seed().to_vec(), stream: rng.get_stream(), word_pos: rng.get_word_pos().to_string() }
+        RngState {
+            seed: rng.get_seed().to_vec(),
+            stream: rng.get_stream(),
+            word_pos: rng.get_word_pos().to_string(),
+        }
     }
 
     pub fn restore(&self) -> Result<ChaCha8Rng, String> {
-        let seed: [u8; 32] = self.seed.clone().try_into().map_err(|_| "RNG seed is not 32 bytes".to_string())?;
-        let pos: u128 = self.word_pos.parse().map_err(|_| format!("bad RNG position `{}`", self.word_pos))?;
+        let seed: [u8; 32] = self
+            .seed
+            .clone()
+            .try_into()
+            .map_err(|_| "RNG seed is not 32 bytes".to_string())?;
+        let pos: u128 = self
+            .word_pos
+            .parse()
+            .map_err(|_| format!("bad RNG position `{}`", self.word_pos))?;
         let mut rng = ChaCha8Rng::from_seed(seed);
         rng.set_stream(self.stream);
         rng.set_word_pos(pos);

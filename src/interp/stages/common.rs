@@ -18,15 +18,24 @@ pub struct Fail {
 
 impl Fail {
     pub fn new(stage: &Stage) -> Self {
-        Fail { stage: stage.name.clone(), span: stage.span.clone() }
+        Fail {
+            stage: stage.name.clone(),
+            span: stage.span.clone(),
+        }
     }
 
     pub fn msg(&self, e: impl Display) -> RuntimeError {
-        RuntimeError::Data { stage: self.stage.clone(), message: e.to_string() }
+        RuntimeError::Data {
+            stage: self.stage.clone(),
+            message: e.to_string(),
+        }
     }
 
     pub fn data(&self, e: crate::data::DataError) -> RuntimeError {
-        RuntimeError::Data { stage: self.stage.clone(), message: e.to_string() }
+        RuntimeError::Data {
+            stage: self.stage.clone(),
+            message: e.to_string(),
+        }
     }
 
     pub fn nn(&self, e: crate::nn::NnError) -> RuntimeError {
@@ -39,11 +48,19 @@ impl Fail {
     }
 
     pub fn tensor(&self, what: &str, e: candle_core::Error) -> RuntimeError {
-        RuntimeError::Tensor { stage: self.stage.clone(), message: what.to_string(), span: self.span.clone(), source: e }
+        RuntimeError::Tensor {
+            stage: self.stage.clone(),
+            message: what.to_string(),
+            span: self.span.clone(),
+            source: e,
+        }
     }
 
     pub fn io(&self, path: &Path, e: std::io::Error) -> RuntimeError {
-        RuntimeError::Io { path: path.to_path_buf(), source: e }
+        RuntimeError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        }
     }
 
     pub fn internal(&self, e: impl Display) -> RuntimeError {
@@ -51,11 +68,22 @@ impl Fail {
     }
 
     /// Stop with a located error when `value` is NaN or infinite.
-    pub fn finite(&self, what: &str, value: f64, epoch: usize, step: usize) -> Result<(), RuntimeError> {
+    pub fn finite(
+        &self,
+        what: &str,
+        value: f64,
+        epoch: usize,
+        step: usize,
+    ) -> Result<(), RuntimeError> {
         if value.is_finite() {
             Ok(())
         } else {
-            Err(RuntimeError::NonFinite { stage: self.stage.clone(), epoch, step, what: what.to_string() })
+            Err(RuntimeError::NonFinite {
+                stage: self.stage.clone(),
+                epoch,
+                step,
+                what: what.to_string(),
+            })
         }
     }
 }
@@ -69,18 +97,32 @@ pub fn scalar(t: &Tensor, fail: &Fail) -> Result<f64, RuntimeError> {
 
 /// Largest absolute value (NaN if any element is NaN).
 pub fn max_abs(t: &Tensor, fail: &Fail) -> Result<f64, RuntimeError> {
-    let sum = t.abs().and_then(|a| a.sum_all()).map_err(|e| fail.tensor("checking values", e))?;
-    let m = t.abs().and_then(|a| a.flatten_all()).and_then(|a| a.max(0)).map_err(|e| fail.tensor("checking values", e))?;
+    let sum = t
+        .abs()
+        .and_then(|a| a.sum_all())
+        .map_err(|e| fail.tensor("checking values", e))?;
+    let m = t
+        .abs()
+        .and_then(|a| a.flatten_all())
+        .and_then(|a| a.max(0))
+        .map_err(|e| fail.tensor("checking values", e))?;
     let s = scalar(&sum, fail)?;
     Ok(if s.is_finite() { scalar(&m, fail)? } else { s })
 }
 
 /// Global L2 norm of the gradients of `params` (those with a gradient).
-pub fn grad_norm(params: &[(String, Var)], grads: &GradStore, fail: &Fail) -> Result<f64, RuntimeError> {
+pub fn grad_norm(
+    params: &[(String, Var)],
+    grads: &GradStore,
+    fail: &Fail,
+) -> Result<f64, RuntimeError> {
     let mut total = 0.0;
     for (_, v) in params {
         if let Some(g) = grads.get(v.as_tensor()) {
-            let s = g.sqr().and_then(|s| s.sum_all()).map_err(|e| fail.tensor("gradient norm", e))?;
+            let s = g
+                .sqr()
+                .and_then(|s| s.sum_all())
+                .map_err(|e| fail.tensor("gradient norm", e))?;
             total += scalar(&s, fail)?;
         }
     }

@@ -37,22 +37,41 @@ pub fn run(ctx: &mut StageCtx<'_>, spec: &DeriveSpec) -> Result<serde_json::Valu
             StageKind::SslSearch(s) if st.name == spec.search => Some(s),
             _ => None,
         })
-        .ok_or_else(|| RuntimeError::MissingInput { stage: ctx.stage.name.clone(), needs: spec.search.clone() })?;
+        .ok_or_else(|| RuntimeError::MissingInput {
+            stage: ctx.stage.name.clone(),
+            needs: spec.search.clone(),
+        })?;
     let supernet = load_supernet(ctx, &spec.search, search, &fail)?;
-    let genotype = supernet.derive(&DeriveOptions::from(spec)).map_err(|e| fail.nn(e))?;
+    let genotype = supernet
+        .derive(&DeriveOptions::from(spec))
+        .map_err(|e| fail.nn(e))?;
     let net_spec = derived_spec(&search.network, &genotype);
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.program.pipeline.seed ^ DERIVED_INIT_SALT);
-    let mut derived = Network::new(&net_spec, None, &mut rng, DType::F32, ctx.device).map_err(|e| fail.nn(e))?;
+    let mut derived =
+        Network::new(&net_spec, None, &mut rng, DType::F32, ctx.device).map_err(|e| fail.nn(e))?;
     let report = preserve(&supernet, &mut derived).map_err(|e| fail.nn(e))?;
     let all_frozen = (0..supernet.cell_count()).all(|i| !supernet.is_searching(i));
-    let max_diff = if all_frozen { Some(output_difference(&supernet, &derived, &fail)?) } else { None };
+    let max_diff = if all_frozen {
+        Some(output_difference(&supernet, &derived, &fail)?)
+    } else {
+        None
+    };
 
     let text = genotype_text(&net_spec, &genotype);
     let dir = &ctx.dir;
-    let write = |name: &str, body: &[u8]| write_atomic(&dir.join(name), body).map_err(|e| fail.io(&dir.join(name), e));
-    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).map_err(|e| fail.internal(e));
-    write("genotype.json", pretty(&genotype_json(&net_spec, &genotype, &text))?.as_bytes())?;
-    write("network.json", pretty(&serde_json::to_value(&net_spec).map_err(|e| fail.internal(e))?)?.as_bytes())?;
+    let write = |name: &str, body: &[u8]| {
+        write_atomic(&dir.join(name), body).map_err(|e| fail.io(&dir.join(name), e))
+    };
+    let pretty =
+        |v: &serde_json::Value| serde_json::to_string_pretty(v).map_err(|e| fail.internal(e));
+    write(
+        "genotype.json",
+        pretty(&genotype_json(&net_spec, &genotype, &text))?.as_bytes(),
+    )?;
+    write(
+        "network.json",
+        pretty(&serde_json::to_value(&net_spec).map_err(|e| fail.internal(e))?)?.as_bytes(),
+    )?;
     let tmp = dir.join(".weights.safetensors.tmp");
     derived.save(&tmp).map_err(|e| fail.nn(e))?;
     fs::rename(&tmp, dir.join("weights.safetensors")).map_err(|e| fail.io(dir, e))?;
@@ -61,11 +80,17 @@ pub fn run(ctx: &mut StageCtx<'_>, spec: &DeriveSpec) -> Result<serde_json::Valu
         "mismatched": report.mismatched,
     });
     write("preserve.json", pretty(&preserve_json)?.as_bytes())?;
-    let inputs = match &net_spec.family { Family::Darts(_) => 2, Family::Nb201(_) => 1 };
+    let inputs = match &net_spec.family {
+        Family::Darts(_) => 2,
+        Family::Nb201(_) => 1,
+    };
     let dot = cells_dot(&genotype, inputs);
     write("cells.dot", dot.as_bytes())?;
     render_svg(ctx);
-    ctx.sink.emit(Event::Genotype { stage: ctx.stage.name.clone(), text: text.clone() });
+    ctx.sink.emit(Event::Genotype {
+        stage: ctx.stage.name.clone(),
+        text: text.clone(),
+    });
     Ok(json!({
         "result": {
             "copied": report.copied.len(), "fresh": report.fresh.len(), "dropped": report.dropped.len(),
@@ -78,7 +103,9 @@ pub fn run(ctx: &mut StageCtx<'_>, spec: &DeriveSpec) -> Result<serde_json::Valu
 /// The search network with its cells fixed to `genotype`.
 pub fn derived_spec(search: &NetworkSpec, genotype: &Genotype) -> NetworkSpec {
     let mut spec = search.clone();
-    let cell = CellSpec::Genotype { genotype: genotype.clone() };
+    let cell = CellSpec::Genotype {
+        genotype: genotype.clone(),
+    };
     match &mut spec.family {
         Family::Darts(d) => d.cell = cell,
         Family::Nb201(n) => n.cell = cell,
@@ -89,9 +116,11 @@ pub fn derived_spec(search: &NetworkSpec, genotype: &Genotype) -> NetworkSpec {
 fn genotype_text(spec: &NetworkSpec, g: &Genotype) -> String {
     match (&spec.family, g) {
         (Family::Nb201(_), Genotype::Shared { normal, .. }) => nb201_genotype_string(normal),
-        (Family::Nb201(_), Genotype::PerCell { cells }) if !cells.is_empty() => {
-            cells.iter().map(nb201_genotype_string).collect::<Vec<_>>().join("\n")
-        }
+        (Family::Nb201(_), Genotype::PerCell { cells }) if !cells.is_empty() => cells
+            .iter()
+            .map(nb201_genotype_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
         _ => darts_genotype_string(g),
     }
 }
@@ -100,7 +129,12 @@ fn genotype_json(spec: &NetworkSpec, g: &Genotype, text: &str) -> serde_json::Va
     let cells: Vec<serde_json::Value> = named_cells(g)
         .into_iter()
         .map(|(name, c)| {
-            let pairs: Vec<(String, usize)> = c.nodes.iter().flatten().map(|e| (e.op.clone(), e.input)).collect();
+            let pairs: Vec<(String, usize)> = c
+                .nodes
+                .iter()
+                .flatten()
+                .map(|e| (e.op.clone(), e.input))
+                .collect();
             json!({ "cell": name, "pairs": pairs, "concat": c.concat })
         })
         .collect();
@@ -118,12 +152,21 @@ fn output_difference(a: &Network, b: &Network, fail: &Fail) -> Result<f64, Runti
     let spec = a.spec();
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let n = 4 * spec.in_channels * spec.image_size * spec.image_size;
-    let vals: Vec<f32> = (0..n).map(|_| rand::Rng::random_range(&mut rng, -1.0f32..1.0)).collect();
-    let x = Tensor::from_vec(vals, (4, spec.in_channels, spec.image_size, spec.image_size), a.device())
-        .map_err(|e| fail.tensor("probe batch", e))?;
+    let vals: Vec<f32> = (0..n)
+        .map(|_| rand::Rng::random_range(&mut rng, -1.0f32..1.0))
+        .collect();
+    let x = Tensor::from_vec(
+        vals,
+        (4, spec.in_channels, spec.image_size, spec.image_size),
+        a.device(),
+    )
+    .map_err(|e| fail.tensor("probe batch", e))?;
     let ya = a.forward_t(&x, false).map_err(|e| fail.nn(e))?.out;
     let yb = b.forward_t(&x, false).map_err(|e| fail.nn(e))?.out;
-    let d = (ya - yb).and_then(|d| d.abs()).and_then(|d| d.flatten_all()).and_then(|d| d.max(0));
+    let d = (ya - yb)
+        .and_then(|d| d.abs())
+        .and_then(|d| d.flatten_all())
+        .and_then(|d| d.max(0));
     super::common::scalar(&d.map_err(|e| fail.tensor("comparing outputs", e))?, fail)
 }
 
@@ -131,5 +174,10 @@ fn output_difference(a: &Network, b: &Network, fail: &Fail) -> Result<f64, Runti
 fn render_svg(ctx: &StageCtx<'_>) {
     let dot = ctx.dir.join("cells.dot");
     let svg = ctx.dir.join("cells.svg");
-    let _ = Command::new("dot").arg("-Tsvg").arg(&dot).arg("-o").arg(&svg).output();
+    let _ = Command::new("dot")
+        .arg("-Tsvg")
+        .arg(&dot)
+        .arg("-o")
+        .arg(&svg)
+        .output();
 }

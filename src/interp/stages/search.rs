@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::common::{self, Fail};
-use crate::data::{self, Augmenter, Batch, Loader, LoaderConfig, Part};
+use crate::data::{self, Augmenter, Batch, Loader, LoaderConfig};
 use crate::interp::checkpoint;
 use crate::interp::error::RuntimeError;
 use crate::interp::events::Event;
@@ -78,16 +78,38 @@ struct Search<'s> {
 pub fn run(ctx: &mut StageCtx<'_>, spec: &SearchSpec) -> Result<serde_json::Value, RuntimeError> {
     let fail = Fail::new(ctx.stage);
     let seed = ctx.program.pipeline.seed;
-    let dataset = Arc::new(data::load(&ctx.program.pipeline.data, Part::Train).map_err(|e| fail.data(e))?);
+    let dataset =
+        Arc::new(data::load_train(&ctx.program.pipeline.data, seed).map_err(|e| fail.data(e))?);
     let labels = dataset.labels.clone();
     let (w_idx, a_idx) =
-        data::split::split_fraction(labels.as_deref(), dataset.len(), spec.split, seed).map_err(|e| fail.data(e))?;
+        data::split::split_fraction(labels.as_deref(), dataset.len(), spec.split, seed)
+            .map_err(|e| fail.data(e))?;
     let aug = Arc::new(Augmenter::new(&spec.views).map_err(|e| fail.msg(e))?);
-    let cfg = |s: u64| LoaderConfig { drop_last: true, ..LoaderConfig::new(spec.batch, s) };
-    let loader_w = Loader::new(dataset.clone(), w_idx, aug.clone(), cfg(seed), ctx.device.clone()).map_err(|e| fail.data(e))?;
-    let loader_a =
-        Loader::new(dataset, a_idx, aug, cfg(seed ^ ARCH_DATA_SALT), ctx.device.clone()).map_err(|e| fail.data(e))?;
-    let steps = spec.steps_per_epoch.map_or(loader_w.batches_per_epoch(), |s| s.min(loader_w.batches_per_epoch()));
+    let cfg = |s: u64| LoaderConfig {
+        drop_last: true,
+        ..LoaderConfig::new(spec.batch, s)
+    };
+    let loader_w = Loader::new(
+        dataset.clone(),
+        w_idx,
+        aug.clone(),
+        cfg(seed),
+        ctx.device.clone(),
+    )
+    .map_err(|e| fail.data(e))?;
+    let loader_a = Loader::new(
+        dataset,
+        a_idx,
+        aug,
+        cfg(seed ^ ARCH_DATA_SALT),
+        ctx.device.clone(),
+    )
+    .map_err(|e| fail.data(e))?;
+    let steps = spec
+        .steps_per_epoch
+        .map_or(loader_w.batches_per_epoch(), |s| {
+            s.min(loader_w.batches_per_epoch())
+        });
     if steps == 0 || loader_a.batches_per_epoch() == 0 {
         return Err(fail.msg(format!(
             "the weight and architecture splits must each hold at least one batch of {} images",
@@ -95,15 +117,22 @@ pub fn run(ctx: &mut StageCtx<'_>, spec: &SearchSpec) -> Result<serde_json::Valu
         )));
     }
     let mut init_rng = ChaCha8Rng::seed_from_u64(seed ^ INIT_SALT);
-    let mut net = Network::new(&spec.network, None, &mut init_rng, DType::F32, ctx.device).map_err(|e| fail.nn(e))?;
-    if let SamplerSpec::TwoPath { skip_drop, pool_drop } = spec.sampler {
+    let mut net = Network::new(&spec.network, None, &mut init_rng, DType::F32, ctx.device)
+        .map_err(|e| fail.nn(e))?;
+    if let SamplerSpec::TwoPath {
+        skip_drop,
+        pool_drop,
+    } = spec.sampler
+    {
         net.set_drop_probs(skip_drop, pool_drop);
     }
     let opt_w = Optim::from_spec(&spec.weights, net.params().to_vec()).map_err(|e| fail.msg(e))?;
     let opt_a = Optim::from_spec(&spec.arch, net.alphas()).map_err(|e| fail.msg(e))?;
     let temperature = match spec.objective {
         ObjectiveSpec::Simclr { temperature } => temperature,
-        ObjectiveSpec::CrossEntropy { .. } => return Err(fail.msg("ssl_search needs a self-supervised objective")),
+        ObjectiveSpec::CrossEntropy { .. } => {
+            return Err(fail.msg("ssl_search needs a self-supervised objective"))
+        }
     };
     let mut s = Search {
         spec,
@@ -119,7 +148,11 @@ pub fn run(ctx: &mut StageCtx<'_>, spec: &SearchSpec) -> Result<serde_json::Valu
     };
     let mut pos = initial_position(ctx, &mut s, &fail)?;
     let mut log = MetricsLog::open(&ctx.dir, pos.epoch).map_err(|e| fail.io(&ctx.dir, e))?;
-    ctx.sink.emit(Event::StageStart { stage: ctx.stage.name.clone(), kind: "ssl_search".into(), epochs: spec.epochs });
+    ctx.sink.emit(Event::StageStart {
+        stage: ctx.stage.name.clone(),
+        kind: "ssl_search".into(),
+        epochs: spec.epochs,
+    });
     while pos.phase.settle(&spec.phases, pos.epoch) && pos.epoch < spec.epochs {
         run_epoch(ctx, &mut s, &mut pos, &mut log, &fail)?;
     }
@@ -131,7 +164,11 @@ pub fn run(ctx: &mut StageCtx<'_>, spec: &SearchSpec) -> Result<serde_json::Valu
 }
 
 /// Fresh start, or the state of the last checkpoint when resuming.
-fn initial_position(ctx: &mut StageCtx<'_>, s: &mut Search<'_>, fail: &Fail) -> Result<Position, RuntimeError> {
+fn initial_position(
+    ctx: &mut StageCtx<'_>,
+    s: &mut Search<'_>,
+    fail: &Fail,
+) -> Result<Position, RuntimeError> {
     let dir = ctx.dir.join("checkpoint");
     let fresh = Position {
         epoch: 0,
@@ -149,12 +186,21 @@ fn initial_position(ctx: &mut StageCtx<'_>, s: &mut Search<'_>, fail: &Fail) -> 
     let pos: Position = serde_json::from_value(ckpt.meta.clone())
         .map_err(|e| fail.msg(format!("checkpoint {}: bad metadata: {e}", dir.display())))?;
     for (cell, geno) in &pos.frozen {
-        s.net.freeze_cell_with(*cell, geno).map_err(|e| fail.nn(e))?;
+        s.net
+            .freeze_cell_with(*cell, geno)
+            .map_err(|e| fail.nn(e))?;
     }
-    unpack(&ckpt, &s.net, &mut [("opt_w", &mut s.opt_w), ("opt_a", &mut s.opt_a)])
-        .map_err(|e| fail.msg(format!("checkpoint {}: {e}", dir.display())))?;
+    unpack(
+        &ckpt,
+        &s.net,
+        &mut [("opt_w", &mut s.opt_w), ("opt_a", &mut s.opt_a)],
+    )
+    .map_err(|e| fail.msg(format!("checkpoint {}: {e}", dir.display())))?;
     s.rng = pos.rng.restore().map_err(|e| fail.msg(e))?;
-    ctx.sink.emit(Event::Resumed { stage: ctx.stage.name.clone(), epoch: pos.epoch });
+    ctx.sink.emit(Event::Resumed {
+        stage: ctx.stage.name.clone(),
+        epoch: pos.epoch,
+    });
     Ok(pos)
 }
 
@@ -197,7 +243,14 @@ fn run_epoch(
     while pos.step < s.steps {
         let started = Instant::now();
         let batch = next_batch(&mut batches, fail)?;
-        let lr = learning_rate(&spec.weights.schedule, spec.weights.lr, epoch, pos.step, s.steps, spec.epochs);
+        let lr = learning_rate(
+            &spec.weights.schedule,
+            spec.weights.lr,
+            epoch,
+            pos.step,
+            s.steps,
+            spec.epochs,
+        );
         let (loss, acc, fstd) = weight_step(s, &batch, lr, phase.drop, epoch, pos.step, fail)?;
         if phase.arch_updates && (pos.step + 1) % spec.arch_every.max(1) == 0 {
             let ab = match arch_batches.next() {
@@ -233,22 +286,37 @@ fn run_epoch(
         });
         if ctx.stop.load(Ordering::SeqCst) && pos.step < s.steps {
             save(ctx, s, pos, fail)?;
-            return Err(RuntimeError::Interrupted { stage: ctx.stage.name.clone(), epoch, step: pos.step });
+            return Err(RuntimeError::Interrupted {
+                stage: ctx.stage.name.clone(),
+                epoch,
+                step: pos.step,
+            });
         }
     }
     finish_epoch(ctx, s, pos, log, fail)
 }
 
 /// Freeze the cells whose time has come in a freezing phase.
-fn freeze_due(ctx: &mut StageCtx<'_>, s: &mut Search<'_>, pos: &mut Position, fail: &Fail) -> Result<(), RuntimeError> {
+fn freeze_due(
+    ctx: &mut StageCtx<'_>,
+    s: &mut Search<'_>,
+    pos: &mut Position,
+    fail: &Fail,
+) -> Result<(), RuntimeError> {
     let phase = &s.spec.phases[pos.phase.index];
-    let Some(order) = phase.freeze else { return Ok(()) };
+    let Some(order) = phase.freeze else {
+        return Ok(());
+    };
     let cells = s.net.cell_count();
     for cell in cells_to_freeze(order, pos.phase.start, max_len(phase), cells, pos.epoch) {
         if s.net.is_searching(cell) {
             let geno = s.net.freeze_cell(cell, &s.derive).map_err(|e| fail.nn(e))?;
             pos.frozen.push((cell, geno));
-            ctx.sink.emit(Event::CellFrozen { stage: ctx.stage.name.clone(), cell, epoch: pos.epoch });
+            ctx.sink.emit(Event::CellFrozen {
+                stage: ctx.stage.name.clone(),
+                cell,
+                epoch: pos.epoch,
+            });
         }
     }
     Ok(())
@@ -276,7 +344,9 @@ fn weight_step(
     step: usize,
     fail: &Fail,
 ) -> Result<(f64, f64, f64), RuntimeError> {
-    s.net.resample(&mut s.rng, true, drop).map_err(|e| fail.nn(e))?;
+    s.net
+        .resample(&mut s.rng, true, drop)
+        .map_err(|e| fail.nn(e))?;
     let x = stack_views(batch, fail)?;
     let out = s.net.forward_t(&x, true).map_err(|e| fail.nn(e))?;
     let nt = crate::ssl::simclr::nt_xent(&out.out, s.temperature).map_err(|e| fail.msg(e))?;
@@ -285,27 +355,50 @@ fn weight_step(
     let mut grads = nt.loss.backward().map_err(|e| fail.tensor("backward", e))?;
     let used = s.net.used_params().map_err(|e| fail.nn(e))?;
     let params = s.net.params();
-    let excluded: HashSet<String> =
-        params.iter().zip(&used).filter(|(_, u)| !**u).map(|((n, _), _)| n.clone()).collect();
-    let active: Vec<(String, candle_core::Var)> =
-        params.iter().zip(&used).filter(|(_, u)| **u).map(|(p, _)| p.clone()).collect();
+    let excluded: HashSet<String> = params
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|((n, _), _)| n.clone())
+        .collect();
+    let active: Vec<(String, candle_core::Var)> = params
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| **u)
+        .map(|(p, _)| p.clone())
+        .collect();
     let norm = match s.spec.weights.clip_norm {
         Some(c) => clip_grad_norm(&active, &mut grads, c).map_err(|e| fail.msg(e))?,
         None => common::grad_norm(&active, &grads, fail)?,
     };
     fail.finite("gradient norm", norm, epoch, step)?;
     s.opt_w.set_learning_rate(lr);
-    s.opt_w.step_except(&grads, &excluded).map_err(|e| fail.msg(e))?;
+    s.opt_w
+        .step_except(&grads, &excluded)
+        .map_err(|e| fail.msg(e))?;
     Ok((loss, nt.accuracy, nt.feature_std))
 }
 
 /// One Adam step on the alphas from a batch of the architecture split.
-fn arch_step(s: &mut Search<'_>, batch: &Batch, epoch: usize, step: usize, fail: &Fail) -> Result<(), RuntimeError> {
-    s.net.resample(&mut s.rng, false, false).map_err(|e| fail.nn(e))?;
+fn arch_step(
+    s: &mut Search<'_>,
+    batch: &Batch,
+    epoch: usize,
+    step: usize,
+    fail: &Fail,
+) -> Result<(), RuntimeError> {
+    s.net
+        .resample(&mut s.rng, false, false)
+        .map_err(|e| fail.nn(e))?;
     let x = stack_views(batch, fail)?;
     let out = s.net.forward_t(&x, true).map_err(|e| fail.nn(e))?;
     let nt = crate::ssl::simclr::nt_xent(&out.out, s.temperature).map_err(|e| fail.msg(e))?;
-    fail.finite("architecture loss", common::scalar(&nt.loss, fail)?, epoch, step)?;
+    fail.finite(
+        "architecture loss",
+        common::scalar(&nt.loss, fail)?,
+        epoch,
+        step,
+    )?;
     let mut grads = nt.loss.backward().map_err(|e| fail.tensor("backward", e))?;
     let arch = s.net.arch_grads(&grads).map_err(|e| fail.nn(e))?;
     for (var, g) in arch {
@@ -354,8 +447,13 @@ fn finish_epoch(
         "arch_stable_epochs": if pos.phase.last_genotype.as_deref() == Some(geno_text.as_str()) { pos.phase.stable + 1 } else { 0 },
     });
     log.append(&record).map_err(|e| fail.io(&ctx.dir, e))?;
-    ctx.sink.emit(Event::EpochEnd { stage: ctx.stage.name.clone(), epoch: pos.epoch, metrics: record.clone() });
-    pos.phase.end_epoch(&spec.phases, pos.epoch, &record, &geno_text);
+    ctx.sink.emit(Event::EpochEnd {
+        stage: ctx.stage.name.clone(),
+        epoch: pos.epoch,
+        metrics: record.clone(),
+    });
+    pos.phase
+        .end_epoch(&spec.phases, pos.epoch, &record, &geno_text);
     pos.epoch += 1;
     pos.step = 0;
     pos.arch_batches = 0;
@@ -363,10 +461,16 @@ fn finish_epoch(
     save(ctx, s, pos, fail)
 }
 
-fn save(ctx: &StageCtx<'_>, s: &Search<'_>, pos: &mut Position, fail: &Fail) -> Result<(), RuntimeError> {
+fn save(
+    ctx: &StageCtx<'_>,
+    s: &Search<'_>,
+    pos: &mut Position,
+    fail: &Fail,
+) -> Result<(), RuntimeError> {
     pos.rng = RngState::of(&s.rng);
     let meta = serde_json::to_value(&*pos).map_err(|e| fail.internal(e))?;
-    let ckpt = pack(&s.net, &[("opt_w", &s.opt_w), ("opt_a", &s.opt_a)], meta).map_err(|e| fail.msg(e))?;
+    let ckpt =
+        pack(&s.net, &[("opt_w", &s.opt_w), ("opt_a", &s.opt_a)], meta).map_err(|e| fail.msg(e))?;
     checkpoint::save(&ctx.dir.join("checkpoint"), &ckpt)?;
     Ok(())
 }
@@ -383,10 +487,12 @@ pub fn load_supernet(
     let pos: Position = serde_json::from_value(ckpt.meta.clone())
         .map_err(|e| fail.msg(format!("checkpoint {}: bad metadata: {e}", dir.display())))?;
     let mut init_rng = ChaCha8Rng::seed_from_u64(ctx.program.pipeline.seed ^ INIT_SALT);
-    let mut net = Network::new(&spec.network, None, &mut init_rng, DType::F32, ctx.device).map_err(|e| fail.nn(e))?;
+    let mut net = Network::new(&spec.network, None, &mut init_rng, DType::F32, ctx.device)
+        .map_err(|e| fail.nn(e))?;
     for (cell, geno) in &pos.frozen {
         net.freeze_cell_with(*cell, geno).map_err(|e| fail.nn(e))?;
     }
-    unpack(&ckpt, &net, &mut []).map_err(|e| fail.msg(format!("checkpoint {}: {e}", dir.display())))?;
+    unpack(&ckpt, &net, &mut [])
+        .map_err(|e| fail.msg(format!("checkpoint {}: {e}", dir.display())))?;
     Ok(net)
 }

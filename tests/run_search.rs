@@ -1,0 +1,197 @@
+//! End-to-end runs of a tiny search + derive pipeline (IR built in Rust): the run folder,
+//! determinism, stage skipping, interrupt + resume equality, and clean failure modes.
+
+mod run_support;
+
+use std::fs;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use candle_core::Device;
+use nas::interp::events::{Event, EventSink, VecSink};
+use nas::interp::{run, RunOptions};
+use run_support::{tempdir, tiny_program};
+
+fn opts(out: &Path, resume: bool) -> RunOptions {
+    RunOptions {
+        out: out.to_path_buf(),
+        device: Device::Cpu,
+        resume,
+        force: false,
+        stop: Arc::new(AtomicBool::new(false)),
+    }
+}
+
+#[test]
+fn tiny_pipeline_writes_the_run_folder_and_is_reproducible() {
+    let a = tempdir("repro_a");
+    let b = tempdir("repro_b");
+    let mut sink = VecSink::default();
+    run(&tiny_program(3), &opts(&a, false), &mut sink).expect("run a");
+    run(&tiny_program(3), &opts(&b, false), &mut VecSink::default()).expect("run b");
+    for f in [
+        "pipeline.ir.json",
+        "report.md",
+        "search/metrics.jsonl",
+        "search/checkpoint/state.safetensors",
+        "derive/genotype.json",
+        "derive/cells.dot",
+        "derive/weights.safetensors",
+        "derive/network.json",
+        "derive/preserve.json",
+    ] {
+        assert!(a.join(f).exists(), "missing {f}");
+    }
+    let lines = fs::read_to_string(a.join("search/metrics.jsonl")).unwrap();
+    assert_eq!(lines.lines().count(), 5, "one metrics line per epoch");
+    assert_eq!(
+        fs::read(a.join("derive/weights.safetensors")).unwrap(),
+        fs::read(b.join("derive/weights.safetensors")).unwrap()
+    );
+    assert_eq!(
+        fs::read(a.join("derive/genotype.json")).unwrap(),
+        fs::read(b.join("derive/genotype.json")).unwrap()
+    );
+    // every cell was frozen by the end, so the derived network reproduces the supernet
+    let done: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(a.join("derive/done.json")).unwrap()).unwrap();
+    let diff = done["result"]["preservation_max_abs_diff"]
+        .as_f64()
+        .expect("all cells frozen");
+    assert!(
+        diff < 1e-5,
+        "preserved network differs from the frozen supernet by {diff}"
+    );
+    assert!(sink.0.iter().any(|e| matches!(e, Event::Genotype { .. })));
+    assert_eq!(
+        sink.0
+            .iter()
+            .filter(|e| matches!(e, Event::CellFrozen { .. }))
+            .count(),
+        3
+    );
+
+    // re-running the unchanged pipeline skips both stages
+    let mut again = VecSink::default();
+    run(&tiny_program(3), &opts(&a, false), &mut again).expect("rerun");
+    assert_eq!(
+        again
+            .0
+            .iter()
+            .filter(|e| matches!(e, Event::StageSkipped { .. }))
+            .count(),
+        2
+    );
+}
+
+/// Stops the run (like Ctrl-C) once `after` steps have been reported.
+struct StopAfter {
+    steps: usize,
+    after: usize,
+    flag: Arc<AtomicBool>,
+}
+
+impl EventSink for StopAfter {
+    fn emit(&mut self, e: Event) {
+        if matches!(e, Event::Step { .. }) {
+            self.steps += 1;
+            if self.steps == self.after {
+                self.flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    }
+}
+
+#[test]
+fn interrupted_then_resumed_run_equals_an_uninterrupted_one() {
+    let whole = tempdir("resume_whole");
+    run(
+        &tiny_program(5),
+        &opts(&whole, false),
+        &mut VecSink::default(),
+    )
+    .expect("whole");
+    for after in [2, 7] {
+        let part = tempdir(&format!("resume_part_{after}"));
+        let o = opts(&part, false);
+        let mut stopper = StopAfter {
+            steps: 0,
+            after,
+            flag: o.stop.clone(),
+        };
+        let err = run(&tiny_program(5), &o, &mut stopper).expect_err("stopped");
+        assert!(err.to_string().contains("stopped by the user"), "{err}");
+        run(
+            &tiny_program(5),
+            &opts(&part, true),
+            &mut VecSink::default(),
+        )
+        .expect("resume");
+        for f in [
+            "derive/weights.safetensors",
+            "derive/genotype.json",
+            "search/checkpoint/state.safetensors",
+        ] {
+            assert_eq!(
+                fs::read(whole.join(f)).unwrap(),
+                fs::read(part.join(f)).unwrap(),
+                "{f} differs (stop after {after})"
+            );
+        }
+    }
+}
+
+#[test]
+fn resume_refuses_a_changed_pipeline_and_names_the_field() {
+    let dir = tempdir("changed");
+    run(
+        &tiny_program(1),
+        &opts(&dir, false),
+        &mut VecSink::default(),
+    )
+    .expect("first");
+    let err = run(&tiny_program(2), &opts(&dir, true), &mut VecSink::default())
+        .expect_err("changed seed");
+    assert!(err.to_string().contains("pipeline.seed"), "{err}");
+}
+
+#[test]
+fn a_corrupt_checkpoint_is_an_error_naming_the_file() {
+    let dir = tempdir("corrupt");
+    let o = opts(&dir, false);
+    let mut stopper = StopAfter {
+        steps: 0,
+        after: 4,
+        flag: o.stop.clone(),
+    };
+    run(&tiny_program(1), &o, &mut stopper).expect_err("stopped");
+    let ckpt = dir.join("search/checkpoint/state.safetensors");
+    let bytes = fs::read(&ckpt).unwrap();
+    fs::write(&ckpt, &bytes[..bytes.len() / 2]).unwrap();
+    let err =
+        run(&tiny_program(1), &opts(&dir, true), &mut VecSink::default()).expect_err("corrupt");
+    assert!(err.to_string().contains("state.safetensors"), "{err}");
+    assert_eq!(
+        fs::read(&ckpt).unwrap().len(),
+        bytes.len() / 2,
+        "the corrupt file is left as it was"
+    );
+}
+
+#[test]
+fn a_non_finite_loss_stops_cleanly_with_the_last_checkpoint_loadable() {
+    let dir = tempdir("nan");
+    let mut p = tiny_program(1);
+    if let nas::ir::StageKind::SslSearch(s) = &mut p.pipeline.stages[0].kind {
+        // an absurd learning rate without clipping blows the weights up within a few epochs
+        s.weights.lr = 1e12;
+        s.weights.clip_norm = None;
+    }
+    let err = run(&p, &opts(&dir, false), &mut VecSink::default()).expect_err("diverges");
+    assert!(err.to_string().contains("not finite"), "{err}");
+    let ckpt = dir.join("search/checkpoint");
+    if ckpt.join("state.safetensors").exists() {
+        nas::interp::checkpoint::load(&ckpt, &Device::Cpu).expect("last good checkpoint loads");
+    }
+}
