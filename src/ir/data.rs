@@ -30,9 +30,17 @@ pub struct DatasetSpec {
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum DataSource {
     /// CIFAR-10 binary batches: `dir/<train files>`, `dir/<test files>`.
-    Cifar10 { dir: String, train: Vec<String>, test: Vec<String> },
+    Cifar10 {
+        dir: String,
+        train: Vec<String>,
+        test: Vec<String>,
+    },
     /// CIFAR-100 binary: `dir/train.bin`, `dir/test.bin` (coarse + fine label; fine used).
-    Cifar100 { dir: String, train: Vec<String>, test: Vec<String> },
+    Cifar100 {
+        dir: String,
+        train: Vec<String>,
+        test: Vec<String>,
+    },
     /// One sub-folder per class, PNG or JPEG files, resized to `image_size`.
     /// `test` is an optional second folder of the same layout.
     ImageFolder { dir: String, test: Option<String> },
@@ -55,19 +63,49 @@ pub struct AugmentSpec {
 pub enum AugStep {
     /// torchvision RandomResizedCrop: area fraction in `scale`, aspect ratio in `ratio`
     /// (log-uniform), bilinear resize to `size`.
-    RandomResizedCrop { size: usize, scale: (f64, f64), ratio: (f64, f64) },
+    RandomResizedCrop {
+        size: usize,
+        scale: (f64, f64),
+        ratio: (f64, f64),
+    },
     /// Pad by `padding` with zeros, then a random `size` crop.
-    RandomCrop { size: usize, padding: usize },
-    HorizontalFlip { p: f64 },
+    RandomCrop {
+        size: usize,
+        padding: usize,
+    },
+    HorizontalFlip {
+        p: f64,
+    },
     /// torchvision ColorJitter (factors drawn uniformly; hue in [-hue, hue]), applied with prob `p`.
-    ColorJitter { brightness: f64, contrast: f64, saturation: f64, hue: f64, p: f64 },
-    Grayscale { p: f64 },
+    ColorJitter {
+        brightness: f64,
+        contrast: f64,
+        saturation: f64,
+        hue: f64,
+        p: f64,
+    },
+    Grayscale {
+        p: f64,
+    },
     /// Gaussian blur with an odd `kernel` and sigma drawn uniformly from `sigma`.
-    GaussianBlur { kernel: usize, sigma: (f64, f64), p: f64 },
+    GaussianBlur {
+        kernel: usize,
+        sigma: (f64, f64),
+        p: f64,
+    },
     /// Invert values above `threshold` (on [0, 1]).
-    Solarize { threshold: f64, p: f64 },
+    Solarize {
+        threshold: f64,
+        p: f64,
+    },
     /// Per-channel (x - mean) / std; the arity equals the image channels.
-    Normalize { mean: Vec<f64>, std: Vec<f64> },
+    Normalize {
+        mean: Vec<f64>,
+        std: Vec<f64>,
+    },
     /// Zero one `size` x `size` square with a uniform centre, clipped at the borders.
-    Cutout { size: usize, p: f64 },
+    Cutout {
+        size: usize,
+        p: f64,
+    },
 }

@@ -112,7 +112,10 @@ pub enum Genotype {
     /// One cell genotype per cell, in order.
     PerCell { cells: Vec<CellGenotype> },
     /// DARTS form: one genotype for normal cells, one for reduction cells.
-    Shared { normal: CellGenotype, reduce: CellGenotype },
+    Shared {
+        normal: CellGenotype,
+        reduce: CellGenotype,
+    },
 }
 
 /// Per intermediate node, its incoming edges. Inputs: 0 and 1 are the cell inputs
@@ -152,22 +155,44 @@ pub enum Stride {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "prim", rename_all = "snake_case")]
 pub enum Prim {
-    Seq { items: Vec<Prim> },
+    Seq {
+        items: Vec<Prim>,
+    },
     Relu,
     /// Dense (groups = 1) or depthwise (groups = C) convolution.
-    Conv { kernel: usize, stride: Stride, dilation: usize, depthwise: bool },
+    Conv {
+        kernel: usize,
+        stride: Stride,
+        dilation: usize,
+        depthwise: bool,
+    },
     /// `affine: None` inherits the network's setting.
-    BatchNorm { affine: Option<bool> },
-    MaxPool { kernel: usize, stride: Stride },
+    BatchNorm {
+        affine: Option<bool>,
+    },
+    MaxPool {
+        kernel: usize,
+        stride: Stride,
+    },
     /// Average pooling with `count_include_pad = false`.
-    AvgPool { kernel: usize, stride: Stride },
+    AvgPool {
+        kernel: usize,
+        stride: Stride,
+    },
     Identity,
     /// Zeros of the output shape.
-    Zero { stride: Stride },
+    Zero {
+        stride: Stride,
+    },
     /// ReLU, two 1x1 stride-2 convs (the second on x[:, :, 1:, 1:]), concat, BN.
-    FactorizedReduce { affine: Option<bool> },
+    FactorizedReduce {
+        affine: Option<bool>,
+    },
     /// `one` on stride-1 edges, `two` on stride-2 edges (e.g. skip = identity | factorized reduce).
-    ByStride { one: Box<Prim>, two: Box<Prim> },
+    ByStride {
+        one: Box<Prim>,
+        two: Box<Prim>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

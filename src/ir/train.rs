@@ -58,7 +58,9 @@ pub struct ScheduleSpec {
 pub enum ScheduleKind {
     Constant,
     /// Cosine from lr to `min_lr` over the stage's epochs (after warm-up).
-    Cosine { min_lr: f64 },
+    Cosine {
+        min_lr: f64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,7 +113,10 @@ pub enum Transition {
     /// The phase lasts exactly this many epochs.
     Epochs { epochs: usize },
     /// The phase ends after the first epoch where `condition` holds, or after `max_epochs`.
-    When { condition: Condition, max_epochs: usize },
+    When {
+        condition: Condition,
+        max_epochs: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,7 +125,11 @@ pub enum Condition {
     /// The derived genotype has not changed for `epochs` consecutive epochs.
     ArchStable { epochs: usize },
     /// A logged metric (e.g. `loss`, `alpha_entropy`) compared with a value.
-    Metric { metric: String, cmp: Cmp, value: f64 },
+    Metric {
+        metric: String,
+        cmp: Cmp,
+        value: f64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
