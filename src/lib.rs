@@ -8,6 +8,7 @@
 //!                augment, loader), optim (sgd, adam, schedules)
 //! ```
 
+pub mod bench;
 pub mod check;
 pub mod data;
 pub mod interp;

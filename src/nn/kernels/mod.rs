@@ -5,8 +5,37 @@
 //! input lives on the CPU; any other device falls back to the `_slow` composite, which
 //! gives the same results. All pooling has "same"-style explicit padding; average pooling
 //! uses `count_include_pad = false` (PyTorch semantics). Shapes are NCHW.
+//!
+//! The fast CPU kernels (f32 and f64; other dtypes use the `_slow` path) are candle custom
+//! ops whose backward is again a custom op, so backward is fast too; the gradient ops have
+//! no backward of their own (no second-order gradients through the fast path).
 
-use candle_core::{Result, Tensor, D};
+mod batchnorm;
+mod common;
+mod depthwise;
+mod pool;
+
+use candle_core::{bail, Result, Tensor, D};
+use common::is_fast_dtype;
+
+/// Whether the fast CPU kernels apply to `x` (otherwise the `_slow` composite runs).
+fn use_fast(x: &Tensor) -> bool {
+    x.device().is_cpu() && is_fast_dtype(x.dtype())
+}
+
+/// Fails unless `t` has the dtype and device of `x` (the custom ops need one storage type).
+fn same_kind(x: &Tensor, t: &Tensor, what: &str) -> Result<()> {
+    if t.dtype() != x.dtype() || !t.device().same_device(x.device()) {
+        bail!(
+            "{what}: dtype/device {:?}/{:?} differ from the input's {:?}/{:?}",
+            t.dtype(),
+            t.device(),
+            x.dtype(),
+            x.device()
+        );
+    }
+    Ok(())
+}
 
 /// Depthwise convolution: `x` [N, C, H, W], `w` [C, 1, k, k], no bias.
 /// Output [N, C, (H + 2p - d(k-1) - 1)/s + 1, ...].
@@ -17,7 +46,25 @@ pub fn depthwise_conv2d(
     padding: usize,
     dilation: usize,
 ) -> Result<Tensor> {
-    depthwise_conv2d_slow(x, w, stride, padding, dilation)
+    if !use_fast(x) {
+        return depthwise_conv2d_slow(x, w, stride, padding, dilation);
+    }
+    let (_, c, _, _) = x.dims4()?;
+    let (cw, one, kh, kw) = w.dims4()?;
+    if (cw, one) != (c, 1) || kh != kw {
+        bail!(
+            "depthwise_conv2d: weight {:?} must be [{c}, 1, k, k] for input {:?}",
+            w.dims(),
+            x.dims()
+        );
+    }
+    same_kind(x, w, "depthwise_conv2d weight")?;
+    let conv = depthwise::Conv {
+        stride,
+        pad: padding,
+        dil: dilation,
+    };
+    depthwise::forward(&x.contiguous()?, &w.contiguous()?, conv)
 }
 
 /// Reference depthwise convolution: candle's grouped conv (one conv per channel).
@@ -33,13 +80,94 @@ pub fn depthwise_conv2d_slow(
 }
 
 /// Max pooling `kernel` x `kernel` with zero-cost `-inf` padding.
+///
+/// Backward sends each output's gradient to the first maximum of its window in row-major
+/// order (PyTorch's rule); `max_pool2d_slow` instead shares it among tied maxima.
 pub fn max_pool2d(x: &Tensor, kernel: usize, stride: usize, padding: usize) -> Result<Tensor> {
-    max_pool2d_slow(x, kernel, stride, padding)
+    if !use_fast(x) {
+        return max_pool2d_slow(x, kernel, stride, padding);
+    }
+    x.dims4()?;
+    let pool = pool::Pool {
+        k: kernel,
+        stride,
+        pad: padding,
+    };
+    pool::max_pool(&x.contiguous()?, pool)
 }
 
 /// Average pooling with `count_include_pad = false`.
 pub fn avg_pool2d(x: &Tensor, kernel: usize, stride: usize, padding: usize) -> Result<Tensor> {
-    avg_pool2d_slow(x, kernel, stride, padding)
+    if !use_fast(x) {
+        return avg_pool2d_slow(x, kernel, stride, padding);
+    }
+    x.dims4()?;
+    let pool = pool::Pool {
+        k: kernel,
+        stride,
+        pad: padding,
+    };
+    pool::avg_pool(&x.contiguous()?, pool)
+}
+
+/// Training-mode batch norm over `x` [N, C, H, W] with batch statistics:
+/// `y = (x - mean) / sqrt(var + eps) * gamma + beta` (gamma [C] defaults to 1, beta [C] to 0).
+/// Returns `(y, batch_mean [C], batch_var_biased [C])`; the caller updates running stats
+/// (PyTorch's running_var uses the unbiased var: multiply by M / (M - 1), M = N*H*W).
+/// Gradients flow to x, gamma and beta through `y`; on the fast path the returned mean and
+/// var are detached (they carry no gradient).
+pub fn batch_norm_train(
+    x: &Tensor,
+    gamma: Option<&Tensor>,
+    beta: Option<&Tensor>,
+    eps: f64,
+) -> Result<(Tensor, Tensor, Tensor)> {
+    if !use_fast(x) {
+        return batch_norm_train_slow(x, gamma, beta, eps);
+    }
+    let (_, c, _, _) = x.dims4()?;
+    let param = |p: Option<&Tensor>, fill: f64, what: &str| -> Result<Tensor> {
+        match p {
+            Some(p) => {
+                if p.dims() != [c] {
+                    bail!(
+                        "batch_norm_train: {what} has shape {:?}, expected [{c}]",
+                        p.dims()
+                    );
+                }
+                same_kind(x, p, what)?;
+                Ok(p.clone())
+            }
+            None => Tensor::full(fill, c, x.device())?.to_dtype(x.dtype()),
+        }
+    };
+    let affine = Tensor::stack(&[param(gamma, 1.0, "gamma")?, param(beta, 0.0, "beta")?], 0)?;
+    let x = x.contiguous()?;
+    let stats = batchnorm::stats(&x)?; // [2, C]: mean, biased var
+    let y = batchnorm::normalize(&x, &stats, &affine.contiguous()?, eps)?;
+    Ok((y, stats.get(0)?, stats.get(1)?))
+}
+
+/// Reference batch norm from plain candle ops (mean, centred square, broadcast affine).
+pub fn batch_norm_train_slow(
+    x: &Tensor,
+    gamma: Option<&Tensor>,
+    beta: Option<&Tensor>,
+    eps: f64,
+) -> Result<(Tensor, Tensor, Tensor)> {
+    let (_, c, _, _) = x.dims4()?;
+    let channel_mean = |t: &Tensor| t.mean_keepdim(3)?.mean_keepdim(2)?.mean_keepdim(0);
+    let mean = channel_mean(x)?; // [1, C, 1, 1]
+    let centred = x.broadcast_sub(&mean)?;
+    let var = channel_mean(&centred.sqr()?)?; // [1, C, 1, 1], biased
+    let mut y = centred.broadcast_div(&(var.clone() + eps)?.sqrt()?)?;
+    if let Some(g) = gamma {
+        y = y.broadcast_mul(&g.reshape((1, c, 1, 1))?)?;
+    }
+    if let Some(b) = beta {
+        y = y.broadcast_add(&b.reshape((1, c, 1, 1))?)?;
+    }
+    Ok((y, mean.flatten_all()?, var.flatten_all()?))
 }
 
 /// Reference max pooling: pad with `-inf`, take the maximum of the k² shifted windows at

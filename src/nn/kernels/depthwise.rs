@@ -1,0 +1,280 @@
+//! Depthwise convolution (`x` [N, C, H, W] with `w` [C, 1, k, k], no bias) as candle custom
+//! ops with a hand-written CPU forward and backward, parallel over the N x C planes.
+//!
+//! Contract: inputs are contiguous f32/f64 CPU tensors of one dtype (the public wrapper in
+//! `mod.rs` checks shapes, device and dtype and makes inputs contiguous). Backward returns
+//! both gradients, each computed by another custom op; those ops themselves have no
+//! backward (no second-order gradients).
+
+use super::common::{axpy_row, by_dtype, dot_row, scatter_row, slice, Axis, Real};
+use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
+use rayon::prelude::*;
+
+/// Stride, padding and dilation shared by both spatial axes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Conv {
+    pub stride: usize,
+    pub pad: usize,
+    pub dil: usize,
+}
+
+impl Conv {
+    fn axes(&self, h: usize, w: usize, k: usize) -> (Axis, Axis) {
+        let axis = |n| Axis {
+            n,
+            k,
+            stride: self.stride,
+            pad: self.pad,
+            dil: self.dil,
+        };
+        (axis(h), axis(w))
+    }
+}
+
+/// Plane sizes of one call: input h x w, output ho x wo, kernel k x k.
+#[derive(Clone, Copy)]
+struct Planes {
+    n: usize,
+    c: usize,
+    h: usize,
+    w: usize,
+    ho: usize,
+    wo: usize,
+    k: usize,
+    ay: Axis,
+    ax: Axis,
+}
+
+impl Planes {
+    fn new(conv: Conv, n: usize, c: usize, h: usize, w: usize, k: usize) -> Result<Self> {
+        let (ay, ax) = conv.axes(h, w, k);
+        Ok(Self {
+            n,
+            c,
+            h,
+            w,
+            ho: ay.out()?,
+            wo: ax.out()?,
+            k,
+            ay,
+            ax,
+        })
+    }
+}
+
+/// Applies the fast depthwise convolution to contiguous CPU inputs.
+pub(crate) fn forward(x: &Tensor, w: &Tensor, conv: Conv) -> Result<Tensor> {
+    x.apply_op2(w, DwConv(conv))
+}
+
+struct DwConv(Conv);
+
+/// Grad w.r.t. the input: applied to (dy, w); needs the input size, which the output size
+/// does not determine when stride > 1.
+struct DwGradInput {
+    conv: Conv,
+    h: usize,
+    w: usize,
+}
+
+/// Grad w.r.t. the weight: applied to (x, dy).
+struct DwGradWeight {
+    conv: Conv,
+    k: usize,
+}
+
+fn dims4(l: &Layout) -> Result<(usize, usize, usize, usize)> {
+    l.shape().dims4()
+}
+
+impl CustomOp2 for DwConv {
+    fn name(&self) -> &'static str {
+        "depthwise-conv2d"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (n, c, h, w) = dims4(l1)?;
+        let p = Planes::new(self.0, n, c, h, w, dims4(l2)?.3)?;
+        let out = by_dtype!(s1, self.name(), conv_fwd(s1, l1, s2, l2, p))?;
+        Ok((out, Shape::from((n, c, p.ho, p.wo))))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        _res: &Tensor,
+        dy: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let dy = dy.contiguous()?;
+        let (_, _, h, wd) = x.dims4()?;
+        let dx = dy.apply_op2_no_bwd(
+            w,
+            &DwGradInput {
+                conv: self.0,
+                h,
+                w: wd,
+            },
+        )?;
+        let dw = x.apply_op2_no_bwd(
+            &dy,
+            &DwGradWeight {
+                conv: self.0,
+                k: w.dim(3)?,
+            },
+        )?;
+        Ok((Some(dx), Some(dw)))
+    }
+}
+
+/// y[n,c,oy,ox] = sum_{ky,kx} w[c,ky,kx] * x[n,c,oy*s+ky*d-p, ox*s+kx*d-p]
+fn conv_fwd<T: Real>(
+    s1: &CpuStorage,
+    l1: &Layout,
+    s2: &CpuStorage,
+    l2: &Layout,
+    p: Planes,
+) -> Result<CpuStorage> {
+    let (x, wt) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
+    let (k, cols) = (p.k, p.ax.taps(p.wo));
+    let mut out = vec![T::ZERO; p.n * p.c * p.ho * p.wo];
+    out.par_chunks_mut(p.ho * p.wo)
+        .enumerate()
+        .for_each(|(plane, o)| {
+            let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
+            let wk = &wt[(plane % p.c) * k * k..(plane % p.c + 1) * k * k];
+            for (oy, orow) in o.chunks_exact_mut(p.wo).enumerate() {
+                for ky in 0..k {
+                    let Some(iy) = p.ay.input_of(oy, ky) else {
+                        continue;
+                    };
+                    let irow = &xp[iy * p.w..(iy + 1) * p.w];
+                    for (kx, &r) in cols.iter().enumerate() {
+                        axpy_row(orow, irow, wk[ky * k + kx], r, p.ax.stride);
+                    }
+                }
+            }
+        });
+    Ok(T::to_cpu_storage_owned(out))
+}
+
+impl CustomOp2 for DwGradInput {
+    fn name(&self) -> &'static str {
+        "depthwise-conv2d-grad-input"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (n, c, ho, wo) = dims4(l1)?;
+        let p = Planes::new(self.conv, n, c, self.h, self.w, dims4(l2)?.3)?;
+        if (p.ho, p.wo) != (ho, wo) {
+            bail!("internal error: depthwise grad {ho}x{wo} does not match the input size, please report");
+        }
+        let out = by_dtype!(s1, self.name(), conv_grad_input(s1, l1, s2, l2, p))?;
+        Ok((out, Shape::from((n, c, self.h, self.w))))
+    }
+}
+
+/// dx[n,c,iy,ix] = sum over (oy,ox,ky,kx) reaching (iy,ix) of w[c,ky,kx] * dy[n,c,oy,ox]
+fn conv_grad_input<T: Real>(
+    s1: &CpuStorage,
+    l1: &Layout,
+    s2: &CpuStorage,
+    l2: &Layout,
+    p: Planes,
+) -> Result<CpuStorage> {
+    let (dy, wt) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
+    let (k, cols) = (p.k, p.ax.taps(p.wo));
+    let mut dx = vec![T::ZERO; p.n * p.c * p.h * p.w];
+    dx.par_chunks_mut(p.h * p.w)
+        .enumerate()
+        .for_each(|(plane, d)| {
+            let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
+            let wk = &wt[(plane % p.c) * k * k..(plane % p.c + 1) * k * k];
+            for (oy, grow) in gp.chunks_exact(p.wo).enumerate() {
+                for ky in 0..k {
+                    let Some(iy) = p.ay.input_of(oy, ky) else {
+                        continue;
+                    };
+                    let drow = &mut d[iy * p.w..(iy + 1) * p.w];
+                    for (kx, &r) in cols.iter().enumerate() {
+                        scatter_row(drow, grow, wk[ky * k + kx], r, p.ax.stride);
+                    }
+                }
+            }
+        });
+    Ok(T::to_cpu_storage_owned(dx))
+}
+
+impl CustomOp2 for DwGradWeight {
+    fn name(&self) -> &'static str {
+        "depthwise-conv2d-grad-weight"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (n, c, h, w) = dims4(l1)?;
+        let p = Planes::new(self.conv, n, c, h, w, self.k)?;
+        if dims4(l2)? != (n, c, p.ho, p.wo) {
+            bail!("internal error: depthwise grad shape does not match the output, please report");
+        }
+        let out = by_dtype!(s1, self.name(), conv_grad_weight(s1, l1, s2, l2, p))?;
+        Ok((out, Shape::from((c, 1, self.k, self.k))))
+    }
+}
+
+/// dw[c,ky,kx] = sum_{n,oy,ox} dy[n,c,oy,ox] * x[n,c,oy*s+ky*d-p, ox*s+kx*d-p]
+fn conv_grad_weight<T: Real>(
+    s1: &CpuStorage,
+    l1: &Layout,
+    s2: &CpuStorage,
+    l2: &Layout,
+    p: Planes,
+) -> Result<CpuStorage> {
+    let (x, dy) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
+    let (k, cols) = (p.k, p.ax.taps(p.wo));
+    // One k x k partial per plane, then a cheap sequential sum over the batch.
+    let mut part = vec![T::ZERO; p.n * p.c * k * k];
+    part.par_chunks_mut(k * k)
+        .enumerate()
+        .for_each(|(plane, acc)| {
+            let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
+            let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
+            for (oy, grow) in gp.chunks_exact(p.wo).enumerate() {
+                for ky in 0..k {
+                    let Some(iy) = p.ay.input_of(oy, ky) else {
+                        continue;
+                    };
+                    let xrow = &xp[iy * p.w..(iy + 1) * p.w];
+                    for (kx, &r) in cols.iter().enumerate() {
+                        acc[ky * k + kx] += dot_row(grow, xrow, r, p.ax.stride);
+                    }
+                }
+            }
+        });
+    let kk = k * k;
+    let mut dw = vec![T::ZERO; p.c * kk];
+    for (plane, acc) in part.chunks_exact(kk).enumerate() {
+        let ch = plane % p.c;
+        for (d, &a) in dw[ch * kk..(ch + 1) * kk].iter_mut().zip(acc) {
+            *d += a;
+        }
+    }
+    Ok(T::to_cpu_storage_owned(dw))
+}
