@@ -11,10 +11,12 @@
 pub mod bench;
 pub mod check;
 pub mod data;
+pub mod diagnostics;
 pub mod interp;
 pub mod ir;
 pub mod nn;
 pub mod optim;
 pub mod resolve;
+pub mod source;
 pub mod ssl;
 pub mod syntax;

@@ -1,1 +1,10 @@
-fn main() {}
+//! The `nas` binary: parse the command line and hand over to `cli`.
+
+mod cli;
+
+use clap::Parser;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    std::process::exit(cli::run(cli));
+}

@@ -6,6 +6,7 @@
 
 pub mod data;
 pub mod estimate;
+pub mod lower;
 pub mod net;
 pub mod train;
 

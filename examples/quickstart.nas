@@ -1,0 +1,24 @@
+// examples/quickstart.nas: a tiny SSWP-NAS run on the built-in digits (8x8, 1 channel,
+// no download). The paper's recipe, shrunk: a 4-cell, 8-channel supernet searched
+// self-supervised for 6 short epochs (warm-up, search, freeze), derived with its weights
+// preserved, then fine-tuned on 10% of the labels. Runs in well under 5 minutes on 2 CPU
+// cores.  Try: nas check --estimate examples/quickstart.nas
+
+import std.recipes.sswp
+import std.data
+
+pipeline quickstart = sswp.recipe(data = data.digits(), cells = 4, channels = 8, epochs = 6, batch = 32) {
+  seed = 7
+
+  // Colour jitter means nothing on one grey channel: simpler views for digits.
+  views = augmentation(views = 2, steps = [
+    random_resized_crop(size = 8, scale = (0.5, 1.0)),
+    normalize(data.mean, data.std),
+  ])
+
+  // Override fields of the recipe's search stage without copying it.
+  search.steps_per_epoch = 10
+  search.weights = sgd(lr = 0.05, momentum = 0.9, weight_decay = 4e-5, clip_norm = 5, schedule = cosine)
+
+  stage tune: finetune(labels = 10%, epochs = 3, batch = 32, steps_per_epoch = 10) after derive
+}

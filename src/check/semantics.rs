@@ -1,0 +1,364 @@
+//! Per-kind stage rules: phases and their epochs, contrastive batch sizes, derive inputs,
+//! where each stage's network comes from, and options that do nothing in context.
+
+use std::rc::Rc;
+
+use super::builtins::{self, Kind};
+use super::checked::*;
+use super::error::CheckError;
+use super::eval::{Eval, Fail, R};
+use super::stages::{get_f64, get_int, get_rec, get_str};
+use super::value::*;
+use crate::diagnostics::Diag;
+
+impl<'a> Eval<'a> {
+    pub fn stage_semantics(&mut self, s: &mut CheckedStage, done: &[CheckedStage], data: &Rc<Rec>, pv: &PipeVal) -> R<()> {
+        let _ = pv;
+        self.check_norms(s, data);
+        match s.kind {
+            "ssl_search" => self.search_stage(s, data),
+            "derive" => self.derive_stage(s, done),
+            _ => self.fixed_net_stage(s, done, data),
+        }
+    }
+
+    /// Every normalize step must have one value per image channel.
+    fn check_norms(&mut self, s: &CheckedStage, data: &Rc<Rec>) {
+        let channels = get_int(data, "channels").unwrap_or(0) as usize;
+        for f in ["views", "augment"] {
+            let Some(aug) = get_rec(&s.rec, f) else { continue };
+            let Some(Val { v: V::List(steps), .. }) = aug.get("steps") else { continue };
+            for st in steps {
+                let V::Rec(r) = &st.v else { continue };
+                if r.schema.name != "normalize" {
+                    continue;
+                }
+                for stat in ["mean", "std"] {
+                    if let Some(Val { v: V::List(xs), span }) = r.get(stat) {
+                        if xs.len() != channels {
+                            self.report(
+                                Diag::error(CheckError::NormArity { found: xs.len(), channels }, *span, format!("{} values", xs.len()))
+                                    .with_note(data.span, "the dataset is defined here")
+                                    .with_help(format!("give {channels} value(s), one per channel")),
+                            );
+                        }
+                    }
+                }
+                if let Some(Val { v: V::List(xs), .. }) = r.get("std") {
+                    for x in xs {
+                        if x.v.as_f64().is_some_and(|v| v <= 0.0) {
+                            self.err(
+                                CheckError::OutOfRange { field: "std".into(), expected: "greater than 0".into(), found: super::eval::show(&x.v) },
+                                x.span,
+                                "division by this",
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn search_stage(&mut self, s: &mut CheckedStage, data: &Rc<Rec>) -> R<()> {
+        let space = get_rec(&s.rec, "space").ok_or(Fail)?;
+        if space.get("genotype").is_some_and(|g| !g.v.is_none()) {
+            let sp = space.get("genotype").map(|g| g.span).unwrap_or(s.span);
+            return Err(self.err_help(
+                CheckError::TypeMismatch { expected: "a search space".into(), found: "a network with a fixed genotype".into() },
+                sp,
+                "a search stage needs candidates, not a fixed architecture",
+                "remove `genotype` from the space, or use a `train` stage",
+            ));
+        }
+        self.check_space(&space)?;
+        let sampler = get_rec(&s.rec, "sampler").ok_or(Fail)?;
+        let two_path = sampler.schema.name == "two_path";
+        let objective = get_rec(&s.rec, "objective").ok_or(Fail)?;
+        let batch = get_int(&s.rec, "batch").unwrap_or(0);
+        if objective.schema.name == "simclr" && batch < 2 {
+            let sp = s.rec.get("batch").map(|b| b.span).unwrap_or(s.span);
+            self.err_help(CheckError::BatchTooSmall { batch }, sp, "needs at least 2 images", "a contrastive loss needs negatives: use a batch of at least 2 (typically 32 to 512)");
+        }
+        if !two_path {
+            for opt in ["skip_drop", "pool_drop"] {
+                if let Some(v) = sampler.get(opt).filter(|v| !v.v.is_none()) {
+                    self.report(
+                        Diag::warning(CheckError::UnusedOption { option: opt.into() }, v.span, "ignored by the `darts` sampler")
+                            .with_help("skip/pool drop resampling only exists with `sampler = two_path(...)`"),
+                    );
+                }
+            }
+        }
+        if let Some(w) = get_rec(&s.rec, "weights") {
+            if get_int(&w, "every").unwrap_or(1) != 1 {
+                let sp = w.get("every").map(|v| v.span).unwrap_or(w.span);
+                self.report(
+                    Diag::warning(CheckError::UnusedOption { option: "every".into() }, sp, "ignored on the weight optimiser")
+                        .with_help("`every` sets how often the architecture optimiser (`arch`) steps"),
+                );
+            }
+        }
+        self.phases(s, two_path)?;
+        let head = match objective.schema.name {
+            "simclr" => HeadPlan::Mlp(mlp_dims(&objective)),
+            _ => HeadPlan::Classifier(self.classes(data, s)?),
+        };
+        let per_cell = get_str(&space, "alpha") == Some("per_cell");
+        let affine = space.get("affine").and_then(|v| if let V::Bool(b) = v.v { Some(b) } else { None }).unwrap_or(false);
+        s.net = Some(NetPlan { space, cell: CellPlan::Search { per_cell, two_path }, head, affine, aux_weight: None });
+        Ok(())
+    }
+
+    fn phases(&mut self, s: &mut CheckedStage, two_path: bool) -> R<()> {
+        let mut sum = 0usize;
+        let mut failed = false;
+        for p in &mut s.phases {
+            let epochs = get_int(&p.rec, "epochs");
+            let max = get_int(&p.rec, "max_epochs");
+            let len = match (&p.when, epochs, max) {
+                (None, Some(e), _) => e,
+                (Some(_), _, Some(m)) => m,
+                (Some(_), Some(e), None) => e,
+                (None, None, _) => {
+                    self.err_help(CheckError::PhaseLength { phase: p.name.clone() }, p.span, "how many epochs?", "add `epochs = N`, or `when <condition>` with `max_epochs = N`");
+                    failed = true;
+                    continue;
+                }
+                (Some(_), None, None) => {
+                    self.err_help(CheckError::PhaseLength { phase: p.name.clone() }, p.span, "a condition needs a bound", "add `max_epochs = N` so the phase ends even if the condition never holds");
+                    failed = true;
+                    continue;
+                }
+            };
+            p.epochs = len.max(0) as usize;
+            sum += p.epochs;
+            if let Some(Val { v: V::Rec(r), .. }) = &p.when {
+                if r.kind() != Kind::Condition {
+                    failed = true;
+                }
+            } else if let Some(w) = &p.when {
+                if !matches!(w.v, V::Cmp { .. }) {
+                    self.mismatch("a condition (`loss < 0.5`, `arch_stable(epochs = 5)`)", &w.v.clone(), w.span);
+                    failed = true;
+                }
+            }
+            if !two_path {
+                if let Some(d) = p.rec.get("drop").filter(|d| d.v == V::Bool(true)) {
+                    self.report(
+                        Diag::warning(CheckError::UnusedOption { option: "drop".into() }, d.span, "no effect without a two_path sampler")
+                            .with_help("skip/pool drop resampling only exists with `sampler = two_path(...)`"),
+                    );
+                }
+            }
+        }
+        if failed {
+            return Err(Fail);
+        }
+        let declared = get_int(&s.rec, "epochs");
+        match (declared, s.phases.is_empty()) {
+            (Some(e), false) if e as usize != sum => {
+                let sp = s.rec.get("epochs").map(|v| v.span).unwrap_or(s.span);
+                let e = e as usize;
+                Err(self.err_help(
+                    CheckError::PhaseEpochs { stage: s.name.clone(), sum, epochs: e },
+                    sp,
+                    format!("{e} epochs here"),
+                    format!("make the phases add up to {e}, or set `epochs = {sum}`"),
+                ))
+            }
+            (None, true) => Err(self.err_help(
+                CheckError::MissingField { name: s.name.clone(), field: "epochs".into() },
+                s.span,
+                "how long does it search?",
+                "add `epochs = N`, or phases such as `phase search { epochs = N }`",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn classes(&mut self, data: &Rc<Rec>, s: &CheckedStage) -> R<usize> {
+        match get_int(data, "classes") {
+            Some(c) => Ok(c as usize),
+            None => Err(self.report(
+                Diag::error(CheckError::MissingField { name: "dataset".into(), field: "classes".into() }, s.span, "this stage needs labels")
+                    .with_note(data.span, "the dataset is defined here")
+                    .with_help("set `classes` on the dataset"),
+            )),
+        }
+    }
+
+    fn derive_stage(&mut self, s: &mut CheckedStage, done: &[CheckedStage]) -> R<()> {
+        let Some(search) = self.producer(s, done, "ssl_search") else {
+            return Err(self.err_help(
+                CheckError::NoProducer { stage: s.name.clone(), needs: "a search stage (`ssl_search`)".into() },
+                s.span,
+                "nothing to derive from",
+                "add `after <search stage>`, or `from = \"<search stage>\"`",
+            ));
+        };
+        s.derive_from = Some(search.name.clone());
+        let space = search.net.as_ref().map(|n| n.space.clone()).ok_or(Fail)?;
+        if space.schema.name == "darts_net" {
+            if let Some(k) = get_int(&s.rec, "edges_per_node") {
+                if k > 2 {
+                    let sp = s.rec.get("edges_per_node").map(|v| v.span).unwrap_or(s.span);
+                    return Err(self.err_help(
+                        CheckError::KeptEdges { kept: k as usize, inputs: 2 },
+                        sp,
+                        "more than the first node has",
+                        "the first node of a DARTS cell has 2 inputs (the two cell inputs); keep at most 2",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// finetune, linear_eval, train, knn, ssl_train: a fixed network.
+    fn fixed_net_stage(&mut self, s: &mut CheckedStage, done: &[CheckedStage], data: &Rc<Rec>) -> R<()> {
+        let derive = self.producer(s, done, "derive");
+        let explicit = get_rec(&s.rec, "network");
+        let init = get_rec(&s.rec, "init");
+        let wants_preserved = init.as_ref().is_some_and(|i| i.schema.name == "preserved");
+        let (space, cell) = match (&explicit, derive) {
+            (Some(net), Some(d)) if net.get("genotype").is_none_or(|g| g.v.is_none()) => {
+                // The derived cell on another skeleton (DARTS: search small, train large).
+                let search = done.iter().find(|x| Some(&x.name) == d.derive_from.as_ref()).ok_or(Fail)?;
+                let searched = &search.net.as_ref().ok_or(Fail)?.space;
+                if searched.get("alpha").and_then(|a| a.v.as_str()) == Some("per_cell") && get_int(searched, "cells") != get_int(net, "cells") {
+                    let sp = s.rec.get("network").map(|v| v.span).unwrap_or(s.span);
+                    return Err(self.err_help(
+                        CheckError::GenotypeShape { reason: "a per-cell genotype fits only a network of the searched depth".into() },
+                        sp,
+                        "different number of cells than the search",
+                        "search with `alpha = shared`, or keep the searched depth",
+                    ));
+                }
+                if searched.schema.name != net.schema.name {
+                    let sp = s.rec.get("network").map(|v| v.span).unwrap_or(s.span);
+                    return Err(self.err(CheckError::GenotypeShape { reason: "the network family differs from the searched one".into() }, sp, "another family"));
+                }
+                (net.clone(), CellPlan::Derived(d.name.clone()))
+            }
+            (Some(net), _) => {
+                let Some(g) = net.get("genotype").filter(|g| !g.v.is_none()).cloned() else {
+                    let sp = s.rec.get("network").map(|v| v.span).unwrap_or(s.span);
+                    return Err(self.err_help(
+                        CheckError::GenotypeShape { reason: "the network has no genotype".into() },
+                        sp,
+                        "a fixed network needs `genotype = ...`",
+                        "give the network a genotype, or leave `network` out to train the derived one",
+                    ));
+                };
+                (net.clone(), CellPlan::Genotype(g))
+            }
+            (None, Some(d)) => {
+                let search = done.iter().find(|x| Some(&x.name) == d.derive_from.as_ref()).ok_or(Fail)?;
+                (search.net.as_ref().ok_or(Fail)?.space.clone(), CellPlan::Derived(d.name.clone()))
+            }
+            (None, None) => {
+                return Err(self.err_help(
+                    CheckError::NoProducer { stage: s.name.clone(), needs: "a derived network (a `derive` stage)".into() },
+                    s.span,
+                    "no network to train",
+                    "add a `derive` stage before it (`after derive`), or give `network = ...` with a genotype",
+                ))
+            }
+        };
+        if wants_preserved && derive.is_none() {
+            let sp = s.rec.get("init").map(|v| v.span).unwrap_or(s.span);
+            return Err(self.err_help(
+                CheckError::NoProducer { stage: s.name.clone(), needs: "preserved weights (a `derive` stage)".into() },
+                sp,
+                "no derive stage runs before this one",
+                "add `after <derive stage>`, or use `init = random`",
+            ));
+        }
+        self.check_space(&space)?;
+        if let CellPlan::Genotype(g) = &cell {
+            self.check_genotype(&space, g)?;
+        }
+        self.fill_supervised(s, derive.is_some(), data)?;
+        let affine = s.rec.get("affine").and_then(|v| if let V::Bool(b) = v.v { Some(b) } else { None }).unwrap_or(true);
+        let head = match s.kind {
+            "ssl_train" => HeadPlan::Mlp(get_rec(&s.rec, "objective").map(|o| mlp_dims(&o)).unwrap_or_default()),
+            "knn" => HeadPlan::Mlp(Vec::new()),
+            _ => HeadPlan::Classifier(self.classes(data, s)?),
+        };
+        let aux_weight = get_f64(&s.rec, "auxiliary");
+        if let (Some(_), "nb201_net") = (aux_weight, space.schema.name) {
+            let sp = s.rec.get("auxiliary").map(|v| v.span).unwrap_or(s.span);
+            self.report(Diag::warning(CheckError::UnusedOption { option: "auxiliary".into() }, sp, "NAS-Bench-201 networks have no auxiliary tower"));
+        }
+        let aux_weight = if space.schema.name == "nb201_net" { None } else { aux_weight };
+        s.net = Some(NetPlan { space, cell, head, affine, aux_weight });
+        Ok(())
+    }
+
+    /// Fill computed fields: init, affine, optimiser, augmentation, seeds.
+    fn fill_supervised(&mut self, s: &mut CheckedStage, has_derive: bool, data: &Rc<Rec>) -> R<()> {
+        let span = s.span;
+        let ctor = |name: &str| builtins::constructor(name).ok_or(Fail);
+        let set = |s: &mut CheckedStage, f: &'static str, v: V| {
+            if let Some(slot) = s.rec.fields.iter_mut().find(|(n, _)| *n == f) {
+                if slot.1.v.is_none() {
+                    slot.1 = Val { v, span };
+                }
+            }
+        };
+        let init = if has_derive { "preserved" } else { "random" };
+        let init_rec = self.assemble(ctor(init)?, Vec::new(), span, false)?;
+        set(s, "init", V::Rec(Rc::new(init_rec)));
+        set(s, "affine", V::Bool(s.kind != "linear_eval" && s.kind != "knn" && s.kind != "ssl_train"));
+        if s.rec.schema.field("optim").is_some() {
+            let sgd = sgd_default(self, span)?;
+            set(s, "optim", V::Rec(Rc::new(sgd)));
+        }
+        if s.rec.schema.field("augment").is_some() {
+            let aug = supervised_augment(self, data, span)?;
+            set(s, "augment", V::Rec(Rc::new(aug)));
+        }
+        Ok(())
+    }
+}
+
+/// `mlp(a, b, c)` sizes; empty when the objective has no head (width then 128).
+fn mlp_dims(objective: &Rec) -> Vec<usize> {
+    match objective.get("head").map(|h| &h.v) {
+        Some(V::Rec(h)) => h.extra.iter().filter_map(|v| v.v.as_int()).map(|i| i.max(0) as usize).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn given(name: &str, v: V, span: crate::source::Span) -> super::records::Given {
+    (Some(Named { name: name.into(), span }), Val { v, span })
+}
+
+/// The default supervised optimiser: SGD lr 0.025, momentum 0.9, wd 3e-4, clip 5, cosine.
+fn sgd_default(ev: &mut Eval, span: crate::source::Span) -> R<Rec> {
+    let s = builtins::constructor("sgd").ok_or(Fail)?;
+    let cos = ev.assemble(builtins::constructor("cosine").ok_or(Fail)?, Vec::new(), span, false)?;
+    let g = vec![
+        given("lr", V::Float(0.025), span),
+        given("weight_decay", V::Float(3e-4), span),
+        given("clip_norm", V::Float(5.0), span),
+        given("schedule", V::Rec(Rc::new(cos)), span),
+    ];
+    ev.assemble(s, g, span, false)
+}
+
+/// The default supervised augmentation: random crop with padding size/8, flip, normalise.
+fn supervised_augment(ev: &mut Eval, data: &Rec, span: crate::source::Span) -> R<Rec> {
+    let size = get_int(data, "size").unwrap_or(1);
+    let step = |ev: &mut Eval, name: &str, g: Vec<super::records::Given>| -> R<Val> {
+        let r = ev.assemble(builtins::constructor(name).ok_or(Fail)?, g, span, false)?;
+        Ok(Val { v: V::Rec(Rc::new(r)), span })
+    };
+    let crop = step(ev, "random_crop", vec![given("size", V::Int(size), span), given("padding", V::Int(size / 8), span)])?;
+    let flip = step(ev, "flip", Vec::new())?;
+    let mean = data.get("mean").cloned().ok_or(Fail)?;
+    let std = data.get("std").cloned().ok_or(Fail)?;
+    let norm = step(ev, "normalize", vec![(Some(Named { name: "mean".into(), span }), mean), (Some(Named { name: "std".into(), span }), std)])?;
+    let steps = V::List(vec![crop, flip, norm]);
+    ev.assemble(builtins::constructor("augmentation").ok_or(Fail)?, vec![given("steps", steps, span)], span, false)
+}

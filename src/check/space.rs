@@ -1,0 +1,188 @@
+//! Search-space structure: reduction positions inside the depth, channel counts that
+//! divide, unique op names, genotypes that fit the cell and use the space's ops, and the
+//! NAS-Bench-201 architecture string form.
+
+use std::rc::Rc;
+
+use super::error::CheckError;
+use super::eval::{Eval, Fail, R};
+use super::stages::{get_int, get_str};
+use super::value::*;
+use crate::diagnostics::{suggest, Diag};
+use crate::source::Span;
+
+/// Reduction cells of a DARTS network: as given, else `cells/3` and `2*cells/3`.
+pub fn reductions(space: &Rec) -> Vec<i64> {
+    match space.get("reductions").map(|v| &v.v) {
+        Some(V::List(xs)) => xs.iter().filter_map(|x| x.v.as_int()).collect(),
+        _ => {
+            let cells = get_int(space, "cells").unwrap_or(0);
+            let mut r = vec![cells / 3, 2 * cells / 3];
+            r.dedup();
+            r
+        }
+    }
+}
+
+/// Op names of a space, in order.
+pub fn op_names(space: &Rec) -> Vec<(String, Span)> {
+    match space.get("ops").map(|v| &v.v) {
+        Some(V::List(xs)) => xs
+            .iter()
+            .map(|x| match &x.v {
+                V::Op(o) => (o.name.clone(), x.span),
+                V::Rec(r) => (r.schema.name.to_string(), x.span),
+                _ => (String::new(), x.span),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Parse `|op~0|+|op~0|op~1|+...`: per node, its (op, input) edges.
+pub fn parse_nb201(s: &str) -> Result<Vec<Vec<(String, usize)>>, String> {
+    let mut nodes = Vec::new();
+    for (i, part) in s.split('+').enumerate() {
+        let part = part.trim();
+        if !part.starts_with('|') || !part.ends_with('|') || part.len() < 2 {
+            return Err(format!("node {} must look like `|op~0|`", i + 1));
+        }
+        let mut edges = Vec::new();
+        for e in part[1..part.len() - 1].split('|') {
+            let (op, input) = e.split_once('~').ok_or_else(|| format!("edge `{e}` must be `op~input`"))?;
+            let input: usize = input.parse().map_err(|_| format!("`{input}` in `{e}` is not an input index"))?;
+            if op.is_empty() {
+                return Err(format!("edge `{e}` has no op"));
+            }
+            edges.push((op.to_string(), input));
+        }
+        if edges.len() != i + 1 {
+            return Err(format!("node {} has {} edges; it must have {} (one from each earlier node)", i + 1, edges.len(), i + 1));
+        }
+        for (j, (_, input)) in edges.iter().enumerate() {
+            if *input != j {
+                return Err(format!("edge {} of node {} reads input {input}; inputs are listed in order 0..{}", j + 1, i + 1, i));
+            }
+        }
+        nodes.push(edges);
+    }
+    Ok(nodes)
+}
+
+impl<'a> Eval<'a> {
+    pub fn check_space(&mut self, space: &Rc<Rec>) -> R<()> {
+        let mut failed = false;
+        let mut seen: Vec<(String, Span)> = Vec::new();
+        for (name, span) in op_names(space) {
+            if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+                let f = *first;
+                self.report(
+                    Diag::error(CheckError::DuplicateOp { op: name.clone() }, span, "a second op of this name")
+                        .with_note(f, "first here")
+                        .with_help("name the ops apart: `op sep3 = sep_conv(3)`"),
+                );
+                failed = true;
+            }
+            seen.push((name, span));
+        }
+        if space.schema.name == "darts_net" {
+            let cells = get_int(space, "cells").unwrap_or(0);
+            for r in reductions(space) {
+                if r < 0 || r >= cells {
+                    let sp = space.get("reductions").map(|v| v.span).unwrap_or(space.span);
+                    self.err_help(
+                        CheckError::ReductionOutOfRange { index: r, cells: cells.max(0) as usize },
+                        sp,
+                        format!("cell {r} does not exist"),
+                        format!("reduction positions count from 0 and must be below {cells}"),
+                    );
+                    failed = true;
+                }
+            }
+            let c = get_int(space, "channels").unwrap_or(0);
+            if c % 2 != 0 {
+                let sp = space.get("channels").map(|v| v.span).unwrap_or(space.span);
+                self.err_help(
+                    CheckError::Indivisible { what: "`channels`".into(), by: 2, value: c.max(0) as usize },
+                    sp,
+                    "odd channel count",
+                    "factorized reduce splits channels into two halves; use an even number",
+                );
+                failed = true;
+            }
+        }
+        if failed {
+            Err(Fail)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A fixed genotype must fit the cell and name only the space's ops.
+    pub fn check_genotype(&mut self, space: &Rc<Rec>, g: &Val) -> R<()> {
+        let V::Rec(g) = &g.v else { return Err(Fail) };
+        let ops: Vec<String> = op_names(space).into_iter().map(|(n, _)| n).collect();
+        let nodes = get_int(space, "nodes").unwrap_or(0).max(0) as usize;
+        let mut failed = false;
+        if g.schema.name == "nb201_arch" {
+            let text = get_str(g, "arch").unwrap_or("");
+            let span = g.get("arch").map(|v| v.span).unwrap_or(g.span);
+            match parse_nb201(text) {
+                Err(reason) => {
+                    return Err(self.err_help(CheckError::Nb201String { reason }, span, "not an NAS-Bench-201 architecture", "example: \"|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|none~1|nor_conv_1x1~2|\""));
+                }
+                Ok(cell) => {
+                    if cell.len() != nodes || space.schema.name != "nb201_net" {
+                        return Err(self.err(CheckError::GenotypeShape { reason: format!("{} nodes given, the cell has {nodes}", cell.len()) }, span, "wrong number of nodes"));
+                    }
+                    for (op, _) in cell.iter().flatten() {
+                        if !ops.contains(op) {
+                            self.err_help(CheckError::UnknownOp { op: op.clone() }, span, format!("`{op}` is not a candidate"), suggest(op, ops.iter().map(String::as_str)));
+                            failed = true;
+                        }
+                    }
+                }
+            }
+            return if failed { Err(Fail) } else { Ok(()) };
+        }
+        if space.schema.name != "darts_net" {
+            return Err(self.err(CheckError::GenotypeShape { reason: "a DARTS genotype on a NAS-Bench-201 network".into() }, g.span, "use `nb201_arch(...)`"));
+        }
+        for half in ["normal", "reduce"] {
+            let Some(Val { v: V::List(edges), span }) = g.get(half) else { continue };
+            if edges.len() != 2 * nodes {
+                self.err_help(
+                    CheckError::GenotypeShape { reason: format!("`{half}` has {} edges, the cell's {nodes} nodes need {}", edges.len(), 2 * nodes) },
+                    *span,
+                    "wrong number of edges",
+                    "list two (op, input) pairs per node, node by node",
+                );
+                failed = true;
+                continue;
+            }
+            for (i, e) in edges.iter().enumerate() {
+                let V::Tuple(parts) = &e.v else { continue };
+                let (Some(op), Some(input)) = (parts[0].v.as_str(), parts[1].v.as_int()) else { continue };
+                if !ops.iter().any(|o| o == op) {
+                    self.err_help(CheckError::UnknownOp { op: op.into() }, parts[0].span, "not a candidate of this space", suggest(op, ops.iter().map(String::as_str)));
+                    failed = true;
+                }
+                let node = i / 2;
+                if input as usize >= node + 2 {
+                    self.err_help(
+                        CheckError::GenotypeShape { reason: format!("node {node} reads input {input}, but only inputs 0..{} exist before it", node + 1) },
+                        parts[1].span,
+                        "input from a later node",
+                        "inputs 0 and 1 are the cell inputs, 2 + k is node k",
+                    );
+                    failed = true;
+                }
+            }
+        }
+        if failed {
+            Err(Fail)
+        } else {
+            Ok(())
+        }
+    }
+}

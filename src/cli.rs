@@ -1,0 +1,245 @@
+//! The command line: argument parsing (clap derive) and one function per subcommand.
+//! Only this file and `main.rs` print. Exit codes: 0 ok, 1 errors found, 2 usage.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use nas::check::{compile_file, Compiled, Select};
+use nas::diagnostics::{self, codes, Diag};
+use nas::ir::estimate::{estimate_network, EstimateError};
+use nas::ir::{NetworkSpec, Program, StageKind};
+use nas::resolve::LoadOptions;
+
+#[derive(Debug, Parser)]
+#[command(name = "nas", version, about = "Check and run self-supervised, weight-preserving architecture searches")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a .nas file: syntax, names, types, ranges, stage graph, search spaces.
+    Check(CheckArgs),
+    /// Print the IR of a pipeline as JSON.
+    Ir(IrArgs),
+    /// Explain a diagnostic code, with an example.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct LibArgs {
+    /// Extra folder to search for imports (repeatable; `NAS_PATH` adds more).
+    #[arg(long = "lib", value_name = "DIR")]
+    pub lib: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Print parameters and multiply-adds of every network the pipelines build.
+    #[arg(long)]
+    pub estimate: bool,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    #[command(flatten)]
+    pub lib: LibArgs,
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct IrArgs {
+    /// The pipeline to print (needed when the file has several).
+    #[arg(long)]
+    pub pipeline: Option<String>,
+    #[command(flatten)]
+    pub lib: LibArgs,
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A code such as `nas::check::out_of_range` (the `nas::` prefix may be left out).
+    pub code: String,
+}
+
+/// Run a parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Check(a) => cmd_check(&a),
+        Command::Ir(a) => cmd_ir(&a),
+        Command::Explain(a) => cmd_explain(&a),
+    }
+}
+
+fn load_options(lib: &LibArgs) -> LoadOptions {
+    let mut lib_dirs = lib.lib.clone();
+    if let Some(p) = std::env::var_os("NAS_PATH") {
+        lib_dirs.extend(std::env::split_paths(&p).filter(|p| !p.as_os_str().is_empty()));
+    }
+    LoadOptions { lib_dirs }
+}
+
+fn print_diags(c: &Compiled) {
+    if c.diags.is_empty() {
+        return;
+    }
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    eprint!("{}", diagnostics::render_human(&c.diags, &c.sources, 100, color));
+}
+
+fn summary(c: &Compiled) -> (usize, usize) {
+    let errors = c.diags.iter().filter(|d| d.is_error()).count();
+    (errors, c.diags.len() - errors)
+}
+
+fn cmd_check(a: &CheckArgs) -> i32 {
+    let c = compile_file(&a.file, &load_options(&a.lib), &Select::default());
+    let (errors, warnings) = summary(&c);
+    let estimates = if a.estimate && errors == 0 { c.programs.iter().map(estimates).collect() } else { Vec::new() };
+    match a.format {
+        Format::Json => {
+            let out = serde_json::json!({
+                "file": a.file.display().to_string(),
+                "errors": errors,
+                "warnings": warnings,
+                "diagnostics": diagnostics::to_json(&c.diags, &c.sources),
+                "estimates": estimates,
+            });
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        }
+        Format::Human => {
+            print_diags(&c);
+            for e in &estimates {
+                print_estimates(e);
+            }
+            if errors == 0 {
+                let n = c.programs.len();
+                println!("ok: {} ({n} pipeline{}, {warnings} warning{})", a.file.display(), plural(n), plural(warnings));
+            } else {
+                eprintln!("{errors} error{}, {warnings} warning{}", plural(errors), plural(warnings));
+            }
+        }
+    }
+    i32::from(errors > 0)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn network_of(kind: &StageKind) -> Option<&NetworkSpec> {
+    match kind {
+        StageKind::SslSearch(s) => Some(&s.network),
+        StageKind::Derive(_) => None,
+        StageKind::Finetune(s) | StageKind::LinearEval(s) | StageKind::Train(s) => Some(&s.network),
+        StageKind::Knn(s) => Some(&s.network),
+        StageKind::SslTrain(s) => Some(&s.network),
+    }
+}
+
+/// Per stage: the estimate, or why there is none.
+fn estimates(p: &Program) -> serde_json::Value {
+    let stages: Vec<serde_json::Value> = p
+        .pipeline
+        .stages
+        .iter()
+        .filter_map(|s| {
+            let net = network_of(&s.kind)?;
+            let v = match estimate_network(net, None) {
+                Ok(e) => serde_json::json!({"stage": s.name, "kind": s.kind.name(), "params": e.params, "aux_params": e.aux_params, "madds": e.madds}),
+                Err(EstimateError::NeedsGenotype(stage)) => serde_json::json!({
+                    "stage": s.name, "kind": s.kind.name(),
+                    "unknown": format!("the architecture is known only after stage `{stage}` runs"),
+                }),
+                Err(e) => serde_json::json!({"stage": s.name, "kind": s.kind.name(), "unknown": e.to_string()}),
+            };
+            Some(v)
+        })
+        .collect();
+    serde_json::json!({"pipeline": p.pipeline.name, "stages": stages})
+}
+
+fn print_estimates(e: &serde_json::Value) {
+    println!("pipeline {}:", e["pipeline"].as_str().unwrap_or(""));
+    for s in e["stages"].as_array().into_iter().flatten() {
+        let head = format!("  {} ({})", s["stage"].as_str().unwrap_or(""), s["kind"].as_str().unwrap_or(""));
+        match s["unknown"].as_str() {
+            Some(why) => println!("{head}: {why}"),
+            None => println!(
+                "{head}: {} parameters ({} in the auxiliary head), {} multiply-adds per image",
+                group(s["params"].as_u64().unwrap_or(0)),
+                group(s["aux_params"].as_u64().unwrap_or(0)),
+                group(s["madds"].as_u64().unwrap_or(0)),
+            ),
+        }
+    }
+}
+
+/// 3349342 -> "3,349,342".
+fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn cmd_ir(a: &IrArgs) -> i32 {
+    let select = Select { pipeline: a.pipeline.clone() };
+    let mut c = compile_file(&a.file, &load_options(&a.lib), &select);
+    if !c.has_errors() && c.programs.len() != 1 {
+        let d = if c.programs.is_empty() {
+            Diag::unlocated(nas::check::CheckError::NoPipeline)
+                .with_help("`nas ir` prints a pipeline; this file defines none that can be built without arguments")
+        } else {
+            let names: Vec<String> = c.programs.iter().map(|p| format!("`{}`", p.pipeline.name)).collect();
+            Diag::unlocated(nas::check::CheckError::NoPipeline).with_help(format!("choose one with `--pipeline NAME`: {}", names.join(", ")))
+        };
+        c.diags.push(d);
+    }
+    print_diags(&c);
+    if c.has_errors() {
+        return 1;
+    }
+    match c.programs.first().map(serde_json::to_string_pretty) {
+        Some(Ok(json)) => {
+            println!("{json}");
+            0
+        }
+        _ => 1,
+    }
+}
+
+fn cmd_explain(a: &ExplainArgs) -> i32 {
+    match codes::lookup(&a.code) {
+        Some(info) => {
+            println!("{}: {}\n\n{}\n\nExample:\n\n{}", info.code, info.summary, info.explanation, indent(info.example));
+            0
+        }
+        None => {
+            let help = diagnostics::suggest(&a.code, codes::CODES.iter().map(|c| c.code));
+            eprintln!("unknown code `{}`: {help}", a.code);
+            1
+        }
+    }
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+}
