@@ -27,6 +27,10 @@ pub enum Command {
     Ir(IrArgs),
     /// Explain a diagnostic code, with an example.
     Explain(ExplainArgs),
+    /// Run a pipeline: search, derive and the stages after them, into a run folder.
+    Run(crate::run_cmd::RunArgs),
+    /// Write a PNG grid of images and their augmented views.
+    Preview(crate::run_cmd::PreviewArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -76,6 +80,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Check(a) => cmd_check(&a),
         Command::Ir(a) => cmd_ir(&a),
         Command::Explain(a) => cmd_explain(&a),
+        Command::Run(a) => crate::run_cmd::cmd_run(&a),
+        Command::Preview(a) => crate::run_cmd::cmd_preview(&a),
     }
 }
 

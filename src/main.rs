@@ -1,6 +1,8 @@
 //! The `nas` binary: parse the command line and hand over to `cli`.
 
 mod cli;
+mod progress;
+mod run_cmd;
 
 use clap::Parser;
 

@@ -1,0 +1,181 @@
+//! `nas run` and `nas preview`: compile a pipeline through the checker, then hand its IR
+//! to the interpreter (or to the augmentation previewer). Part of the binary.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use candle_core::Device;
+use clap::Args;
+use miette::{GraphicalReportHandler, GraphicalTheme};
+
+use crate::progress::Renderer;
+use nas::check::{compile_file, Compiled, Select};
+use nas::diagnostics;
+use nas::ir::{Program, StageKind};
+use nas::resolve::LoadOptions;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The pipeline to run (needed when the file has several).
+    #[arg(long)]
+    pub pipeline: Option<String>,
+    /// Run folder (default `runs/<pipeline>`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// `cpu` or `cuda:N` (CUDA needs a build with `--features cuda`).
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Continue interrupted stages from their last checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+    /// With --resume: resume even though the pipeline changed.
+    #[arg(long)]
+    pub force: bool,
+    /// Worker threads for tensor ops (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Extra folder to search for imports (repeatable; `NAS_PATH` adds more).
+    #[arg(long = "lib", value_name = "DIR")]
+    pub lib: Vec<PathBuf>,
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    /// The pipeline whose search augmentations to preview.
+    #[arg(long)]
+    pub pipeline: Option<String>,
+    /// Output PNG.
+    #[arg(long, default_value = "preview.png")]
+    pub out: PathBuf,
+    /// Number of images (rows).
+    #[arg(long, default_value_t = 8)]
+    pub images: usize,
+    #[arg(long = "lib", value_name = "DIR")]
+    pub lib: Vec<PathBuf>,
+    pub file: PathBuf,
+}
+
+fn load_options(lib: &[PathBuf]) -> LoadOptions {
+    let mut lib_dirs = lib.to_vec();
+    if let Some(p) = std::env::var_os("NAS_PATH") {
+        lib_dirs.extend(std::env::split_paths(&p).filter(|p| !p.as_os_str().is_empty()));
+    }
+    LoadOptions { lib_dirs }
+}
+
+/// Compile and pick one pipeline, printing diagnostics; None when there are errors.
+fn compile_one(file: &PathBuf, lib: &[PathBuf], pipeline: &Option<String>) -> Option<Program> {
+    let c: Compiled = compile_file(file, &load_options(lib), &Select { pipeline: pipeline.clone() });
+    if !c.diags.is_empty() {
+        let color = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
+        eprint!("{}", diagnostics::render_human(&c.diags, &c.sources, 100, color));
+    }
+    if c.has_errors() {
+        return None;
+    }
+    match c.programs.len() {
+        1 => c.programs.into_iter().next(),
+        0 => {
+            eprintln!("error: {} defines no pipeline that can run without arguments", file.display());
+            None
+        }
+        _ => {
+            let names: Vec<String> = c.programs.iter().map(|p| p.pipeline.name.clone()).collect();
+            eprintln!("error: {} has several pipelines; choose one with --pipeline: {}", file.display(), names.join(", "));
+            None
+        }
+    }
+}
+
+fn parse_device(s: &str) -> Result<Device, String> {
+    if s == "cpu" {
+        return Ok(Device::Cpu);
+    }
+    let ordinal = s
+        .strip_prefix("cuda:")
+        .or_else(|| (s == "cuda").then_some("0"))
+        .and_then(|n| n.parse::<usize>().ok())
+        .ok_or_else(|| format!("unknown device `{s}`: use `cpu` or `cuda:N`"))?;
+    Device::new_cuda(ordinal).map_err(|e| format!("device `{s}` is not available: {e}"))
+}
+
+fn report(err: &dyn miette::Diagnostic) {
+    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
+    let mut out = String::new();
+    if handler.render_report(&mut out, err).is_ok() {
+        eprint!("{out}");
+    } else {
+        eprintln!("error: {err}");
+    }
+}
+
+pub fn cmd_run(a: &RunArgs) -> i32 {
+    if let Some(n) = a.threads {
+        if rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().is_err() {
+            eprintln!("warning: could not set the thread count");
+        }
+    }
+    let Some(program) = compile_one(&a.file, &a.lib, &a.pipeline) else { return 1 };
+    let device = match parse_device(&a.device) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(&program.pipeline.name));
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    let opts = nas::interp::RunOptions { out: out.clone(), device, resume: a.resume, force: a.force, stop };
+    let started = std::time::Instant::now();
+    let mut renderer = Renderer::new();
+    match nas::interp::run(&program, &opts, &mut renderer) {
+        Ok(_) => {
+            println!("run folder: {} ({:.1} s)", out.display(), started.elapsed().as_secs_f64());
+            0
+        }
+        Err(e) => {
+            report(&e);
+            if matches!(e, nas::interp::error::RuntimeError::Interrupted { .. }) {
+                130
+            } else {
+                1
+            }
+        }
+    }
+}
+
+pub fn cmd_preview(a: &PreviewArgs) -> i32 {
+    let Some(program) = compile_one(&a.file, &a.lib, &a.pipeline) else { return 1 };
+    let views = program.pipeline.stages.iter().find_map(|s| match &s.kind {
+        StageKind::SslSearch(s) => Some(s.views.clone()),
+        StageKind::SslTrain(s) => Some(s.views.clone()),
+        StageKind::Finetune(s) | StageKind::Train(s) | StageKind::LinearEval(s) => Some(s.augment.clone()),
+        _ => None,
+    });
+    let Some(views) = views else {
+        eprintln!("error: pipeline `{}` has no stage with augmentations", program.pipeline.name);
+        return 1;
+    };
+    let result = nas::data::Augmenter::new(&views).map_err(|e| e.to_string()).and_then(|aug| {
+        let ds = nas::data::load_train(&program.pipeline.data, program.pipeline.seed).map_err(|e| e.to_string())?;
+        nas::data::preview::write_preview_grid(&ds, &aug, a.images, program.pipeline.seed, &a.out).map_err(|e| e.to_string())
+    });
+    match result {
+        Ok(_) => {
+            println!("wrote {}", a.out.display());
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
+}
