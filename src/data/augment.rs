@@ -268,7 +268,7 @@ fn validate(step: &AugStep) -> Result<(), String> {
             if mean.len() != std.len() {
                 return Err(format!("{} means but {} stds", mean.len(), std.len()));
             }
-            if std.iter().any(|s| !(*s > 0.0)) {
+            if std.iter().any(|s| s.is_nan() || *s <= 0.0) {
                 return Err("every std must be > 0".into());
             }
             Ok(())

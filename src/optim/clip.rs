@@ -16,7 +16,7 @@ pub fn clip_grad_norm(
     grads: &mut GradStore,
     max_norm: f64,
 ) -> Result<f64, OptimError> {
-    if !(max_norm > 0.0) {
+    if max_norm.is_nan() || max_norm <= 0.0 {
         return Err(OptimError::InvalidSetting {
             message: format!("clip norm {max_norm} must be > 0"),
         });
