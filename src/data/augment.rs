@@ -89,6 +89,17 @@ impl Augmenter {
         Ok(Augmenter { views, steps })
     }
 
+    /// One view, normalised and otherwise untouched: the evaluation transform.
+    pub fn normalize_only(mean: &[f64], std: &[f64]) -> Result<Self, AugmentError> {
+        Self::from_steps(
+            1,
+            vec![AugStep::Normalize {
+                mean: mean.to_vec(),
+                std: std.to_vec(),
+            }],
+        )
+    }
+
     pub fn views(&self) -> usize {
         self.views
     }
