@@ -358,3 +358,77 @@ fn bad_parameters_and_shapes_are_errors() {
     }]);
     assert!(crop.output_shape(3, 32).is_err());
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn step() -> impl Strategy<Value = AugStep> {
+        prop_oneof![
+            (1usize..12, 0.05f64..1.0, 0.5f64..2.0).prop_map(|(size, lo, r)| {
+                AugStep::RandomResizedCrop {
+                    size,
+                    scale: (lo, 1.0),
+                    ratio: (r.min(1.0 / r), r.max(1.0 / r)),
+                }
+            }),
+            (1usize..10, 0usize..4)
+                .prop_map(|(size, padding)| AugStep::RandomCrop { size, padding }),
+            (0.0f64..=1.0).prop_map(|p| AugStep::HorizontalFlip { p }),
+            (
+                0.0f64..1.0,
+                0.0f64..1.0,
+                0.0f64..1.0,
+                0.0f64..0.5,
+                0.0f64..=1.0
+            )
+                .prop_map(|(b, c, s, h, p)| {
+                    AugStep::ColorJitter {
+                        brightness: b,
+                        contrast: c,
+                        saturation: s,
+                        hue: h,
+                        p,
+                    }
+                }),
+            (0.0f64..=1.0).prop_map(|p| AugStep::Grayscale { p }),
+            (0usize..4, 0.1f64..3.0, 0.0f64..=1.0).prop_map(|(k, s, p)| AugStep::GaussianBlur {
+                kernel: 2 * k + 1,
+                sigma: (s, s * 1.5),
+                p
+            }),
+            (0.0f64..=1.0, 0.0f64..=1.0)
+                .prop_map(|(threshold, p)| AugStep::Solarize { threshold, p }),
+            (0usize..10, 0.0f64..=1.0).prop_map(|(size, p)| AugStep::Cutout { size, p }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Any valid pipeline either rejects the image shape up front or yields views of the
+        /// announced shape with finite values in [0, 1] (no normalisation here), never a panic.
+        #[test]
+        fn pipelines_keep_shape_range_and_determinism(
+            steps in proptest::collection::vec(step(), 0..6),
+            channels in prop_oneof![Just(1usize), Just(3usize)],
+            side in 1usize..10,
+            seed in any::<u64>(),
+        ) {
+            let a = Augmenter::from_steps(2, steps).unwrap();
+            let img = ramp(channels, side);
+            match a.output_shape(channels, side) {
+                Err(_) => prop_assert!(a.apply(&img, &mut rng(seed)).is_err()),
+                Ok((c, h, w)) => {
+                    let views = a.apply_views(&img, &mut rng(seed)).unwrap();
+                    prop_assert_eq!(&views, &a.apply_views(&img, &mut rng(seed)).unwrap());
+                    for v in &views {
+                        prop_assert_eq!((v.channels, v.height, v.width), (c, h, w));
+                        prop_assert_eq!(v.data.len(), c * h * w);
+                        prop_assert!(v.data.iter().all(|x| x.is_finite() && (-1e-5..=1.0 + 1e-5).contains(x)));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -68,8 +68,10 @@ fn loader(indices: Vec<usize>, batch: usize, workers: usize, drop_last: bool) ->
     Loader::new(digits(), indices, views(), config, Device::Cpu).unwrap()
 }
 
-/// Every value of a batch, flattened, for exact comparison.
-fn flat(b: &Batch) -> (Vec<Vec<f32>>, Vec<u32>, Vec<usize>) {
+/// Views, labels and indices of a batch, flattened, for exact comparison.
+type Flat = (Vec<Vec<f32>>, Vec<u32>, Vec<usize>);
+
+fn flat(b: &Batch) -> Flat {
     let views = b
         .views
         .iter()
@@ -79,7 +81,7 @@ fn flat(b: &Batch) -> (Vec<Vec<f32>>, Vec<u32>, Vec<usize>) {
     (views, labels, b.indices.clone())
 }
 
-fn epoch(l: &Loader, e: u64, start: usize) -> Vec<(Vec<Vec<f32>>, Vec<u32>, Vec<usize>)> {
+fn epoch(l: &Loader, e: u64, start: usize) -> Vec<Flat> {
     l.epoch(e, start).map(|b| flat(&b.unwrap())).collect()
 }
 

@@ -359,3 +359,57 @@ fn warmup_rises_linearly_then_hands_over() {
         .collect();
     close(&lrs, &[0.1, 0.2, 0.3, 0.3, 0.3]);
 }
+
+#[test]
+fn optim_from_spec_picks_kind_and_hyperparameters() {
+    use nas::ir::{OptimKind, OptimSpec, Span};
+    use nas::optim::Optim;
+    let spec = |kind| OptimSpec {
+        kind,
+        lr: 0.5,
+        weight_decay: 0.1,
+        clip_norm: None,
+        schedule: sched(ScheduleKind::Constant, SchedulePer::Epoch, 0.0),
+        span: Span::default(),
+    };
+    let w = var(&[2.0]);
+    let mut sgd = Optim::from_spec(
+        &spec(OptimKind::Sgd {
+            momentum: 0.0,
+            nesterov: false,
+        }),
+        vec![("w".into(), w.clone())],
+    )
+    .unwrap();
+    sgd.step(&grads_of(&[(&w, &[1.0])])).unwrap();
+    close(&values(&w), &[2.0 - 0.5 * (1.0 + 0.1 * 2.0)]);
+    sgd.set_learning_rate(0.25);
+    assert_eq!(sgd.learning_rate(), 0.25);
+    let a = var(&[1.0]);
+    let adam = Optim::from_spec(
+        &spec(OptimKind::Adam {
+            beta1: 0.0,
+            beta2: 0.999,
+            eps: 1e-8,
+        }),
+        vec![("a".into(), a.clone())],
+    );
+    assert!(matches!(adam, Ok(Optim::Adam(_))));
+    let dup = Optim::from_spec(
+        &spec(OptimKind::Sgd {
+            momentum: 0.9,
+            nesterov: false,
+        }),
+        vec![("a".into(), a.clone()), ("a".into(), w)],
+    );
+    assert!(dup.is_err());
+    let bad = Optim::from_spec(
+        &spec(OptimKind::Adam {
+            beta1: 1.0,
+            beta2: 0.999,
+            eps: 1e-8,
+        }),
+        vec![("a".into(), a)],
+    );
+    assert!(bad.is_err());
+}

@@ -89,6 +89,17 @@ impl Augmenter {
         Ok(Augmenter { views, steps })
     }
 
+    /// One view, normalised and otherwise untouched: the evaluation transform.
+    pub fn normalize_only(mean: &[f64], std: &[f64]) -> Result<Self, AugmentError> {
+        Self::from_steps(
+            1,
+            vec![AugStep::Normalize {
+                mean: mean.to_vec(),
+                std: std.to_vec(),
+            }],
+        )
+    }
+
     pub fn views(&self) -> usize {
         self.views
     }
@@ -268,7 +279,7 @@ fn validate(step: &AugStep) -> Result<(), String> {
             if mean.len() != std.len() {
                 return Err(format!("{} means but {} stds", mean.len(), std.len()));
             }
-            if std.iter().any(|s| !(*s > 0.0)) {
+            if std.iter().any(|s| s.is_nan() || *s <= 0.0) {
                 return Err("every std must be > 0".into());
             }
             Ok(())

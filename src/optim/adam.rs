@@ -53,7 +53,7 @@ impl Adam {
     pub fn new(params: Params, config: AdamConfig) -> Result<Self, OptimError> {
         check_unique(&params)?;
         let bad = |message: String| Err(OptimError::InvalidSetting { message });
-        if !(config.lr >= 0.0) {
+        if config.lr.is_nan() || config.lr < 0.0 {
             return bad(format!("learning rate {} must be >= 0", config.lr));
         }
         for (name, b) in [("beta1", config.beta1), ("beta2", config.beta2)] {
@@ -61,7 +61,11 @@ impl Adam {
                 return bad(format!("{name} {b} must be in [0, 1)"));
             }
         }
-        if !(config.eps > 0.0) || !(config.weight_decay >= 0.0) {
+        if config.eps.is_nan()
+            || config.eps <= 0.0
+            || config.weight_decay.is_nan()
+            || config.weight_decay < 0.0
+        {
             return bad(format!(
                 "eps {} must be > 0 and weight decay {} >= 0",
                 config.eps, config.weight_decay

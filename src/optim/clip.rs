@@ -6,7 +6,7 @@
 //! one before clipping, which is what runs log.
 
 use candle_core::backprop::GradStore;
-use candle_core::{DType, Var};
+use candle_core::{DType, Tensor, Var};
 
 use super::OptimError;
 
@@ -16,22 +16,22 @@ pub fn clip_grad_norm(
     grads: &mut GradStore,
     max_norm: f64,
 ) -> Result<f64, OptimError> {
-    if !(max_norm > 0.0) {
+    if max_norm.is_nan() || max_norm <= 0.0 {
         return Err(OptimError::InvalidSetting {
             message: format!("clip norm {max_norm} must be > 0"),
         });
     }
-    let mut sum_sq = 0f64;
+    // per-tensor sums of squares stay on the device; one read-back for the whole norm
+    let mut sums = Vec::new();
     for (_, var) in params {
         if let Some(g) = grads.get(var.as_tensor()) {
-            // squares summed in f32 on the device, accumulated across tensors in f64
-            sum_sq += g
-                .sqr()?
-                .sum_all()?
-                .to_dtype(DType::F64)?
-                .to_scalar::<f64>()?;
+            sums.push(g.sqr()?.sum_all()?.to_dtype(DType::F64)?);
         }
     }
+    if sums.is_empty() {
+        return Ok(0.0);
+    }
+    let sum_sq = Tensor::stack(&sums, 0)?.sum_all()?.to_scalar::<f64>()?;
     let norm = sum_sq.sqrt();
     if norm > max_norm {
         let coef = max_norm / (norm + 1e-6);

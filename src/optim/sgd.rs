@@ -33,13 +33,13 @@ impl Sgd {
     pub fn new(params: Params, config: SgdConfig) -> Result<Self, OptimError> {
         check_unique(&params)?;
         let bad = |message: String| Err(OptimError::InvalidSetting { message });
-        if !(config.lr >= 0.0) {
+        if config.lr.is_nan() || config.lr < 0.0 {
             return bad(format!("learning rate {} must be >= 0", config.lr));
         }
-        if !(config.momentum >= 0.0) {
+        if config.momentum.is_nan() || config.momentum < 0.0 {
             return bad(format!("momentum {} must be >= 0", config.momentum));
         }
-        if !(config.weight_decay >= 0.0) {
+        if config.weight_decay.is_nan() || config.weight_decay < 0.0 {
             return bad(format!("weight decay {} must be >= 0", config.weight_decay));
         }
         if config.nesterov && config.momentum == 0.0 {

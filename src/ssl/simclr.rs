@@ -48,7 +48,7 @@ pub fn nt_xent(z: &Tensor, temperature: f64) -> Result<NtXent, SslError> {
     if n < 2 || n % 2 != 0 {
         return Err(bad_shape(z));
     }
-    if !(temperature > 0.0) {
+    if temperature.is_nan() || temperature <= 0.0 {
         return Err(SslError::InvalidArgument {
             message: format!("temperature {temperature} must be > 0"),
         });
