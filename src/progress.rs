@@ -14,7 +14,10 @@ pub struct Renderer {
 
 impl Renderer {
     pub fn new() -> Self {
-        Renderer { tty: std::io::stderr().is_terminal(), bar: None }
+        Renderer {
+            tty: std::io::stderr().is_terminal(),
+            bar: None,
+        }
     }
 
     fn finish_bar(&mut self) {
@@ -43,11 +46,23 @@ impl Default for Renderer {
 impl EventSink for Renderer {
     fn emit(&mut self, event: Event) {
         match event {
-            Event::StageStart { stage, kind, epochs } => {
+            Event::StageStart {
+                stage,
+                kind,
+                epochs,
+            } => {
                 self.line(&format!("stage {stage} ({kind}, {epochs} epochs)"));
             }
-            Event::StageSkipped { stage, reason } => self.line(&format!("stage {stage}: skipped ({reason})")),
-            Event::EpochStart { stage, epoch, epochs, steps, phase } if self.tty => {
+            Event::StageSkipped { stage, reason } => {
+                self.line(&format!("stage {stage}: skipped ({reason})"))
+            }
+            Event::EpochStart {
+                stage,
+                epoch,
+                epochs,
+                steps,
+                phase,
+            } if self.tty => {
                 self.finish_bar();
                 let bar = ProgressBar::new(steps as u64);
                 let style = ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
@@ -56,13 +71,25 @@ impl EventSink for Renderer {
                 bar.set_prefix(format!("{stage} {phase} epoch {}/{epochs}", epoch + 1));
                 self.bar = Some(bar);
             }
-            Event::Step { loss, lr, images_per_sec, step, .. } => {
+            Event::Step {
+                loss,
+                lr,
+                images_per_sec,
+                step,
+                ..
+            } => {
                 if let Some(bar) = &self.bar {
                     bar.set_position(step as u64 + 1);
-                    bar.set_message(format!("loss {loss:.4} lr {lr:.2e} {images_per_sec:.0} img/s"));
+                    bar.set_message(format!(
+                        "loss {loss:.4} lr {lr:.2e} {images_per_sec:.0} img/s"
+                    ));
                 }
             }
-            Event::EpochEnd { stage, epoch, metrics } => {
+            Event::EpochEnd {
+                stage,
+                epoch,
+                metrics,
+            } => {
                 self.finish_bar();
                 let mut parts = vec![format!("{stage} epoch {}", epoch + 1)];
                 if let Some(obj) = metrics.as_object() {
@@ -78,14 +105,17 @@ impl EventSink for Renderer {
                 }
                 self.line(&parts.join("  "));
             }
-            Event::CellFrozen { stage, cell, epoch } => {
-                self.line(&format!("{stage}: cell {cell} frozen at epoch {}", epoch + 1))
-            }
+            Event::CellFrozen { stage, cell, epoch } => self.line(&format!(
+                "{stage}: cell {cell} frozen at epoch {}",
+                epoch + 1
+            )),
             Event::Genotype { stage, text } => {
                 self.finish_bar();
                 println!("genotype ({stage}):\n{text}");
             }
-            Event::Resumed { stage, epoch } => self.line(&format!("stage {stage}: resumed at epoch {}", epoch + 1)),
+            Event::Resumed { stage, epoch } => {
+                self.line(&format!("stage {stage}: resumed at epoch {}", epoch + 1))
+            }
             Event::StageEnd { stage, seconds } => {
                 self.finish_bar();
                 self.line(&format!("stage {stage} done in {seconds:.1} s"));

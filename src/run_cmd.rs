@@ -67,10 +67,20 @@ fn load_options(lib: &[PathBuf]) -> LoadOptions {
 
 /// Compile and pick one pipeline, printing diagnostics; None when there are errors.
 fn compile_one(file: &PathBuf, lib: &[PathBuf], pipeline: &Option<String>) -> Option<Program> {
-    let c: Compiled = compile_file(file, &load_options(lib), &Select { pipeline: pipeline.clone() });
+    let c: Compiled = compile_file(
+        file,
+        &load_options(lib),
+        &Select {
+            pipeline: pipeline.clone(),
+        },
+    );
     if !c.diags.is_empty() {
-        let color = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
-        eprint!("{}", diagnostics::render_human(&c.diags, &c.sources, 100, color));
+        let color = std::io::IsTerminal::is_terminal(&std::io::stderr())
+            && std::env::var_os("NO_COLOR").is_none();
+        eprint!(
+            "{}",
+            diagnostics::render_human(&c.diags, &c.sources, 100, color)
+        );
     }
     if c.has_errors() {
         return None;
@@ -78,12 +88,19 @@ fn compile_one(file: &PathBuf, lib: &[PathBuf], pipeline: &Option<String>) -> Op
     match c.programs.len() {
         1 => c.programs.into_iter().next(),
         0 => {
-            eprintln!("error: {} defines no pipeline that can run without arguments", file.display());
+            eprintln!(
+                "error: {} defines no pipeline that can run without arguments",
+                file.display()
+            );
             None
         }
         _ => {
             let names: Vec<String> = c.programs.iter().map(|p| p.pipeline.name.clone()).collect();
-            eprintln!("error: {} has several pipelines; choose one with --pipeline: {}", file.display(), names.join(", "));
+            eprintln!(
+                "error: {} has several pipelines; choose one with --pipeline: {}",
+                file.display(),
+                names.join(", ")
+            );
             None
         }
     }
@@ -102,7 +119,8 @@ fn parse_device(s: &str) -> Result<Device, String> {
 }
 
 fn report(err: &dyn miette::Diagnostic) {
-    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
+    let handler =
+        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
     let mut out = String::new();
     if handler.render_report(&mut out, err).is_ok() {
         eprint!("{out}");
@@ -113,11 +131,17 @@ fn report(err: &dyn miette::Diagnostic) {
 
 pub fn cmd_run(a: &RunArgs) -> i32 {
     if let Some(n) = a.threads {
-        if rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().is_err() {
+        if rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .is_err()
+        {
             eprintln!("warning: could not set the thread count");
         }
     }
-    let Some(program) = compile_one(&a.file, &a.lib, &a.pipeline) else { return 1 };
+    let Some(program) = compile_one(&a.file, &a.lib, &a.pipeline) else {
+        return 1;
+    };
     let device = match parse_device(&a.device) {
         Ok(d) => d,
         Err(e) => {
@@ -125,7 +149,10 @@ pub fn cmd_run(a: &RunArgs) -> i32 {
             return 2;
         }
     };
-    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(&program.pipeline.name));
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("runs").join(&program.pipeline.name));
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let _ = ctrlc::set_handler(move || {
@@ -133,12 +160,22 @@ pub fn cmd_run(a: &RunArgs) -> i32 {
             std::process::exit(130);
         }
     });
-    let opts = nas::interp::RunOptions { out: out.clone(), device, resume: a.resume, force: a.force, stop };
+    let opts = nas::interp::RunOptions {
+        out: out.clone(),
+        device,
+        resume: a.resume,
+        force: a.force,
+        stop,
+    };
     let started = std::time::Instant::now();
     let mut renderer = Renderer::new();
     match nas::interp::run(&program, &opts, &mut renderer) {
         Ok(_) => {
-            println!("run folder: {} ({:.1} s)", out.display(), started.elapsed().as_secs_f64());
+            println!(
+                "run folder: {} ({:.1} s)",
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
             0
         }
         Err(e) => {
@@ -153,21 +190,38 @@ pub fn cmd_run(a: &RunArgs) -> i32 {
 }
 
 pub fn cmd_preview(a: &PreviewArgs) -> i32 {
-    let Some(program) = compile_one(&a.file, &a.lib, &a.pipeline) else { return 1 };
+    let Some(program) = compile_one(&a.file, &a.lib, &a.pipeline) else {
+        return 1;
+    };
     let views = program.pipeline.stages.iter().find_map(|s| match &s.kind {
         StageKind::SslSearch(s) => Some(s.views.clone()),
         StageKind::SslTrain(s) => Some(s.views.clone()),
-        StageKind::Finetune(s) | StageKind::Train(s) | StageKind::LinearEval(s) => Some(s.augment.clone()),
+        StageKind::Finetune(s) | StageKind::Train(s) | StageKind::LinearEval(s) => {
+            Some(s.augment.clone())
+        }
         _ => None,
     });
     let Some(views) = views else {
-        eprintln!("error: pipeline `{}` has no stage with augmentations", program.pipeline.name);
+        eprintln!(
+            "error: pipeline `{}` has no stage with augmentations",
+            program.pipeline.name
+        );
         return 1;
     };
-    let result = nas::data::Augmenter::new(&views).map_err(|e| e.to_string()).and_then(|aug| {
-        let ds = nas::data::load_train(&program.pipeline.data, program.pipeline.seed).map_err(|e| e.to_string())?;
-        nas::data::preview::write_preview_grid(&ds, &aug, a.images, program.pipeline.seed, &a.out).map_err(|e| e.to_string())
-    });
+    let result = nas::data::Augmenter::new(&views)
+        .map_err(|e| e.to_string())
+        .and_then(|aug| {
+            let ds = nas::data::load_train(&program.pipeline.data, program.pipeline.seed)
+                .map_err(|e| e.to_string())?;
+            nas::data::preview::write_preview_grid(
+                &ds,
+                &aug,
+                a.images,
+                program.pipeline.seed,
+                &a.out,
+            )
+            .map_err(|e| e.to_string())
+        });
     match result {
         Ok(_) => {
             println!("wrote {}", a.out.display());

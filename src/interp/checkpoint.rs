@@ -16,6 +16,9 @@ use safetensors::tensor::{Dtype as StDtype, TensorView};
 
 use super::hash::Fnv64;
 
+/// The safetensors metadata key holding `<checksum hex>\n<meta json>`.
+const META_KEY: &str = "nas";
+
 /// Name of the checkpoint file inside `<stage>/checkpoint/`.
 pub const FILE_NAME: &str = "state.safetensors";
 
@@ -70,9 +73,13 @@ pub fn save(dir: &Path, ckpt: &Checkpoint) -> Result<(), CheckpointError> {
     }
     let meta_json = ckpt.meta.to_string();
     hasher.write(meta_json.as_bytes());
+    // One metadata entry only: safetensors keeps metadata in a HashMap, whose order (and so
+    // the file's bytes) would otherwise change from process to process.
     let mut metadata = std::collections::HashMap::new();
-    metadata.insert("meta".to_string(), meta_json);
-    metadata.insert("checksum".to_string(), format!("{:016x}", hasher.finish()));
+    metadata.insert(
+        META_KEY.to_string(),
+        format!("{:016x}\n{meta_json}", hasher.finish()),
+    );
     let views: Vec<(String, TensorView<'_>)> = raw
         .iter()
         .map(|(n, d, s, b)| {
@@ -130,11 +137,11 @@ pub fn load(dir: &Path, device: &Device) -> Result<Checkpoint, CheckpointError> 
         .metadata()
         .clone()
         .ok_or_else(|| corrupt("no metadata".into()))?;
-    let meta_json = md
-        .get("meta")
-        .ok_or_else(|| corrupt("no `meta` record".into()))?;
-    let want = md
-        .get("checksum")
+    let record = md
+        .get(META_KEY)
+        .ok_or_else(|| corrupt("no `nas` metadata record".into()))?;
+    let (want, meta_json) = record
+        .split_once('\n')
         .ok_or_else(|| corrupt("no checksum".into()))?;
     let mut names: Vec<String> = st.names().into_iter().map(|n| n.to_string()).collect();
     names.sort();
@@ -150,7 +157,7 @@ pub fn load(dir: &Path, device: &Device) -> Result<Checkpoint, CheckpointError> 
         tensors.insert(name, t);
     }
     hasher.write(meta_json.as_bytes());
-    if &format!("{:016x}", hasher.finish()) != want {
+    if format!("{:016x}", hasher.finish()) != want {
         return Err(corrupt("checksum mismatch".into()));
     }
     let meta = serde_json::from_str(meta_json).map_err(|e| corrupt(format!("metadata: {e}")))?;

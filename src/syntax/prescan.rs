@@ -25,8 +25,12 @@ pub fn prescan(src: SourceId, text: &str) -> Vec<Diag> {
                 None => {
                     let end = line_end(b, i);
                     diags.push(
-                        Diag::error(ParseError::UnterminatedString, Span::new(src, i, end), "this string is never closed")
-                            .with_help("close it with `\"` on the same line"),
+                        Diag::error(
+                            ParseError::UnterminatedString,
+                            Span::new(src, i, end),
+                            "this string is never closed",
+                        )
+                        .with_help("close it with `\"` on the same line"),
                     );
                     i = end;
                 }
@@ -36,8 +40,12 @@ pub fn prescan(src: SourceId, text: &str) -> Vec<Diag> {
                 Some(end) => i = end + 1,
                 None => {
                     diags.push(
-                        Diag::error(ParseError::UnterminatedComment, Span::new(src, i, i + 2), "this comment is never closed")
-                            .with_help("close it with `*/`"),
+                        Diag::error(
+                            ParseError::UnterminatedComment,
+                            Span::new(src, i, i + 2),
+                            "this comment is never closed",
+                        )
+                        .with_help("close it with `*/`"),
                     );
                     return diags;
                 }
@@ -46,8 +54,12 @@ pub fn prescan(src: SourceId, text: &str) -> Vec<Diag> {
                 depth += 1;
                 if depth > MAX_DEPTH {
                     diags.push(
-                        Diag::error(ParseError::TooDeep { limit: MAX_DEPTH }, Span::new(src, i, i + 1), "too deep here")
-                            .with_help("flatten the expression; name inner parts with `let`"),
+                        Diag::error(
+                            ParseError::TooDeep { limit: MAX_DEPTH },
+                            Span::new(src, i, i + 1),
+                            "too deep here",
+                        )
+                        .with_help("flatten the expression; name inner parts with `let`"),
                     );
                     return diags;
                 }
@@ -92,12 +104,19 @@ fn scan_string(b: &[u8], start: usize) -> Option<usize> {
 }
 
 fn line_end(b: &[u8], from: usize) -> usize {
-    b[from..].iter().position(|c| *c == b'\n').map(|p| from + p).unwrap_or(b.len())
+    b[from..]
+        .iter()
+        .position(|c| *c == b'\n')
+        .map(|p| from + p)
+        .unwrap_or(b.len())
 }
 
 fn find(b: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
     if from >= b.len() {
         return None;
     }
-    b[from..].windows(pat.len()).position(|w| w == pat).map(|p| from + p)
+    b[from..]
+        .windows(pat.len())
+        .position(|w| w == pat)
+        .map(|p| from + p)
 }

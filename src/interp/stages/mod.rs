@@ -16,7 +16,9 @@ pub fn run_stage(ctx: &mut StageCtx<'_>) -> Result<serde_json::Value, RuntimeErr
     match &kind {
         StageKind::SslSearch(spec) => search::run(ctx, spec),
         StageKind::Derive(spec) => derive::run(ctx, spec),
-        StageKind::Finetune(spec) | StageKind::Train(spec) | StageKind::LinearEval(spec) => supervised::run(ctx, spec),
+        StageKind::Finetune(spec) | StageKind::Train(spec) | StageKind::LinearEval(spec) => {
+            supervised::run(ctx, spec)
+        }
         other => Err(RuntimeError::UnsupportedStage {
             stage: ctx.stage.name.clone(),
             kind: other.name().to_string(),

@@ -27,16 +27,29 @@ pub fn derived_from(spec: &NetworkSpec) -> Option<&str> {
 }
 
 /// The genotype written by derive stage `stage`.
-pub fn read_genotype(ctx: &StageCtx<'_>, stage: &str, fail: &Fail) -> Result<Genotype, RuntimeError> {
+pub fn read_genotype(
+    ctx: &StageCtx<'_>,
+    stage: &str,
+    fail: &Fail,
+) -> Result<Genotype, RuntimeError> {
     let path = ctx.stage_dir(stage).join("genotype.json");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|_| RuntimeError::MissingInput { stage: ctx.stage.name.clone(), needs: stage.to_string() })?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| fail.msg(format!("{}: {e}", path.display())))?;
-    serde_json::from_value(v["genotype"].clone()).map_err(|e| fail.msg(format!("{}: {e}", path.display())))
+    let text = std::fs::read_to_string(&path).map_err(|_| RuntimeError::MissingInput {
+        stage: ctx.stage.name.clone(),
+        needs: stage.to_string(),
+    })?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| fail.msg(format!("{}: {e}", path.display())))?;
+    serde_json::from_value(v["genotype"].clone())
+        .map_err(|e| fail.msg(format!("{}: {e}", path.display())))
 }
 
 /// Build `spec` with fresh weights drawn from `seed`.
-pub fn build(ctx: &StageCtx<'_>, spec: &NetworkSpec, seed: u64, fail: &Fail) -> Result<Network, RuntimeError> {
+pub fn build(
+    ctx: &StageCtx<'_>,
+    spec: &NetworkSpec,
+    seed: u64,
+    fail: &Fail,
+) -> Result<Network, RuntimeError> {
     let genotype = match derived_from(spec) {
         Some(stage) => Some(read_genotype(ctx, stage, fail)?),
         None => None,
@@ -47,14 +60,21 @@ pub fn build(ctx: &StageCtx<'_>, spec: &NetworkSpec, seed: u64, fail: &Fail) -> 
 
 /// Where `init` takes weights from: the derive stage's preserved weights, or another
 /// stage's final weights. None for random initialisation.
-pub fn init_file(ctx: &StageCtx<'_>, spec: &NetworkSpec, init: &InitSpec) -> Result<Option<PathBuf>, RuntimeError> {
-    let missing = |needs: &str| RuntimeError::MissingInput { stage: ctx.stage.name.clone(), needs: needs.to_string() };
+pub fn init_file(
+    ctx: &StageCtx<'_>,
+    spec: &NetworkSpec,
+    init: &InitSpec,
+) -> Result<Option<PathBuf>, RuntimeError> {
+    let missing = |needs: &str| RuntimeError::MissingInput {
+        stage: ctx.stage.name.clone(),
+        needs: needs.to_string(),
+    };
     match init {
         InitSpec::Random => Ok(None),
         InitSpec::Preserved => {
-            let stage = derived_from(spec).map(str::to_string).or_else(|| {
-                ctx.stage.after.iter().find(|a| is_derive(ctx, a)).cloned()
-            });
+            let stage = derived_from(spec)
+                .map(str::to_string)
+                .or_else(|| ctx.stage.after.iter().find(|a| is_derive(ctx, a)).cloned());
             let stage = stage.ok_or_else(|| missing("derive"))?;
             Ok(Some(ctx.stage_dir(&stage).join("weights.safetensors")))
         }
@@ -63,13 +83,21 @@ pub fn init_file(ctx: &StageCtx<'_>, spec: &NetworkSpec, init: &InitSpec) -> Res
 }
 
 fn is_derive(ctx: &StageCtx<'_>, name: &str) -> bool {
-    ctx.program.pipeline.stages.iter().any(|s| s.name == name && matches!(s.kind, StageKind::Derive(_)))
+    ctx.program
+        .pipeline
+        .stages
+        .iter()
+        .any(|s| s.name == name && matches!(s.kind, StageKind::Derive(_)))
 }
 
 /// Copy every tensor of `path` whose name and shape match one of `net`'s; returns
 /// (copied, left fresh) counts. Tensors of the file the network lacks (e.g. a projection
 /// head) are ignored.
-pub fn load_by_name(net: &Network, path: &std::path::Path, fail: &Fail) -> Result<(usize, usize), RuntimeError> {
+pub fn load_by_name(
+    net: &Network,
+    path: &std::path::Path,
+    fail: &Fail,
+) -> Result<(usize, usize), RuntimeError> {
     let map: HashMap<String, Tensor> = candle_core::safetensors::load(path, net.device())
         .map_err(|e| fail.msg(format!("cannot read weights {}: {e}", path.display())))?;
     let (mut copied, mut fresh) = (0, 0);

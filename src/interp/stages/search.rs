@@ -179,7 +179,9 @@ fn initial_position(
         rng: RngState::of(&s.rng),
         acc: EpochAcc::default(),
     };
-    if !ctx.resume {
+    let epochs_logged = MetricsLog::read(&ctx.dir).map(|r| r.len()).unwrap_or(0);
+    if !ctx.resume || (!dir.join(checkpoint::FILE_NAME).exists() && epochs_logged == 0) {
+        // nothing was checkpointed before the stop: the stage starts over
         return Ok(fresh);
     }
     let ckpt = checkpoint::load(&dir, ctx.device)?;

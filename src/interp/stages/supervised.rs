@@ -54,18 +54,26 @@ struct Splits {
     test: Dataset,
 }
 
-pub fn run(ctx: &mut StageCtx<'_>, spec: &SupervisedSpec) -> Result<serde_json::Value, RuntimeError> {
+pub fn run(
+    ctx: &mut StageCtx<'_>,
+    spec: &SupervisedSpec,
+) -> Result<serde_json::Value, RuntimeError> {
     let fail = Fail::new(ctx.stage);
     let splits = load_splits(ctx, spec, &fail)?;
     let ckpt_dir = ctx.dir.join("checkpoint");
     let mut pos: Position = if ctx.resume && ckpt_dir.exists() {
         let c = checkpoint::load(&ckpt_dir, ctx.device)?;
-        serde_json::from_value(c.meta).map_err(|e| fail.msg(format!("checkpoint: bad metadata: {e}")))?
+        serde_json::from_value(c.meta)
+            .map_err(|e| fail.msg(format!("checkpoint: bad metadata: {e}")))?
     } else {
         Position::default()
     };
     let mut log = MetricsLog::open(&ctx.dir, usize::MAX).map_err(|e| fail.io(&ctx.dir, e))?;
-    ctx.sink.emit(Event::StageStart { stage: ctx.stage.name.clone(), kind: ctx.stage.kind.name().into(), epochs: spec.epochs });
+    ctx.sink.emit(Event::StageStart {
+        stage: ctx.stage.name.clone(),
+        kind: ctx.stage.kind.name().into(),
+        epochs: spec.epochs,
+    });
     while pos.seed_index < spec.seeds.len() {
         let seed = spec.seeds[pos.seed_index];
         let result = run_seed(ctx, spec, &splits, seed, &mut pos, &mut log, &fail)?;
@@ -87,18 +95,31 @@ pub fn run(ctx: &mut StageCtx<'_>, spec: &SupervisedSpec) -> Result<serde_json::
 fn mean_std(v: &[f64]) -> (f64, f64) {
     let n = v.len().max(1) as f64;
     let mean = v.iter().sum::<f64>() / n;
-    let var = if v.len() > 1 { v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0) } else { 0.0 };
+    let var = if v.len() > 1 {
+        v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
     (mean, var.sqrt())
 }
 
-fn load_splits(ctx: &StageCtx<'_>, spec: &SupervisedSpec, fail: &Fail) -> Result<Splits, RuntimeError> {
+fn load_splits(
+    ctx: &StageCtx<'_>,
+    spec: &SupervisedSpec,
+    fail: &Fail,
+) -> Result<Splits, RuntimeError> {
     let seed = ctx.program.pipeline.seed;
     let train = data::load_train(&ctx.program.pipeline.data, seed).map_err(|e| fail.data(e))?;
-    let labels = train.labels.clone().ok_or_else(|| fail.msg("this stage needs labels; the dataset has none"))?;
-    let labelled = data::split::label_fraction(&labels, spec.labels, seed).map_err(|e| fail.data(e))?;
+    let labels = train
+        .labels
+        .clone()
+        .ok_or_else(|| fail.msg("this stage needs labels; the dataset has none"))?;
+    let labelled =
+        data::split::label_fraction(&labels, spec.labels, seed).map_err(|e| fail.data(e))?;
     let sub: Vec<u32> = labelled.iter().map(|&i| labels[i]).collect();
     let (val_local, train_local) =
-        data::split::split_fraction(Some(&sub), sub.len(), spec.val_fraction, seed).map_err(|e| fail.data(e))?;
+        data::split::split_fraction(Some(&sub), sub.len(), spec.val_fraction, seed)
+            .map_err(|e| fail.data(e))?;
     let test = data::load(&ctx.program.pipeline.data, Part::Test).map_err(|e| fail.data(e))?;
     Ok(Splits {
         train,
@@ -110,11 +131,27 @@ fn load_splits(ctx: &StageCtx<'_>, spec: &SupervisedSpec, fail: &Fail) -> Result
 
 /// The augmentation's normalisation only: how evaluation sees images.
 fn eval_augment(spec: &AugmentSpec) -> AugmentSpec {
-    let steps = spec.steps.iter().filter(|s| matches!(s, AugStep::Normalize { .. })).cloned().collect();
-    AugmentSpec { views: 1, steps, span: spec.span.clone() }
+    let steps = spec
+        .steps
+        .iter()
+        .filter(|s| matches!(s, AugStep::Normalize { .. }))
+        .cloned()
+        .collect();
+    AugmentSpec {
+        views: 1,
+        steps,
+        span: spec.span.clone(),
+    }
 }
 
-fn loader(ds: &Dataset, idx: Vec<usize>, aug: &AugmentSpec, cfg: LoaderConfig, ctx: &StageCtx<'_>, fail: &Fail) -> Result<Loader, RuntimeError> {
+fn loader(
+    ds: &Dataset,
+    idx: Vec<usize>,
+    aug: &AugmentSpec,
+    cfg: LoaderConfig,
+    ctx: &StageCtx<'_>,
+    fail: &Fail,
+) -> Result<Loader, RuntimeError> {
     let aug = Arc::new(Augmenter::new(aug).map_err(|e| fail.msg(e))?);
     Loader::new(Arc::new(ds.clone()), idx, aug, cfg, ctx.device.clone()).map_err(|e| fail.data(e))
 }
@@ -133,7 +170,13 @@ fn run_seed(
     if pos.epoch == 0 {
         if let Some(file) = networks::init_file(ctx, &spec.network, &spec.init)? {
             let (copied, fresh) = networks::load_by_name(&net, &file, fail)?;
-            ctx.sink.emit(Event::Note { text: format!("{}: {copied} tensors from {}, {fresh} fresh", ctx.stage.name, file.display()) });
+            ctx.sink.emit(Event::Note {
+                text: format!(
+                    "{}: {copied} tensors from {}, {fresh} fresh",
+                    ctx.stage.name,
+                    file.display()
+                ),
+            });
         }
     }
     let trainable: Vec<(String, candle_core::Var)> = net
@@ -151,41 +194,109 @@ fn run_seed(
         if let Some(r) = &pos.rng {
             rng = r.restore().map_err(|e| fail.msg(e))?;
         }
-        ctx.sink.emit(Event::Resumed { stage: ctx.stage.name.clone(), epoch: pos.epoch });
+        ctx.sink.emit(Event::Resumed {
+            stage: ctx.stage.name.clone(),
+            epoch: pos.epoch,
+        });
     }
     let bs = spec.batch.min(sp.train_idx.len()).max(1);
-    let train_cfg = LoaderConfig { drop_last: sp.train_idx.len() > bs, ..LoaderConfig::new(bs, seed) };
-    let train_loader = loader(&sp.train, sp.train_idx.clone(), &spec.augment, train_cfg, ctx, fail)?;
-    let eval_cfg = LoaderConfig { shuffle: false, ..LoaderConfig::new(256, seed) };
+    let train_cfg = LoaderConfig {
+        drop_last: sp.train_idx.len() > bs,
+        ..LoaderConfig::new(bs, seed)
+    };
+    let train_loader = loader(
+        &sp.train,
+        sp.train_idx.clone(),
+        &spec.augment,
+        train_cfg,
+        ctx,
+        fail,
+    )?;
+    let eval_cfg = LoaderConfig {
+        shuffle: false,
+        ..LoaderConfig::new(256, seed)
+    };
     let eval_aug = eval_augment(&spec.augment);
-    let val_loader = loader(&sp.train, sp.val_idx.clone(), &eval_aug, eval_cfg, ctx, fail)?;
-    let steps = spec.steps_per_epoch.map_or(train_loader.batches_per_epoch(), |s| s.min(train_loader.batches_per_epoch()));
+    let val_loader = loader(
+        &sp.train,
+        sp.val_idx.clone(),
+        &eval_aug,
+        eval_cfg,
+        ctx,
+        fail,
+    )?;
+    let steps = spec
+        .steps_per_epoch
+        .map_or(train_loader.batches_per_epoch(), |s| {
+            s.min(train_loader.batches_per_epoch())
+        });
     let best_path = ctx.dir.join(format!("best-seed{seed}.safetensors"));
     let frozen: HashSet<String> = if spec.frozen_features {
-        net.params().iter().filter(|(n, _)| !n.starts_with("classifier")).map(|(n, _)| n.clone()).collect()
+        net.params()
+            .iter()
+            .filter(|(n, _)| !n.starts_with("classifier"))
+            .map(|(n, _)| n.clone())
+            .collect()
     } else {
         HashSet::new()
     };
     while pos.epoch < spec.epochs {
         let epoch = pos.epoch;
-        ctx.sink.emit(Event::EpochStart { stage: ctx.stage.name.clone(), epoch, epochs: spec.epochs, steps, phase: format!("seed {seed}") });
+        ctx.sink.emit(Event::EpochStart {
+            stage: ctx.stage.name.clone(),
+            epoch,
+            epochs: spec.epochs,
+            steps,
+            phase: format!("seed {seed}"),
+        });
         let started = Instant::now();
         let (mut loss_sum, mut correct, mut seen) = (0.0, 0usize, 0usize);
         for (step, batch) in train_loader.epoch(epoch as u64, 0).take(steps).enumerate() {
             let batch = batch.map_err(|e| fail.data(e))?;
             let x = &batch.views[0];
-            let y = batch.labels.as_ref().ok_or_else(|| fail.internal("labelled batch without labels"))?;
-            let lr = learning_rate(&spec.optim.schedule, spec.optim.lr, epoch, step, steps, spec.epochs);
-            let (loss, c) = train_step(&net, &mut opt, spec, &trainable, &frozen, x, y, lr, &mut rng, (epoch, step), fail)?;
+            let y = batch
+                .labels
+                .as_ref()
+                .ok_or_else(|| fail.internal("labelled batch without labels"))?;
+            let lr = learning_rate(
+                &spec.optim.schedule,
+                spec.optim.lr,
+                epoch,
+                step,
+                steps,
+                spec.epochs,
+            );
+            let (loss, c) = train_step(
+                &net,
+                &mut opt,
+                spec,
+                &trainable,
+                &frozen,
+                x,
+                y,
+                lr,
+                &mut rng,
+                (epoch, step),
+                fail,
+            )?;
             loss_sum += loss;
             correct += c;
             seen += batch.indices.len();
             ctx.sink.emit(Event::Step {
-                stage: ctx.stage.name.clone(), epoch, step, steps, loss, lr,
+                stage: ctx.stage.name.clone(),
+                epoch,
+                step,
+                steps,
+                loss,
+                lr,
                 images_per_sec: seen as f64 / started.elapsed().as_secs_f64().max(1e-9),
             });
         }
-        let val = if sp.val_idx.is_empty() { None } else { Some(accuracy(&net, &val_loader, fail)?) };
+        let val = if sp.val_idx.is_empty() {
+            None
+        } else {
+            Some(accuracy(&net, &val_loader, fail)?)
+        };
         if val.is_none() || val > pos.best_val {
             pos.best_val = val;
             pos.best_epoch = epoch;
@@ -198,13 +309,24 @@ fn run_seed(
             "images_per_sec": seen as f64 / started.elapsed().as_secs_f64().max(1e-9),
         });
         log.append(&record).map_err(|e| fail.io(&ctx.dir, e))?;
-        ctx.sink.emit(Event::EpochEnd { stage: ctx.stage.name.clone(), epoch, metrics: record });
+        ctx.sink.emit(Event::EpochEnd {
+            stage: ctx.stage.name.clone(),
+            epoch,
+            metrics: record,
+        });
         pos.epoch += 1;
         pos.rng = Some(RngState::of(&rng));
         let meta = serde_json::to_value(&*pos).map_err(|e| fail.internal(e))?;
-        checkpoint::save(&ckpt_dir, &pack(&net, &[("opt", &opt)], meta).map_err(|e| fail.msg(e))?)?;
+        checkpoint::save(
+            &ckpt_dir,
+            &pack(&net, &[("opt", &opt)], meta).map_err(|e| fail.msg(e))?,
+        )?;
         if ctx.stop.load(Ordering::SeqCst) && pos.epoch < spec.epochs {
-            return Err(RuntimeError::Interrupted { stage: ctx.stage.name.clone(), epoch: pos.epoch, step: 0 });
+            return Err(RuntimeError::Interrupted {
+                stage: ctx.stage.name.clone(),
+                epoch: pos.epoch,
+                step: 0,
+            });
         }
     }
     // test once, with the weights the validation split selected
@@ -233,13 +355,21 @@ fn train_step(
     fail: &Fail,
 ) -> Result<(f64, usize), RuntimeError> {
     let train_mode = !spec.frozen_features;
-    let drop = (spec.drop_path > 0.0).then(|| DropPath { prob: spec.drop_path * epoch as f64 / spec.epochs as f64, rng });
-    let out = net.forward_with(x, train_mode, drop).map_err(|e| fail.nn(e))?;
+    let drop = (spec.drop_path > 0.0).then(|| DropPath {
+        prob: spec.drop_path * epoch as f64 / spec.epochs as f64,
+        rng,
+    });
+    let out = net
+        .forward_with(x, train_mode, drop)
+        .map_err(|e| fail.nn(e))?;
     let smoothing = 0.0;
     let mut loss = cross_entropy(&out.out, y, smoothing).map_err(|e| fail.msg(e))?;
     if let (Some(aux), Some(a)) = (&out.aux, &spec.network.auxiliary) {
         let l = cross_entropy(aux, y, smoothing).map_err(|e| fail.msg(e))?;
-        loss = (loss + l.affine(a.weight, 0.0).map_err(|e| fail.tensor("aux loss", e))?).map_err(|e| fail.tensor("aux loss", e))?;
+        loss = (loss
+            + l.affine(a.weight, 0.0)
+                .map_err(|e| fail.tensor("aux loss", e))?)
+        .map_err(|e| fail.tensor("aux loss", e))?;
     }
     let value = common::scalar(&loss, fail)?;
     fail.finite("loss", value, epoch, step)?;
@@ -259,8 +389,13 @@ pub fn accuracy(net: &Network, loader: &Loader, fail: &Fail) -> Result<f64, Runt
     let (mut correct, mut seen) = (0usize, 0usize);
     for batch in loader.epoch(0, 0) {
         let batch = batch.map_err(|e| fail.data(e))?;
-        let y = batch.labels.as_ref().ok_or_else(|| fail.internal("labelled batch without labels"))?;
-        let out = net.forward_t(&batch.views[0], false).map_err(|e| fail.nn(e))?;
+        let y = batch
+            .labels
+            .as_ref()
+            .ok_or_else(|| fail.internal("labelled batch without labels"))?;
+        let out = net
+            .forward_t(&batch.views[0], false)
+            .map_err(|e| fail.nn(e))?;
         correct += top1_correct(&out.out, y).map_err(|e| fail.msg(e))?;
         seen += batch.indices.len();
     }
