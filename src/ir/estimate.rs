@@ -168,6 +168,7 @@ fn cell_edges(
 }
 
 /// Cost of a cell's edges; `h` is the side of the (preprocessed) inputs.
+#[allow(clippy::too_many_arguments)]
 fn cell_ops(
     cost: &mut Cost,
     edges: &[Vec<(usize, usize)>],
