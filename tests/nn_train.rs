@@ -105,6 +105,7 @@ fn run(seed: u64) -> (Vec<f32>, Vec<u32>) {
 #[test]
 fn two_path_ssl_training_lowers_the_loss_and_is_reproducible() {
     let (losses, bits) = run(17);
+    println!("NT-Xent losses: {losses:?}");
     let first: f32 = losses[..3].iter().sum::<f32>() / 3.0;
     let last: f32 = losses[losses.len() - 3..].iter().sum::<f32>() / 3.0;
     assert!(last < first, "loss did not fall: {losses:?}");
