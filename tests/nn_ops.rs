@@ -236,3 +236,38 @@ fn bad_genotypes_and_missing_genotypes_are_errors() {
         "2-node cells cannot take a 4-node genotype: {err}"
     );
 }
+
+#[test]
+fn auxiliary_head_on_too_small_features_is_an_error_not_a_panic() {
+    // 16x16 input: the tower after cell 2 of 3 sees 4x4 features, too small for AvgPool5.
+    let mut spec = specs::cifar_darts_net(
+        3,
+        4,
+        CellSpec::Genotype {
+            genotype: specs::darts_v2_genotype(),
+        },
+        HeadSpec::Classifier { classes: 10 },
+        true,
+        specs::darts_ops_sswp(),
+    );
+    spec.image_size = 16;
+    spec.auxiliary = Some(nas::ir::AuxSpec {
+        classes: 10,
+        weight: 0.4,
+    });
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let err = Network::new(&spec, None, &mut rng, DType::F32, &Device::Cpu)
+        .err()
+        .unwrap();
+    assert!(matches!(err, NnError::InvalidSpec { .. }), "{err}");
+    assert!(nas::ir::estimate::estimate_network(&spec, None).is_err());
+    // 32x32 is enough (8x8 features).
+    spec.image_size = 32;
+    let net = Network::new(&spec, None, &mut rng, DType::F32, &Device::Cpu).unwrap();
+    let x = Tensor::zeros((2, 3, 32, 32), DType::F32, &Device::Cpu).unwrap();
+    assert_eq!(
+        net.forward_t(&x, true).unwrap().aux.unwrap().dims(),
+        &[2, 10]
+    );
+    assert!(net.forward_t(&x, false).unwrap().aux.is_none());
+}

@@ -366,13 +366,14 @@ fn darts(spec: &NetworkSpec, d: &DartsNet, g: Option<&Genotype>) -> Res<(NetEsti
 }
 
 fn aux_head(cost: &mut Cost, cin: usize, h: usize, stride: usize, classes: usize) -> Res<u64> {
-    if h < 6 {
+    let p = if h >= 5 { (h - 5) / stride + 1 } else { 0 };
+    if p < 2 {
         return Err(invalid(format!(
-            "the auxiliary head needs at least 6x6 features, got {h}x{h}"
+            "the auxiliary head needs features of at least {0}x{0}, got {h}x{h}",
+            5 + stride
         )));
     }
     let before = cost.params;
-    let p = (h - 5) / stride + 1;
     cost.conv(cin, 128, 1, 1, p);
     cost.bn(128, true);
     cost.conv(128, 768, 2, 1, p - 1);
