@@ -271,3 +271,57 @@ fn auxiliary_head_on_too_small_features_is_an_error_not_a_panic() {
     );
     assert!(net.forward_t(&x, false).unwrap().aux.is_none());
 }
+
+#[test]
+fn nb201_two_path_supernet_trains_its_alphas() {
+    let spec = specs::nb201_net(
+        4,
+        1,
+        CellSpec::Search {
+            alpha: AlphaSharing::Shared,
+            mode: EdgeMode::TwoPath,
+        },
+        HeadSpec::Classifier { classes: 5 },
+        1,
+        8,
+    );
+    let mut rng = ChaCha8Rng::seed_from_u64(2);
+    let mut net = Network::new(&spec, None, &mut rng, DType::F64, &Device::Cpu).unwrap();
+    assert_eq!(net.cell_count(), 3);
+    net.resample(&mut rng, false, false).unwrap();
+    let x = Tensor::from_vec(
+        (0..2 * 64)
+            .map(|i| (i as f64 * 0.37).sin())
+            .collect::<Vec<_>>(),
+        (2, 1, 8, 8),
+        &Device::Cpu,
+    )
+    .unwrap();
+    let out = net.forward_t(&x, true).unwrap();
+    assert_eq!(out.out.dims(), &[2, 5]);
+    let grads = out
+        .out
+        .sqr()
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .backward()
+        .unwrap();
+    let ag = net.arch_grads(&grads).unwrap();
+    assert_eq!(ag.len(), 1);
+    let g: Vec<Vec<f64>> = ag[0].1.to_vec2().unwrap();
+    assert_eq!(g.len(), 6);
+    // Only the two sampled ops of a row get gradient, and the pair's gradients sum to zero.
+    let sample = net.alpha_groups()[0].sample().unwrap();
+    for (row, s) in g.iter().zip(sample) {
+        let off: f64 = row
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| !s.pair.contains(k))
+            .map(|(_, v)| v.abs())
+            .sum();
+        assert_eq!(off, 0.0);
+        assert!((row[s.pair[0]] + row[s.pair[1]]).abs() < 1e-12);
+    }
+    assert!(g.iter().flatten().any(|v| v.abs() > 1e-9));
+}
