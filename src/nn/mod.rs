@@ -17,6 +17,7 @@
 //!    then `net.rescale_alphas()`;
 //! 3. freezing: `net.freeze_cell(i, &DeriveOptions)`; at the end `net.derive(..)`, build
 //!    the derived `Network` and `preserve(&net, &mut derived)`.
+//!
 //! A DARTS supernet needs no resample: alphas are ordinary autograd leaves
 //! (`arch_grads` returns `grads.get(alpha)`). Evaluation (`train = false`) of a two-path
 //! supernet uses each edge's best op.
