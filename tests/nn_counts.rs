@@ -120,8 +120,9 @@ fn nb201_and_imagenet_estimates_match_built_counts() {
 #[test]
 fn darts_v2_imagenet_estimate_matches_published_size() {
     // DARTS (2nd order) on ImageNet: 4.7 M params (reference §8), 14 cells, C=48, 224x224.
-    // (The published 574 M multiply-adds uses another counting convention; ours, convs and
-    // linears only, gives 530 M and is checked by hand on a small net below.)
+    // The published 574 M multiply-adds uses another counting convention: counting convs
+    // and linears only, D-X-Y reports 523 M for DARTS_V2 (quark0/darts issue #46); ours,
+    // same convention, gives 530 M. The madds rule itself is checked by hand below.
     let mut spec = specs::cifar_darts_net(
         14,
         48,
@@ -181,4 +182,48 @@ fn madds_by_hand_on_a_one_node_network() {
     assert_eq!(est.madds, 3334);
     assert_eq!(est.params, 162 + 12 + 2 * (12 + 4) + 18 + 4 + 4 + 9);
     assert_eq!(built_params(&build(&spec)), est.params);
+}
+
+#[test]
+fn training_memory_estimate_scales_with_batch_and_sampling() {
+    use nas::ir::estimate::estimate_train_memory;
+    let two = specs::sswp_supernet();
+    let mut full = two.clone();
+    if let nas::ir::Family::Darts(d) = &mut full.family {
+        d.cell = CellSpec::Search {
+            alpha: AlphaSharing::PerCell,
+            mode: EdgeMode::Darts,
+        };
+    }
+    let m2 = estimate_train_memory(&two, None, 192, 4).unwrap();
+    let md = estimate_train_memory(&full, None, 192, 4).unwrap();
+    let m1 = estimate_train_memory(&two, None, 96, 4).unwrap();
+    println!(
+        "SSWP supernet, 192 views, f32: two-path {:.1} GiB, DARTS {:.1} GiB",
+        m2.total_bytes as f64 / 2f64.powi(30),
+        md.total_bytes as f64 / 2f64.powi(30)
+    );
+    assert_eq!(m2.activations_bytes, 2 * m1.activations_bytes);
+    assert_eq!(m2.weights_bytes, m1.weights_bytes);
+    assert!(m2.activations_bytes * 2 < md.activations_bytes);
+    // The candle probe measured 9.87 GB peak RSS for a 5-cell C=16 DARTS supernet (8 ops,
+    // BN after pools, batch 32, f32). The estimate should be of that order.
+    let mut probe = specs::cifar_darts_net(
+        5,
+        16,
+        CellSpec::Search {
+            alpha: AlphaSharing::Shared,
+            mode: EdgeMode::Darts,
+        },
+        HeadSpec::Classifier { classes: 10 },
+        false,
+        specs::darts_ops_darts(),
+    );
+    if let nas::ir::Family::Darts(d) = &mut probe.family {
+        d.reductions = vec![1, 3];
+    }
+    let mp = estimate_train_memory(&probe, None, 32, 4).unwrap();
+    let gb = mp.total_bytes as f64 / 1e9;
+    println!("probe supernet, batch 32: estimate {gb:.2} GB (measured peak RSS 9.87 GB)");
+    assert!(gb > 9.87 / 4.0 && gb < 9.87 * 4.0, "{gb}");
 }

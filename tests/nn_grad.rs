@@ -39,6 +39,10 @@ fn check_prim(name: &str, prim: &Prim, c: usize, side: usize, stride: usize) {
     vars.push(("x".into(), x.clone()));
     let loss = || Ok((layer.forward(x.as_tensor(), true)? * &r)?.sum_all()?);
     let report = check_grads(&loss, &vars, 24, EPS).unwrap();
+    println!(
+        "{name} stride {stride} side {side}: max rel err {:.1e}",
+        report.max()
+    );
     for (v, e) in &report.errors {
         assert!(*e < TOL, "{name} stride {stride}: d/d{v} rel err {e:.2e}");
     }
@@ -190,6 +194,11 @@ fn darts_supernet_gradients_wrt_input_weights_and_alpha() {
     }
     assert!(vars.len() > 10);
     let report = check_grads(&loss, &vars, 12, EPS).unwrap();
+    println!(
+        "darts supernet: {} tensors (x, alphas, weights), max rel err {:.1e}",
+        vars.len(),
+        report.max()
+    );
     for (v, e) in &report.errors {
         assert!(*e < TOL, "d/d{v} rel err {e:.2e}");
     }
@@ -216,6 +225,11 @@ fn two_path_gate_gradients_match_finite_differences() {
         }
     }
     let report = check_grads(&loss, &gates, 1, EPS).unwrap();
+    println!(
+        "two-path gates: {} gates, max rel err {:.1e}",
+        gates.len(),
+        report.max()
+    );
     for (v, e) in &report.errors {
         assert!(*e < TOL, "d/d{v} rel err {e:.2e}");
     }

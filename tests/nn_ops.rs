@@ -236,3 +236,92 @@ fn bad_genotypes_and_missing_genotypes_are_errors() {
         "2-node cells cannot take a 4-node genotype: {err}"
     );
 }
+
+#[test]
+fn auxiliary_head_on_too_small_features_is_an_error_not_a_panic() {
+    // 16x16 input: the tower after cell 2 of 3 sees 4x4 features, too small for AvgPool5.
+    let mut spec = specs::cifar_darts_net(
+        3,
+        4,
+        CellSpec::Genotype {
+            genotype: specs::darts_v2_genotype(),
+        },
+        HeadSpec::Classifier { classes: 10 },
+        true,
+        specs::darts_ops_sswp(),
+    );
+    spec.image_size = 16;
+    spec.auxiliary = Some(nas::ir::AuxSpec {
+        classes: 10,
+        weight: 0.4,
+    });
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let err = Network::new(&spec, None, &mut rng, DType::F32, &Device::Cpu)
+        .err()
+        .unwrap();
+    assert!(matches!(err, NnError::InvalidSpec { .. }), "{err}");
+    assert!(nas::ir::estimate::estimate_network(&spec, None).is_err());
+    // 32x32 is enough (8x8 features).
+    spec.image_size = 32;
+    let net = Network::new(&spec, None, &mut rng, DType::F32, &Device::Cpu).unwrap();
+    let x = Tensor::zeros((2, 3, 32, 32), DType::F32, &Device::Cpu).unwrap();
+    assert_eq!(
+        net.forward_t(&x, true).unwrap().aux.unwrap().dims(),
+        &[2, 10]
+    );
+    assert!(net.forward_t(&x, false).unwrap().aux.is_none());
+}
+
+#[test]
+fn nb201_two_path_supernet_trains_its_alphas() {
+    let spec = specs::nb201_net(
+        4,
+        1,
+        CellSpec::Search {
+            alpha: AlphaSharing::Shared,
+            mode: EdgeMode::TwoPath,
+        },
+        HeadSpec::Classifier { classes: 5 },
+        1,
+        8,
+    );
+    let mut rng = ChaCha8Rng::seed_from_u64(2);
+    let mut net = Network::new(&spec, None, &mut rng, DType::F64, &Device::Cpu).unwrap();
+    assert_eq!(net.cell_count(), 3);
+    net.resample(&mut rng, false, false).unwrap();
+    let x = Tensor::from_vec(
+        (0..2 * 64)
+            .map(|i| (i as f64 * 0.37).sin())
+            .collect::<Vec<_>>(),
+        (2, 1, 8, 8),
+        &Device::Cpu,
+    )
+    .unwrap();
+    let out = net.forward_t(&x, true).unwrap();
+    assert_eq!(out.out.dims(), &[2, 5]);
+    let grads = out
+        .out
+        .sqr()
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .backward()
+        .unwrap();
+    let ag = net.arch_grads(&grads).unwrap();
+    assert_eq!(ag.len(), 1);
+    let g: Vec<Vec<f64>> = ag[0].1.to_vec2().unwrap();
+    assert_eq!(g.len(), 6);
+    // Only the two sampled ops of a row get gradient, and the pair's gradients sum to zero.
+    let sample = net.alpha_groups()[0].sample().unwrap();
+    for (row, s) in g.iter().zip(sample) {
+        let off: f64 = row
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| !s.pair.contains(k))
+            .map(|(_, v)| v.abs())
+            .sum();
+        assert_eq!(off, 0.0);
+        assert!((row[s.pair[0]] + row[s.pair[1]]).abs() < 1e-12);
+    }
+    assert!(g.iter().flatten().any(|v| v.abs() > 1e-9));
+}

@@ -9,13 +9,14 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 fn tiny_supernet() -> NetworkSpec {
+    supernet_spec(AlphaSharing::PerCell, EdgeMode::TwoPath)
+}
+
+fn supernet_spec(alpha: AlphaSharing, mode: EdgeMode) -> NetworkSpec {
     let mut spec = specs::cifar_darts_net(
         4,
         4,
-        CellSpec::Search {
-            alpha: AlphaSharing::PerCell,
-            mode: EdgeMode::TwoPath,
-        },
+        CellSpec::Search { alpha, mode },
         HeadSpec::Mlp {
             hidden: vec![16],
             out: 8,
@@ -51,7 +52,10 @@ fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
 
 /// A supernet whose alphas and BN statistics are no longer at their initial values.
 fn trained_supernet(seed: u64) -> Network {
-    let spec = tiny_supernet();
+    trained(seed, tiny_supernet())
+}
+
+fn trained(seed: u64, spec: NetworkSpec) -> Network {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut net = Network::new(&spec, None, &mut rng, DType::F32, &Device::Cpu).unwrap();
     for (_, a) in net.alphas() {
@@ -119,6 +123,12 @@ fn frozen_supernet_equals_derived_network_with_preserved_weights() {
     let a = sup.forward_t(&x, false).unwrap();
     let b = derived.forward_t(&x, false).unwrap();
     let d = max_diff(&a.out, &b.out);
+    println!(
+        "per-cell two-path: frozen supernet vs derived max abs diff {d:e}; copied {}, fresh {}, dropped {}",
+        report.copied.len(),
+        report.fresh.len(),
+        report.dropped.len()
+    );
     assert!(d < 1e-5, "supernet vs derived: max abs diff {d}");
     assert!(
         a.out
@@ -185,4 +195,35 @@ fn supernet_save_load_round_trip_keeps_alphas_and_outputs() {
     let err = wide.load(&path).unwrap_err();
     assert!(err.to_string().contains("stem.0.weight"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn shared_darts_supernet_frozen_equals_derived_network() {
+    let opts = DeriveOptions::default();
+    let mut sup = trained(4, supernet_spec(AlphaSharing::Shared, EdgeMode::Darts));
+    for i in 0..sup.cell_count() {
+        sup.freeze_cell(i, &opts).unwrap();
+    }
+    let geno = sup.derive(&opts).unwrap();
+    assert!(matches!(geno, Genotype::Shared { .. }));
+    let mut spec = supernet_spec(AlphaSharing::Shared, EdgeMode::Darts);
+    if let Family::Darts(d) = &mut spec.family {
+        d.cell = CellSpec::Genotype { genotype: geno };
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let mut derived = Network::new(&spec, None, &mut rng, DType::F32, &Device::Cpu).unwrap();
+    let report = preserve(&sup, &mut derived).unwrap();
+    assert!(
+        report.fresh.is_empty(),
+        "same affinity and head: everything is copied, {:?}",
+        report.fresh
+    );
+    let mut xr = ChaCha8Rng::seed_from_u64(8);
+    let x = rand_tensor(&mut xr, &[3, 3, 9, 9]);
+    let d = max_diff(
+        &sup.forward_t(&x, false).unwrap().out,
+        &derived.forward_t(&x, false).unwrap().out,
+    );
+    println!("shared DARTS: frozen supernet vs derived max abs diff {d:e}");
+    assert!(d < 1e-5, "{d}");
 }

@@ -39,8 +39,7 @@ fn views(rng: &mut ChaCha8Rng, b: usize) -> Tensor {
     Tensor::from_vec(out, (2 * b, 3, 8, 8), &Device::Cpu).unwrap()
 }
 
-/// Returns the losses and a fingerprint of every weight and alpha bit.
-fn run(seed: u64) -> (Vec<f32>, Vec<u32>) {
+fn tiny_spec() -> nas::ir::NetworkSpec {
     let mut spec = specs::cifar_darts_net(
         3,
         4,
@@ -61,14 +60,21 @@ fn run(seed: u64) -> (Vec<f32>, Vec<u32>) {
         d.multiplier = 2;
         d.reductions = vec![1];
     }
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut net = Network::new(&spec, None, &mut rng, DType::F32, &Device::Cpu).unwrap();
-    let train = views(&mut rng, 6);
-    let valid = views(&mut rng, 6);
+    spec
+}
+
+/// Steps `from..to` of plain SGD on the weights, an alpha step every 5; returns losses.
+fn steps(
+    net: &mut Network,
+    rng: &mut ChaCha8Rng,
+    data: &(Tensor, Tensor),
+    from: usize,
+    to: usize,
+) -> Vec<f32> {
     let mut losses = Vec::new();
-    for step in 0..20 {
-        net.resample(&mut rng, true, true).unwrap();
-        let loss = nt_xent(&net.forward_t(&train, true).unwrap().out, 0.5);
+    for step in from..to {
+        net.resample(rng, true, true).unwrap();
+        let loss = nt_xent(&net.forward_t(&data.0, true).unwrap().out, 0.5);
         losses.push(loss.to_scalar::<f32>().unwrap());
         let grads = loss.backward().unwrap();
         let used = net.used_params().unwrap();
@@ -79,8 +85,8 @@ fn run(seed: u64) -> (Vec<f32>, Vec<u32>) {
             }
         }
         if (step + 1) % 5 == 0 {
-            net.resample(&mut rng, false, false).unwrap();
-            let loss = nt_xent(&net.forward_t(&valid, true).unwrap().out, 0.5);
+            net.resample(rng, false, false).unwrap();
+            let loss = nt_xent(&net.forward_t(&data.1, true).unwrap().out, 0.5);
             let grads = loss.backward().unwrap();
             for (a, g) in net.arch_grads(&grads).unwrap() {
                 a.set(&(a.as_tensor() - (g * 0.5).unwrap()).unwrap())
@@ -89,6 +95,10 @@ fn run(seed: u64) -> (Vec<f32>, Vec<u32>) {
             net.rescale_alphas().unwrap();
         }
     }
+    losses
+}
+
+fn fingerprint(net: &Network) -> Vec<u32> {
     let mut bits = Vec::new();
     for (_, v) in net
         .params()
@@ -99,12 +109,55 @@ fn run(seed: u64) -> (Vec<f32>, Vec<u32>) {
         let flat: Vec<f32> = v.as_tensor().flatten_all().unwrap().to_vec1().unwrap();
         bits.extend(flat.iter().map(|x| x.to_bits()));
     }
-    (losses, bits)
+    bits
+}
+
+fn setup(seed: u64) -> (Network, ChaCha8Rng, (Tensor, Tensor)) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let net = Network::new(&tiny_spec(), None, &mut rng, DType::F32, &Device::Cpu).unwrap();
+    let data = (views(&mut rng, 6), views(&mut rng, 6));
+    (net, rng, data)
+}
+
+/// Returns the losses and a fingerprint of every weight, alpha and BN statistic bit.
+fn run(seed: u64) -> (Vec<f32>, Vec<u32>) {
+    let (mut net, mut rng, data) = setup(seed);
+    let losses = steps(&mut net, &mut rng, &data, 0, 20);
+    (losses, fingerprint(&net))
+}
+
+#[test]
+fn save_and_resume_midway_gives_the_same_weights() {
+    let (_, full) = run(21);
+    let (mut net, mut rng, data) = setup(21);
+    steps(&mut net, &mut rng, &data, 0, 10);
+    let dir = std::env::temp_dir().join(format!("nas_nn_resume_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("half.safetensors");
+    net.save(&path).unwrap();
+    // A fresh network from another seed, loaded from the checkpoint, with the RNG state
+    // carried over (the executor saves it alongside the weights).
+    let mut other = Network::new(
+        &tiny_spec(),
+        None,
+        &mut ChaCha8Rng::seed_from_u64(999),
+        DType::F32,
+        &Device::Cpu,
+    )
+    .unwrap();
+    other.load(&path).unwrap();
+    steps(&mut other, &mut rng, &data, 10, 20);
+    assert!(
+        fingerprint(&other) == full,
+        "resumed run differs from the uninterrupted one"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn two_path_ssl_training_lowers_the_loss_and_is_reproducible() {
     let (losses, bits) = run(17);
+    println!("NT-Xent losses: {losses:?}");
     let first: f32 = losses[..3].iter().sum::<f32>() / 3.0;
     let last: f32 = losses[losses.len() - 3..].iter().sum::<f32>() / 3.0;
     assert!(last < first, "loss did not fall: {losses:?}");

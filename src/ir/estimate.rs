@@ -40,6 +40,10 @@ type Res<T> = Result<T, EstimateError>;
 struct Cost {
     params: u64,
     madds: u64,
+    /// Activation elements per image kept for the backward pass (approximate).
+    act: u64,
+    /// Elements of the last produced tensor (what a following BN normalises).
+    last: u64,
 }
 
 impl Cost {
@@ -48,15 +52,24 @@ impl Cost {
         let p = (cout * (cin / groups) * k * k) as u64;
         self.params += p;
         self.madds += p * (out * out) as u64;
+        self.tensor(cout * out * out);
     }
+    /// BN keeps the centred input and the normalised output (and the affine output).
     fn bn(&mut self, c: usize, affine: bool) {
         if affine {
             self.params += 2 * c as u64;
         }
+        self.act += if affine { 3 } else { 2 } * self.last;
     }
     fn linear(&mut self, fin: usize, fout: usize) {
         self.params += (fin * fout + fout) as u64;
         self.madds += (fin * fout) as u64;
+        self.tensor(fout);
+    }
+    /// A new tensor of `n` elements per image.
+    fn tensor(&mut self, n: usize) {
+        self.last = n as u64;
+        self.act += n as u64;
     }
 }
 
@@ -81,7 +94,14 @@ fn prim(cost: &mut Cost, p: &Prim, c: usize, h: usize, es: usize, affine: bool) 
             }
             h
         }
-        Prim::Relu | Prim::Identity => h,
+        Prim::Relu => {
+            cost.tensor(c * h * h);
+            h
+        }
+        Prim::Identity => {
+            cost.last = (c * h * h) as u64;
+            h
+        }
         Prim::Conv {
             kernel,
             stride,
@@ -100,7 +120,10 @@ fn prim(cost: &mut Cost, p: &Prim, c: usize, h: usize, es: usize, affine: bool) 
             h
         }
         Prim::MaxPool { kernel, stride } | Prim::AvgPool { kernel, stride } => {
-            out_side(h, *kernel, st(stride), 1)
+            let o = out_side(h, *kernel, st(stride), 1);
+            cost.act += (c * (h + kernel) * (h + kernel)) as u64; // the padded input
+            cost.tensor(c * o * o);
+            o
         }
         Prim::Zero { stride } => h.div_ceil(st(stride)),
         Prim::FactorizedReduce { affine: a } => {
@@ -114,8 +137,10 @@ fn prim(cost: &mut Cost, p: &Prim, c: usize, h: usize, es: usize, affine: bool) 
 
 fn factorized_reduce(cost: &mut Cost, cin: usize, cout: usize, h: usize, affine: bool) -> usize {
     let o = h.div_ceil(2);
+    cost.tensor(cin * h * h); // ReLU
     cost.conv(cin, cout / 2, 1, 1, o);
     cost.conv(cin, cout / 2, 1, 1, o);
+    cost.tensor(cout * o * o); // concat
     cost.bn(cout, affine);
     o
 }
@@ -168,6 +193,7 @@ fn cell_edges(
 }
 
 /// Cost of a cell's edges; `h` is the side of the (preprocessed) inputs.
+#[allow(clippy::too_many_arguments)]
 fn cell_ops(
     cost: &mut Cost,
     edges: &[Vec<(usize, usize)>],
@@ -177,7 +203,11 @@ fn cell_ops(
     red: bool,
     inputs: usize,
     affine: bool,
+    two_path: bool,
 ) -> Res<()> {
+    let ho = if red { h.div_ceil(2) } else { h };
+    let node_elems = (c * ho * ho) as u64;
+    let before = cost.act;
     for list in edges {
         for &(input, k) in list {
             let es = if red && input < inputs { 2 } else { 1 };
@@ -189,6 +219,16 @@ fn cell_ops(
             prim(cost, &ops[k].body, c, hin, es, affine)?;
         }
     }
+    let edge_count: u64 = edges.iter().map(|l| l.len() as u64).sum();
+    if two_path && !ops.is_empty() {
+        // Two of the candidates run per edge, each output times its gate.
+        let edges_dag = edge_count / ops.len() as u64;
+        let all_ops = cost.act - before;
+        cost.act = before + 2 * all_ops / ops.len() as u64 + edges_dag * 2 * node_elems;
+    } else {
+        cost.act += edge_count * node_elems; // weighted sums / node additions
+    }
+    cost.act += edges.len() as u64 * node_elems; // concat
     Ok(())
 }
 
@@ -242,7 +282,7 @@ fn head(cost: &mut Cost, spec: &HeadSpec, feat: usize) {
     }
 }
 
-fn darts(spec: &NetworkSpec, d: &DartsNet, g: Option<&Genotype>) -> Res<NetEstimate> {
+fn darts(spec: &NetworkSpec, d: &DartsNet, g: Option<&Genotype>) -> Res<(NetEstimate, u64)> {
     let mut cost = Cost::default();
     let s = spec.image_size;
     let c = d.channels;
@@ -277,14 +317,26 @@ fn darts(spec: &NetworkSpec, d: &DartsNet, g: Option<&Genotype>) -> Res<NetEstim
             // s0 has twice s1's side; the factorized reduce brings it to `h`.
             factorized_reduce(&mut cost, cpp, cc, 2 * h, d.affine);
         } else {
+            cost.tensor(cpp * h * h); // ReLU
             cost.conv(cpp, cc, 1, 1, h);
             cost.bn(cc, d.affine);
         }
+        cost.tensor(cp * h * h);
         cost.conv(cp, cc, 1, 1, h);
         cost.bn(cc, d.affine);
         let geno = geno_of(&d.cell, g, i, d.cells, red)?;
         let edges = cell_edges(2, d.nodes, &d.ops, geno)?;
-        cell_ops(&mut cost, &edges, &d.ops, cc, h, red, 2, d.affine)?;
+        cell_ops(
+            &mut cost,
+            &edges,
+            &d.ops,
+            cc,
+            h,
+            red,
+            2,
+            d.affine,
+            geno.is_none() && two_path(&d.cell),
+        )?;
         let width = geno.map(|g| g.concat.len()).unwrap_or(d.multiplier);
         cpp = cp;
         cp = width * cc;
@@ -305,21 +357,23 @@ fn darts(spec: &NetworkSpec, d: &DartsNet, g: Option<&Genotype>) -> Res<NetEstim
         }
     }
     head(&mut cost, &spec.head, cp);
-    Ok(NetEstimate {
+    let est = NetEstimate {
         params: cost.params,
         aux_params: aux,
         madds: cost.madds,
-    })
+    };
+    Ok((est, cost.act))
 }
 
 fn aux_head(cost: &mut Cost, cin: usize, h: usize, stride: usize, classes: usize) -> Res<u64> {
-    if h < 6 {
+    let p = if h >= 5 { (h - 5) / stride + 1 } else { 0 };
+    if p < 2 {
         return Err(invalid(format!(
-            "the auxiliary head needs at least 6x6 features, got {h}x{h}"
+            "the auxiliary head needs features of at least {0}x{0}, got {h}x{h}",
+            5 + stride
         )));
     }
     let before = cost.params;
-    let p = (h - 5) / stride + 1;
     cost.conv(cin, 128, 1, 1, p);
     cost.bn(128, true);
     cost.conv(128, 768, 2, 1, p - 1);
@@ -328,7 +382,7 @@ fn aux_head(cost: &mut Cost, cin: usize, h: usize, stride: usize, classes: usize
     Ok(cost.params - before)
 }
 
-fn nb201(spec: &NetworkSpec, n: &Nb201Net, g: Option<&Genotype>) -> Res<NetEstimate> {
+fn nb201(spec: &NetworkSpec, n: &Nb201Net, g: Option<&Genotype>) -> Res<(NetEstimate, u64)> {
     let mut cost = Cost::default();
     let mut h = spec.image_size;
     let mut c = n.channels;
@@ -350,17 +404,28 @@ fn nb201(spec: &NetworkSpec, n: &Nb201Net, g: Option<&Genotype>) -> Res<NetEstim
         for _ in 0..n.cells_per_stage {
             let geno = geno_of(&n.cell, g, i, total, false)?;
             let edges = cell_edges(1, n.nodes, &n.ops, geno)?;
-            cell_ops(&mut cost, &edges, &n.ops, c, h, false, 1, n.affine)?;
+            cell_ops(
+                &mut cost,
+                &edges,
+                &n.ops,
+                c,
+                h,
+                false,
+                1,
+                n.affine,
+                geno.is_none() && two_path(&n.cell),
+            )?;
             i += 1;
         }
     }
     cost.bn(c, true);
     head(&mut cost, &spec.head, c);
-    Ok(NetEstimate {
+    let est = NetEstimate {
         params: cost.params,
         aux_params: 0,
         madds: cost.madds,
-    })
+    };
+    Ok((est, cost.act))
 }
 
 /// Estimate a network. `genotype` supplies the architecture of a `CellSpec::Derived`
@@ -369,8 +434,54 @@ pub fn estimate_network(
     spec: &NetworkSpec,
     genotype: Option<&Genotype>,
 ) -> Result<NetEstimate, EstimateError> {
+    Ok(walk(spec, genotype)?.0)
+}
+
+fn walk(spec: &NetworkSpec, genotype: Option<&Genotype>) -> Res<(NetEstimate, u64)> {
     match &spec.family {
         Family::Darts(d) => darts(spec, d, genotype),
         Family::Nb201(n) => nb201(spec, n, genotype),
     }
+}
+
+fn two_path(cell: &CellSpec) -> bool {
+    matches!(
+        cell,
+        CellSpec::Search {
+            mode: super::EdgeMode::TwoPath,
+            ..
+        }
+    )
+}
+
+/// Rough memory of one training step (bytes), for `nas check --estimate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct MemEstimate {
+    /// Weights, their gradients and one optimiser state (3 copies of the parameters).
+    pub weights_bytes: u64,
+    /// Intermediate tensors the autograd graph keeps until backward, for the batch
+    /// (candle keeps every intermediate; two-path supernets run 2 ops per edge).
+    pub activations_bytes: u64,
+    /// weights + 2 x activations (backward allocates gradients of similar size).
+    pub total_bytes: u64,
+}
+
+/// Approximate memory of a training step at `batch` images of `bytes_per_elem` (4 for
+/// f32). Counted from the same walk as `estimate_network`: every conv, BN, ReLU, pool,
+/// sum and concat output per image; an order-of-magnitude guide, not a measurement.
+pub fn estimate_train_memory(
+    spec: &NetworkSpec,
+    genotype: Option<&Genotype>,
+    batch: usize,
+    bytes_per_elem: usize,
+) -> Result<MemEstimate, EstimateError> {
+    let (est, act) = walk(spec, genotype)?;
+    let b = bytes_per_elem as u64;
+    let weights_bytes = 3 * est.params * b;
+    let activations_bytes = act * batch as u64 * b;
+    Ok(MemEstimate {
+        weights_bytes,
+        activations_bytes,
+        total_bytes: weights_bytes + 2 * activations_bytes,
+    })
 }

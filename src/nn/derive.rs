@@ -128,11 +128,16 @@ fn restrict(
             .map(|(_, &(e, _))| e)
             .collect();
         let mut best: Option<(usize, usize, f64)> = None;
-        for e in start..start + shape.inputs + j {
+        for (e, row) in w
+            .iter()
+            .enumerate()
+            .take(start + shape.inputs + j)
+            .skip(start)
+        {
             if others.contains(&e) {
                 continue;
             }
-            for (k, &p) in w[e].iter().enumerate() {
+            for (k, &p) in row.iter().enumerate() {
                 if kinds[k] != OpKind::Param {
                     continue;
                 }

@@ -33,7 +33,7 @@ pub enum OpKind {
 impl OpKind {
     pub fn of(prim: &Prim) -> OpKind {
         let (mut pool, mut conv, mut ident, mut zero) = (false, false, false, false);
-        scan(prim, &mut pool, &mut conv, &mut ident, &mut zero, true);
+        scan(prim, &mut pool, &mut conv, &mut ident, &mut zero);
         if conv {
             OpKind::Param
         } else if pool {
@@ -51,17 +51,15 @@ impl OpKind {
 
 /// Walk a primitive tree; only the stride-1 branch of `ByStride` decides (skip_connect is
 /// identity | factorized reduce and must count as a skip).
-fn scan(p: &Prim, pool: &mut bool, conv: &mut bool, ident: &mut bool, zero: &mut bool, top: bool) {
+fn scan(p: &Prim, pool: &mut bool, conv: &mut bool, ident: &mut bool, zero: &mut bool) {
     match p {
-        Prim::Seq { items } => items
-            .iter()
-            .for_each(|i| scan(i, pool, conv, ident, zero, false)),
+        Prim::Seq { items } => items.iter().for_each(|i| scan(i, pool, conv, ident, zero)),
         Prim::Conv { .. } => *conv = true,
         Prim::FactorizedReduce { .. } => *conv = true,
         Prim::MaxPool { .. } | Prim::AvgPool { .. } => *pool = true,
         Prim::Identity => *ident = true,
         Prim::Zero { .. } => *zero = true,
-        Prim::ByStride { one, .. } => scan(one, pool, conv, ident, zero, top),
+        Prim::ByStride { one, .. } => scan(one, pool, conv, ident, zero),
         Prim::Relu | Prim::BatchNorm { .. } => {}
     }
 }

@@ -197,14 +197,21 @@ impl AuxHead {
         })
     }
 
-    /// Side after the pool and the 2x2 conv.
+    /// Side after the pool and the 2x2 conv (the pool must leave at least 2x2).
     pub fn out_side(size: usize, pool_stride: usize) -> Result<usize> {
-        if size < 6 {
+        let pooled = if size >= 5 {
+            (size - 5) / pool_stride + 1
+        } else {
+            0
+        };
+        if pooled < 2 {
             return Err(invalid(format!(
-                "the auxiliary head needs an input of at least 6x6, got {size}x{size}"
+                "the auxiliary head needs features of at least {}x{} here, got {size}x{size}",
+                5 + pool_stride,
+                5 + pool_stride
             )));
         }
-        Ok((size - 5) / pool_stride + 1 - 1)
+        Ok(pooled - 1)
     }
 
     pub fn forward(&self, x: &Tensor, train: bool) -> Result<Tensor> {

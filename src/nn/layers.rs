@@ -185,7 +185,7 @@ impl FactorizedReduce {
         cout: usize,
         affine: bool,
     ) -> Result<Self> {
-        if cout % 2 != 0 {
+        if !cout.is_multiple_of(2) {
             return Err(invalid(format!(
                 "factorized reduce needs an even channel count, got {cout}"
             )));
@@ -347,7 +347,7 @@ impl Layer {
 }
 
 fn check_kernel(k: usize, what: &str) -> Result<()> {
-    if k == 0 || k % 2 == 0 {
+    if k == 0 || k.is_multiple_of(2) {
         return Err(invalid(format!(
             "{what} kernel must be odd and positive, got {k}"
         )));

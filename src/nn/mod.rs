@@ -8,6 +8,19 @@
 //! position inside the op's `Seq`, `resblocks.{k}.*`, `lastact.0.*`, `head.{2j}.*`,
 //! `classifier.*`, `aux.*`, and `alphas.cells.{i}` / `alphas.normal` / `alphas.reduce`.
 //! BN running statistics are `*.running_mean` / `*.running_var` (buffers).
+//!
+//! A two-path search step, as the executor drives it:
+//! 1. weight step: `net.resample(rng, true, phase.drop)`, `net.forward_t(x, true)`, loss,
+//!    `backward`, then update only the params with `net.used_params()[i]` and a gradient;
+//! 2. architecture step: `net.resample(rng, false, false)`, forward/backward on the other
+//!    split, `net.arch_grads(&grads)` -> (alpha Var, gradient), optimiser step on alphas,
+//!    then `net.rescale_alphas()`;
+//! 3. freezing: `net.freeze_cell(i, &DeriveOptions)`; at the end `net.derive(..)`, build
+//!    the derived `Network` and `preserve(&net, &mut derived)`.
+//!
+//! A DARTS supernet needs no resample: alphas are ordinary autograd leaves
+//! (`arch_grads` returns `grads.get(alpha)`). Evaluation (`train = false`) of a two-path
+//! supernet uses each edge's best op.
 
 pub mod build;
 pub mod cell;

@@ -91,11 +91,6 @@ impl<'a> Builder<'a> {
         let fan_in = (cin_g * k * k) as f64;
         self.uniform(name, &[cout, cin_g, k, k], 1.0 / fan_in.sqrt())
     }
-
-    /// Draw one uniform number in [0, 1) (used by tests and helpers that need the same stream).
-    pub fn next_unit(&mut self) -> f64 {
-        self.rng.random::<f64>()
-    }
 }
 
 /// `a.b` joining that tolerates an empty prefix.
