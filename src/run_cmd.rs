@@ -10,7 +10,7 @@ use clap::Args;
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
 use crate::progress::Renderer;
-use nas::check::{compile_file, Compiled, Select};
+use nas::check::{compile_file, compile_text, Compiled, Select};
 use nas::diagnostics;
 use nas::ir::{Program, StageKind};
 use nas::resolve::LoadOptions;
@@ -35,6 +35,10 @@ pub struct RunArgs {
     /// Worker threads for tensor ops (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Override a field of the pipeline, e.g. `--set search.batch=64` (repeatable); checked
+    /// like the file itself.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
     /// Extra folder to search for imports (repeatable; `NAS_PATH` adds more).
     #[arg(long = "lib", value_name = "DIR")]
     pub lib: Vec<PathBuf>,
@@ -74,6 +78,53 @@ fn compile_one(file: &PathBuf, lib: &[PathBuf], pipeline: &Option<String>) -> Op
             pipeline: pipeline.clone(),
         },
     );
+    pick_one(c, file)
+}
+
+/// The source of `--set` overrides: a pipeline that extends the chosen one of `file` with
+/// one `path = value` line per override, so that the checker sees (and locates) them.
+fn overrides_source(file: &std::path::Path, name: &str, sets: &[String]) -> Result<String, String> {
+    let base = file
+        .file_name()
+        .ok_or_else(|| format!("{} is not a file", file.display()))?
+        .to_string_lossy()
+        .replace('"', "\\\"");
+    let mut text =
+        format!("import \"{base}\" as user_file\npipeline {name} = user_file.{name} {{\n");
+    for s in sets {
+        let (path, value) = s
+            .split_once('=')
+            .ok_or_else(|| format!("--set `{s}`: expected PATH=VALUE"))?;
+        text.push_str(&format!("  {} = {}\n", path.trim(), value.trim()));
+    }
+    text.push_str("}\n");
+    Ok(text)
+}
+
+/// The program of `file` with `--set` overrides applied and checked.
+fn compile_with_sets(a: &RunArgs) -> Option<Program> {
+    let program = compile_one(&a.file, &a.lib, &a.pipeline)?;
+    if a.set.is_empty() {
+        return Some(program);
+    }
+    let name = program.pipeline.name.clone();
+    let text = match overrides_source(&a.file, &name, &a.set) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return None;
+        }
+    };
+    let dir = a.file.parent().map(PathBuf::from).unwrap_or_default();
+    let select = Select {
+        pipeline: Some(name),
+    };
+    let c = compile_text("<--set>", &text, &dir, &load_options(&a.lib), &select);
+    pick_one(c, &a.file)
+}
+
+/// Print diagnostics and return the single program, if there are no errors.
+fn pick_one(c: Compiled, file: &PathBuf) -> Option<Program> {
     if !c.diags.is_empty() {
         let color = std::io::IsTerminal::is_terminal(&std::io::stderr())
             && std::env::var_os("NO_COLOR").is_none();
@@ -139,7 +190,7 @@ pub fn cmd_run(a: &RunArgs) -> i32 {
             eprintln!("warning: could not set the thread count");
         }
     }
-    let Some(program) = compile_one(&a.file, &a.lib, &a.pipeline) else {
+    let Some(program) = compile_with_sets(a) else {
         return 1;
     };
     let device = match parse_device(&a.device) {
