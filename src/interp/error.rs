@@ -80,13 +80,6 @@ pub enum RuntimeError {
         step: usize,
     },
 
-    #[error("stage `{stage}`: stage kind `{kind}` cannot run yet in this version")]
-    #[diagnostic(
-        code(nas::run::unsupported_stage),
-        help("remove the stage or run the pipeline up to the stages before it")
-    )]
-    UnsupportedStage { stage: String, kind: String },
-
     #[error("internal error: {0}; please report this")]
     #[diagnostic(code(nas::run::internal))]
     Internal(String),

@@ -26,7 +26,7 @@ pub fn write(out: &Path, program: &Program, summary: &RunSummary) -> std::io::Re
             .and_then(|s| s.as_f64())
             .map(|s| format!("{s:.1}"))
             .unwrap_or_default();
-        let result = rec.get("result").map(|r| r.to_string()).unwrap_or_default();
+        let result = rec.get("result").map(format_result).unwrap_or_default();
         let _ = writeln!(
             md,
             "| {name} | {kind} | {secs} | {} |",
@@ -39,4 +39,19 @@ pub fn write(out: &Path, program: &Program, summary: &RunSummary) -> std::io::Re
         }
     }
     write_atomic(&out.join("report.md"), md.as_bytes())
+}
+
+/// `key value, key value` with floats to 4 decimals.
+fn format_result(v: &serde_json::Value) -> String {
+    match v.as_object() {
+        Some(obj) => obj
+            .iter()
+            .map(|(k, v)| match v.as_f64() {
+                Some(f) if v.is_f64() => format!("{k} {f:.4}"),
+                _ => format!("{k} {v}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => v.to_string(),
+    }
 }

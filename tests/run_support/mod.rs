@@ -169,3 +169,116 @@ pub fn tempdir(tag: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+/// The tiny search's network with its cells from the derive stage and a classifier.
+pub fn derived_classifier() -> NetworkSpec {
+    let p = tiny_program(0);
+    let StageKind::SslSearch(s) = &p.pipeline.stages[0].kind else {
+        unreachable!()
+    };
+    let mut n = s.network.clone();
+    if let Family::Darts(d) = &mut n.family {
+        d.cell = CellSpec::Derived {
+            stage: "derive".into(),
+        };
+        d.affine = true;
+    }
+    n.head = HeadSpec::Classifier { classes: 10 };
+    n
+}
+
+pub fn supervised(init: InitSpec, frozen: bool) -> SupervisedSpec {
+    SupervisedSpec {
+        network: derived_classifier(),
+        init,
+        labels: 0.5,
+        val_fraction: 0.2,
+        epochs: 2,
+        steps_per_epoch: Some(3),
+        batch: 16,
+        optim: sgd(0.05),
+        augment: AugmentSpec {
+            views: 1,
+            steps: vec![AugStep::Normalize {
+                mean: vec![0.3],
+                std: vec![0.4],
+            }],
+            span: Span::default(),
+        },
+        frozen_features: frozen,
+        drop_path: 0.1,
+        seeds: vec![1, 2],
+        span: Span::default(),
+    }
+}
+
+/// The tiny search + derive followed by one stage of every evaluation kind.
+pub fn tiny_with_every_stage() -> Program {
+    let mut p = tiny_program(3);
+    let st = |name: &str, after: &[&str], kind| Stage {
+        name: name.into(),
+        after: after.iter().map(|s| s.to_string()).collect(),
+        kind,
+        span: Span::default(),
+    };
+    let mut pretrain_net = derived_classifier();
+    pretrain_net.head = HeadSpec::Mlp {
+        hidden: vec![32],
+        out: 16,
+    };
+    p.pipeline.stages.extend([
+        st(
+            "tune",
+            &["derive"],
+            StageKind::Finetune(supervised(InitSpec::Preserved, false)),
+        ),
+        st(
+            "scratch",
+            &["derive"],
+            StageKind::Train(supervised(InitSpec::Random, false)),
+        ),
+        st(
+            "probe",
+            &["derive"],
+            StageKind::LinearEval(supervised(InitSpec::Preserved, true)),
+        ),
+        st(
+            "knn",
+            &["derive"],
+            StageKind::Knn(KnnSpec {
+                network: derived_classifier(),
+                init: InitSpec::Preserved,
+                k: 5,
+                temperature: 0.1,
+                labels: 0.5,
+                span: Span::default(),
+            }),
+        ),
+        st(
+            "pretrain",
+            &["derive"],
+            StageKind::SslTrain(SslTrainSpec {
+                network: pretrain_net,
+                init: InitSpec::Random,
+                views: views(),
+                objective: ObjectiveSpec::Simclr { temperature: 0.5 },
+                epochs: 2,
+                steps_per_epoch: Some(3),
+                batch: 16,
+                optim: sgd(0.05),
+                span: Span::default(),
+            }),
+        ),
+        st(
+            "two_stage",
+            &["pretrain"],
+            StageKind::Finetune(supervised(
+                InitSpec::Stage {
+                    stage: "pretrain".into(),
+                },
+                false,
+            )),
+        ),
+    ]);
+    p
+}

@@ -2,8 +2,10 @@
 
 pub mod common;
 pub mod derive;
+pub mod knn;
 pub mod networks;
 pub mod search;
+pub mod ssl_train;
 pub mod supervised;
 
 use super::error::RuntimeError;
@@ -19,9 +21,7 @@ pub fn run_stage(ctx: &mut StageCtx<'_>) -> Result<serde_json::Value, RuntimeErr
         StageKind::Finetune(spec) | StageKind::Train(spec) | StageKind::LinearEval(spec) => {
             supervised::run(ctx, spec)
         }
-        other => Err(RuntimeError::UnsupportedStage {
-            stage: ctx.stage.name.clone(),
-            kind: other.name().to_string(),
-        }),
+        StageKind::Knn(spec) => knn::run(ctx, spec),
+        StageKind::SslTrain(spec) => ssl_train::run(ctx, spec),
     }
 }

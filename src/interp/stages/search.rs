@@ -7,6 +7,7 @@
 //! checkpointed, so an interrupted and resumed search equals an uninterrupted one.
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
@@ -26,7 +27,7 @@ use crate::interp::executor::StageCtx;
 use crate::interp::metrics::MetricsLog;
 use crate::interp::phases::{cells_to_freeze, max_len, PhaseState};
 use crate::interp::state::{pack, unpack, RngState};
-use crate::ir::{CellGenotype, ObjectiveSpec, SamplerSpec, SearchSpec, StageKind};
+use crate::ir::{CellGenotype, Genotype, ObjectiveSpec, SamplerSpec, SearchSpec, StageKind};
 use crate::nn::{DeriveOptions, Network};
 use crate::optim::{clip_grad_norm, learning_rate, Optim, Optimizer};
 
@@ -75,15 +76,34 @@ struct Search<'s> {
     steps: usize,
 }
 
+/// What a fixed-network self-supervised stage (`ssl_train`) adds to the search loop: the
+/// cells of its network and where its initial weights come from.
+#[derive(Debug, Clone, Default)]
+pub struct FixedInit {
+    pub genotype: Option<Genotype>,
+    pub weights: Option<PathBuf>,
+}
+
 pub fn run(ctx: &mut StageCtx<'_>, spec: &SearchSpec) -> Result<serde_json::Value, RuntimeError> {
+    run_with(ctx, spec, &FixedInit::default())
+}
+
+/// The search loop; with a fixed network and no architecture phase it is plain
+/// self-supervised training of that network.
+pub fn run_with(
+    ctx: &mut StageCtx<'_>,
+    spec: &SearchSpec,
+    init: &FixedInit,
+) -> Result<serde_json::Value, RuntimeError> {
     let fail = Fail::new(ctx.stage);
     let seed = ctx.program.pipeline.seed;
+    let needs_arch = spec.phases.iter().any(|p| p.arch_updates);
+    let split = if needs_arch { spec.split } else { 1.0 };
     let dataset =
         Arc::new(data::load_train(&ctx.program.pipeline.data, seed).map_err(|e| fail.data(e))?);
     let labels = dataset.labels.clone();
-    let (w_idx, a_idx) =
-        data::split::split_fraction(labels.as_deref(), dataset.len(), spec.split, seed)
-            .map_err(|e| fail.data(e))?;
+    let (w_idx, a_idx) = data::split::split_fraction(labels.as_deref(), dataset.len(), split, seed)
+        .map_err(|e| fail.data(e))?;
     let aug = Arc::new(Augmenter::new(&spec.views).map_err(|e| fail.msg(e))?);
     let cfg = |s: u64| LoaderConfig {
         drop_last: true,
@@ -110,15 +130,31 @@ pub fn run(ctx: &mut StageCtx<'_>, spec: &SearchSpec) -> Result<serde_json::Valu
         .map_or(loader_w.batches_per_epoch(), |s| {
             s.min(loader_w.batches_per_epoch())
         });
-    if steps == 0 || loader_a.batches_per_epoch() == 0 {
+    if steps == 0 || (needs_arch && loader_a.batches_per_epoch() == 0) {
         return Err(fail.msg(format!(
             "the weight and architecture splits must each hold at least one batch of {} images",
             spec.batch
         )));
     }
     let mut init_rng = ChaCha8Rng::seed_from_u64(seed ^ INIT_SALT);
-    let mut net = Network::new(&spec.network, None, &mut init_rng, DType::F32, ctx.device)
-        .map_err(|e| fail.nn(e))?;
+    let mut net = Network::new(
+        &spec.network,
+        init.genotype.as_ref(),
+        &mut init_rng,
+        DType::F32,
+        ctx.device,
+    )
+    .map_err(|e| fail.nn(e))?;
+    if let Some(path) = &init.weights {
+        let (copied, fresh) = super::networks::load_by_name(&net, path, &fail)?;
+        ctx.sink.emit(Event::Note {
+            text: format!(
+                "{}: {copied} tensors from {}, {fresh} fresh",
+                ctx.stage.name,
+                path.display()
+            ),
+        });
+    }
     if let SamplerSpec::TwoPath {
         skip_drop,
         pool_drop,
@@ -157,8 +193,21 @@ pub fn run(ctx: &mut StageCtx<'_>, spec: &SearchSpec) -> Result<serde_json::Valu
         run_epoch(ctx, &mut s, &mut pos, &mut log, &fail)?;
     }
     let genotype = s.net.derive(&s.derive).map_err(|e| fail.nn(e))?;
+    let weights = ctx.dir.join("weights.safetensors");
+    let tmp = ctx.dir.join(".weights.safetensors.tmp");
+    s.net.save(&tmp).map_err(|e| fail.nn(e))?;
+    std::fs::rename(&tmp, &weights).map_err(|e| fail.io(&weights, e))?;
+    let last = MetricsLog::read(&ctx.dir)
+        .ok()
+        .and_then(|r| r.last().cloned())
+        .unwrap_or_default();
     Ok(json!({
-        "result": { "epochs": pos.epoch, "alpha_entropy": s.net.alpha_entropy().map_err(|e| fail.nn(e))? },
+        "result": {
+            "epochs": pos.epoch,
+            "loss": last.get("loss"),
+            "ssl_acc": last.get("ssl_acc"),
+            "alpha_entropy": s.net.alpha_entropy().map_err(|e| fail.nn(e))?,
+        },
         "genotype": genotype,
     }))
 }
