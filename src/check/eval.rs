@@ -135,7 +135,8 @@ impl<'a> Eval<'a> {
     /// A name; `instantiate` turns an argument-free constructor into its record.
     fn name(&mut self, n: &str, span: Span, env: &Env, instantiate: bool) -> R {
         if let Some(v) = env.local(n) {
-            return Ok(Val { v: v.v.clone(), span });
+            // Keep where the value was written: errors about it point at the caller's text.
+            return Ok(v.clone());
         }
         let m = self.loaded.module(env.module).ok_or(Fail)?;
         if let Some(&idx) = m.items.get(n) {
@@ -158,6 +159,8 @@ impl<'a> Eval<'a> {
             if let Some(s) = METRICS.iter().find(|s| **s == n) {
                 return Ok(Val { v: V::Sym(s), span });
             }
+            let help = suggest(n, METRICS.iter().copied());
+            return Err(self.err_help(CheckError::UnknownMetric { name: n.to_string() }, span, "not a metric", help));
         }
         let mut cands: Vec<&str> = env.locals.iter().map(|(n, _)| n.as_str()).collect();
         cands.extend(m.items.keys().map(String::as_str));
@@ -183,13 +186,14 @@ impl<'a> Eval<'a> {
                         Ok(Val { v: v.v, span })
                     }
                     None => {
-                        let name = self.loaded.sources.name(module.src).to_string();
+                        let module_name = match &base.kind {
+                            ExprKind::Name(n) => n.clone(),
+                            _ => self.loaded.sources.name(module.src).to_string(),
+                        };
                         let help = suggest(&m.name, module.items.keys().map(String::as_str));
-                        Err(self.err_help(
-                            CheckError::UnknownField { name, field: m.name.clone() },
-                            m.span,
-                            "not in that module",
-                            help,
+                        Err(self.report(
+                            Diag::error(ResolveError::UnknownMember { module: module_name, name: m.name.clone() }, m.span, "not in that module")
+                                .with_help(help),
                         ))
                     }
                 }

@@ -156,8 +156,8 @@ impl<'a> Eval<'a> {
                         }
                         Err(_) => failed = true,
                     },
-                    BlockItem::When { span, .. } => {
-                        self.err_help(CheckError::MisplacedWhen, *span, "not inside a phase", "put it in a phase: `phase search { max_epochs = 50, when loss < 0.5 }`");
+                    BlockItem::When { cond, .. } => {
+                        self.err_help(CheckError::MisplacedWhen, cond.span, "not inside a phase", "put it in a phase: `phase search { max_epochs = 50, when loss < 0.5 }`");
                         failed = true;
                     }
                 }

@@ -124,7 +124,8 @@ impl<'a> Scope<'a> {
     fn expr(&mut self, e: &'a Expr, metrics: bool) {
         match &e.kind {
             ExprKind::Name(n) => {
-                if !self.lenient && !self.known(n, metrics) && !self.module.broken {
+                // In `when`, unknown names are reported as unknown metrics by the evaluator.
+                if !self.lenient && !metrics && !self.known(n, metrics) && !self.module.broken {
                     let mut cands: Vec<&str> = self.locals.iter().copied().collect();
                     cands.extend(self.module.items.keys().map(String::as_str));
                     cands.extend(self.module.imports.keys().map(String::as_str));

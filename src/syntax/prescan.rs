@@ -16,6 +16,9 @@ pub fn prescan(src: SourceId, text: &str) -> Vec<Diag> {
     let b = text.as_bytes();
     let mut diags = Vec::new();
     let mut depth = 0usize;
+    // Open brackets (byte, offset): unbalanced ones are reported here, at the bracket,
+    // rather than wherever the grammar happens to give up.
+    let mut open: Vec<(u8, usize)> = Vec::new();
     let mut minus_run = 0usize;
     let mut i = 0;
     while i < b.len() {
@@ -43,6 +46,7 @@ pub fn prescan(src: SourceId, text: &str) -> Vec<Diag> {
                 }
             },
             b'(' | b'[' | b'{' => {
+                open.push((b[i], i));
                 depth += 1;
                 if depth > MAX_DEPTH {
                     diags.push(
@@ -52,7 +56,33 @@ pub fn prescan(src: SourceId, text: &str) -> Vec<Diag> {
                     return diags;
                 }
             }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                let want = match b[i] {
+                    b')' => b'(',
+                    b']' => b'[',
+                    _ => b'{',
+                };
+                match open.pop() {
+                    Some((o, _)) if o == want => {}
+                    Some((o, at)) => {
+                        let close = closer(o);
+                        diags.push(
+                            Diag::error(ParseError::Unexpected { expected: format!("`{close}`") }, Span::new(src, i, i + 1), format!("expected `{close}` here"))
+                                .with_note(Span::new(src, at, at + 1), format!("to close this `{}`", o as char)),
+                        );
+                        return diags;
+                    }
+                    None => {
+                        diags.push(Diag::error(
+                            ParseError::Unexpected { expected: "no closing bracket here".into() },
+                            Span::new(src, i, i + 1),
+                            format!("this `{}` closes nothing", b[i] as char),
+                        ));
+                        return diags;
+                    }
+                }
+            }
             _ => {}
         }
         if i < b.len() {
@@ -74,7 +104,22 @@ pub fn prescan(src: SourceId, text: &str) -> Vec<Diag> {
         }
         i += 1;
     }
+    if let Some((o, at)) = open.pop() {
+        let close = closer(o);
+        diags.push(
+            Diag::error(ParseError::Unexpected { expected: format!("`{close}`") }, Span::new(src, at, at + 1), format!("this `{}` is never closed", o as char))
+                .with_help(format!("add `{close}` where it should end")),
+        );
+    }
     diags
+}
+
+fn closer(open: u8) -> char {
+    match open {
+        b'(' => ')',
+        b'[' => ']',
+        _ => '}',
+    }
 }
 
 /// End of a string starting at `start` (index of the closing quote), if closed on its line.
