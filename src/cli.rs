@@ -233,7 +233,8 @@ fn cmd_explain(a: &ExplainArgs) -> i32 {
             0
         }
         None => {
-            let help = diagnostics::suggest(&a.code, codes::CODES.iter().map(|c| c.code));
+            let full = if a.code.starts_with("nas::") { a.code.clone() } else { format!("nas::{}", a.code) };
+            let help = diagnostics::suggest(&full, codes::CODES.iter().map(|c| c.code));
             eprintln!("unknown code `{}`: {help}", a.code);
             1
         }
