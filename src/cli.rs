@@ -13,7 +13,11 @@ use nas::ir::{NetworkSpec, Program, StageKind};
 use nas::resolve::LoadOptions;
 
 #[derive(Debug, Parser)]
-#[command(name = "nas", version, about = "Check and run self-supervised, weight-preserving architecture searches")]
+#[command(
+    name = "nas",
+    version,
+    about = "Check and run self-supervised, weight-preserving architecture searches"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -92,7 +96,10 @@ fn print_diags(c: &Compiled) {
         return;
     }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    eprint!("{}", diagnostics::render_human(&c.diags, &c.sources, 100, color));
+    eprint!(
+        "{}",
+        diagnostics::render_human(&c.diags, &c.sources, 100, color)
+    );
 }
 
 fn summary(c: &Compiled) -> (usize, usize) {
@@ -103,7 +110,11 @@ fn summary(c: &Compiled) -> (usize, usize) {
 fn cmd_check(a: &CheckArgs) -> i32 {
     let c = compile_file(&a.file, &load_options(&a.lib), &Select::default());
     let (errors, warnings) = summary(&c);
-    let estimates = if a.estimate && errors == 0 { c.programs.iter().map(estimates).collect() } else { Vec::new() };
+    let estimates = if a.estimate && errors == 0 {
+        c.programs.iter().map(estimates).collect()
+    } else {
+        Vec::new()
+    };
     match a.format {
         Format::Json => {
             let out = serde_json::json!({
@@ -122,9 +133,18 @@ fn cmd_check(a: &CheckArgs) -> i32 {
             }
             if errors == 0 {
                 let n = c.programs.len();
-                println!("ok: {} ({n} pipeline{}, {warnings} warning{})", a.file.display(), plural(n), plural(warnings));
+                println!(
+                    "ok: {} ({n} pipeline{}, {warnings} warning{})",
+                    a.file.display(),
+                    plural(n),
+                    plural(warnings)
+                );
             } else {
-                eprintln!("{errors} error{}, {warnings} warning{}", plural(errors), plural(warnings));
+                eprintln!(
+                    "{errors} error{}, {warnings} warning{}",
+                    plural(errors),
+                    plural(warnings)
+                );
             }
         }
     }
@@ -174,7 +194,11 @@ fn estimates(p: &Program) -> serde_json::Value {
 fn print_estimates(e: &serde_json::Value) {
     println!("pipeline {}:", e["pipeline"].as_str().unwrap_or(""));
     for s in e["stages"].as_array().into_iter().flatten() {
-        let head = format!("  {} ({})", s["stage"].as_str().unwrap_or(""), s["kind"].as_str().unwrap_or(""));
+        let head = format!(
+            "  {} ({})",
+            s["stage"].as_str().unwrap_or(""),
+            s["kind"].as_str().unwrap_or("")
+        );
         match s["unknown"].as_str() {
             Some(why) => println!("{head}: {why}"),
             None => println!(
@@ -201,15 +225,24 @@ fn group(n: u64) -> String {
 }
 
 fn cmd_ir(a: &IrArgs) -> i32 {
-    let select = Select { pipeline: a.pipeline.clone() };
+    let select = Select {
+        pipeline: a.pipeline.clone(),
+    };
     let mut c = compile_file(&a.file, &load_options(&a.lib), &select);
     if !c.has_errors() && c.programs.len() != 1 {
         let d = if c.programs.is_empty() {
             Diag::unlocated(nas::check::CheckError::NoPipeline)
                 .with_help("`nas ir` prints a pipeline; this file defines none that can be built without arguments")
         } else {
-            let names: Vec<String> = c.programs.iter().map(|p| format!("`{}`", p.pipeline.name)).collect();
-            Diag::unlocated(nas::check::CheckError::NoPipeline).with_help(format!("choose one with `--pipeline NAME`: {}", names.join(", ")))
+            let names: Vec<String> = c
+                .programs
+                .iter()
+                .map(|p| format!("`{}`", p.pipeline.name))
+                .collect();
+            Diag::unlocated(nas::check::CheckError::NoPipeline).with_help(format!(
+                "choose one with `--pipeline NAME`: {}",
+                names.join(", ")
+            ))
         };
         c.diags.push(d);
     }
@@ -229,11 +262,21 @@ fn cmd_ir(a: &IrArgs) -> i32 {
 fn cmd_explain(a: &ExplainArgs) -> i32 {
     match codes::lookup(&a.code) {
         Some(info) => {
-            println!("{}: {}\n\n{}\n\nExample:\n\n{}", info.code, info.summary, info.explanation, indent(info.example));
+            println!(
+                "{}: {}\n\n{}\n\nExample:\n\n{}",
+                info.code,
+                info.summary,
+                info.explanation,
+                indent(info.example)
+            );
             0
         }
         None => {
-            let full = if a.code.starts_with("nas::") { a.code.clone() } else { format!("nas::{}", a.code) };
+            let full = if a.code.starts_with("nas::") {
+                a.code.clone()
+            } else {
+                format!("nas::{}", a.code)
+            };
             let help = diagnostics::suggest(&full, codes::CODES.iter().map(|c| c.code));
             eprintln!("unknown code `{}`: {help}", a.code);
             1
@@ -242,5 +285,8 @@ fn cmd_explain(a: &ExplainArgs) -> i32 {
 }
 
 fn indent(s: &str) -> String {
-    s.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+    s.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

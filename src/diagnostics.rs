@@ -55,7 +55,10 @@ impl Diag {
     }
 
     pub fn warning(problem: impl Problem, span: Span, label: impl Into<String>) -> Self {
-        Diag { severity: Severity::Warning, ..Diag::error(problem, span, label) }
+        Diag {
+            severity: Severity::Warning,
+            ..Diag::error(problem, span, label)
+        }
     }
 
     /// A report with no location (e.g. a file that could not be read).
@@ -120,7 +123,11 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     }
     const MAX: usize = 24;
     let shown: Vec<String> = all.iter().take(MAX).map(|c| format!("`{c}`")).collect();
-    let more = if all.len() > MAX { format!(" (and {} more)", all.len() - MAX) } else { String::new() };
+    let more = if all.len() > MAX {
+        format!(" (and {} more)", all.len() - MAX)
+    } else {
+        String::new()
+    };
     format!("expected one of {}{more}", shown.join(", "))
 }
 
@@ -152,7 +159,9 @@ impl Diagnostic for Rendered {
         })
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
@@ -177,10 +186,16 @@ fn bind(diag: &Diag, sources: &SourceMap) -> Rendered {
             let start = s.start.min(text.len());
             (start, s.end.min(text.len()).saturating_sub(start))
         };
-        labels.push(LabeledSpan::new_primary_with_span(Some(diag.label.clone()), clamp(span)));
+        labels.push(LabeledSpan::new_primary_with_span(
+            Some(diag.label.clone()),
+            clamp(span),
+        ));
         for (note_span, note) in &diag.notes {
             if note_span.src == span.src {
-                labels.push(LabeledSpan::new_with_span(Some(note.clone()), clamp(*note_span)));
+                labels.push(LabeledSpan::new_with_span(
+                    Some(note.clone()),
+                    clamp(*note_span),
+                ));
             } else {
                 let (line, col) = sources.line_col(note_span.src, note_span.start);
                 let at = format!("{note} at {}:{line}:{col}", sources.name(note_span.src));
@@ -191,14 +206,25 @@ fn bind(diag: &Diag, sources: &SourceMap) -> Rendered {
             }
         }
     }
-    Rendered { diag: diag.clone(), source, labels, help }
+    Rendered {
+        diag: diag.clone(),
+        source,
+        labels,
+        help,
+    }
 }
 
 /// Render diagnostics for people: miette's graphical report, without colour when
 /// `color` is false, wrapped at `width` columns.
 pub fn render_human(diags: &[Diag], sources: &SourceMap, width: usize, color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(width).with_links(false);
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(width)
+        .with_links(false);
     let mut out = String::new();
     for d in diags {
         let r = bind(d, sources);

@@ -27,7 +27,11 @@ impl Span {
         if self.src != other.src {
             return self;
         }
-        Span::new(self.src, self.start.min(other.start), self.end.max(other.end))
+        Span::new(
+            self.src,
+            self.start.min(other.start),
+            self.end.max(other.end),
+        )
     }
 }
 
@@ -55,8 +59,17 @@ impl SourceMap {
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceId {
         let text: Arc<str> = text.into();
         let mut line_starts = vec![0];
-        line_starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
-        self.sources.push(Source { name: name.into(), text, line_starts });
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        self.sources.push(Source {
+            name: name.into(),
+            text,
+            line_starts,
+        });
         SourceId((self.sources.len() - 1) as u32)
     }
 
@@ -74,11 +87,21 @@ impl SourceMap {
 
     /// 1-based line and column (in characters) of byte offset `pos`.
     pub fn line_col(&self, id: SourceId, pos: usize) -> (u32, u32) {
-        let Some(src) = self.get(id) else { return (1, 1) };
+        let Some(src) = self.get(id) else {
+            return (1, 1);
+        };
         let pos = pos.min(src.text.len());
-        let idx = src.line_starts.partition_point(|&s| s <= pos).saturating_sub(1);
+        let idx = src
+            .line_starts
+            .partition_point(|&s| s <= pos)
+            .saturating_sub(1);
         let line_start = src.line_starts.get(idx).copied().unwrap_or(0);
-        let col = src.text.get(line_start..pos).map(|s| s.chars().count()).unwrap_or(0) as u32 + 1;
+        let col = src
+            .text
+            .get(line_start..pos)
+            .map(|s| s.chars().count())
+            .unwrap_or(0) as u32
+            + 1;
         (idx as u32 + 1, col)
     }
 

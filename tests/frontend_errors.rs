@@ -39,11 +39,18 @@ fn every_error_case_reports_its_code_and_matches_its_snapshot() {
     let cases = cases();
     assert!(cases.len() >= 30, "only {} cases", cases.len());
     for path in cases {
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
         let (found, text) = render(&path);
         assert!(!found.is_empty(), "{stem}: no diagnostics");
         if let Some(code) = expected_code(&stem) {
-            assert!(found.contains(&code.as_str()), "{stem}: expected {code}, found {found:?}\n{text}");
+            assert!(
+                found.contains(&code.as_str()),
+                "{stem}: expected {code}, found {found:?}\n{text}"
+            );
         }
         insta::assert_snapshot!(stem, text);
     }
@@ -53,11 +60,22 @@ fn every_error_case_reports_its_code_and_matches_its_snapshot() {
 fn at_least_thirty_distinct_codes_have_golden_cases() {
     let codes: BTreeSet<String> = cases()
         .iter()
-        .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).and_then(expected_code))
+        .filter_map(|p| {
+            p.file_stem()
+                .and_then(|s| s.to_str())
+                .and_then(expected_code)
+        })
         .collect();
-    assert!(codes.len() >= 30, "only {} distinct codes: {codes:?}", codes.len());
+    assert!(
+        codes.len() >= 30,
+        "only {} distinct codes: {codes:?}",
+        codes.len()
+    );
     for c in &codes {
-        assert!(codes::lookup(c).is_some(), "{c} is not in the code registry");
+        assert!(
+            codes::lookup(c).is_some(),
+            "{c} is not in the code registry"
+        );
     }
 }
 
@@ -74,7 +92,10 @@ fn all_errors_of_a_file_are_reported_at_once() {
 #[test]
 fn every_code_used_in_the_sources_is_registered_and_explained() {
     let mut used = BTreeSet::new();
-    for entry in walkdir::WalkDir::new("src").into_iter().filter_map(Result::ok) {
+    for entry in walkdir::WalkDir::new("src")
+        .into_iter()
+        .filter_map(Result::ok)
+    {
         if entry.path().extension().is_some_and(|x| x == "rs") {
             let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
             for (i, _) in text.match_indices("\"nas::") {
@@ -82,7 +103,11 @@ fn every_code_used_in_the_sources_is_registered_and_explained() {
                 let end = rest.find('"').unwrap_or(0);
                 let code = &rest[..end];
                 let parts: Vec<&str> = code.split("::").collect();
-                let word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit());
+                let word = |w: &str| {
+                    !w.is_empty()
+                        && w.chars()
+                            .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())
+                };
                 if parts.len() == 3 && parts.iter().all(|p| word(p)) {
                     used.insert(code.to_string());
                 }
@@ -91,7 +116,11 @@ fn every_code_used_in_the_sources_is_registered_and_explained() {
     }
     assert!(used.len() >= 30, "{used:?}");
     for code in &used {
-        let info = codes::lookup(code).unwrap_or_else(|| panic!("{code} has no `nas explain` entry"));
-        assert!(!info.explanation.is_empty() && !info.summary.is_empty(), "{code}");
+        let info =
+            codes::lookup(code).unwrap_or_else(|| panic!("{code} has no `nas explain` entry"));
+        assert!(
+            !info.explanation.is_empty() && !info.summary.is_empty(),
+            "{code}"
+        );
     }
 }

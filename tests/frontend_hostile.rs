@@ -11,7 +11,13 @@ use proptest::prelude::*;
 const LIMIT: Duration = Duration::from_secs(2);
 
 fn text(src: &str) -> Compiled {
-    compile_text("hostile.nas", src, Path::new("."), &LoadOptions::default(), &Select::default())
+    compile_text(
+        "hostile.nas",
+        src,
+        Path::new("."),
+        &LoadOptions::default(),
+        &Select::default(),
+    )
 }
 
 /// Check, timing it; the result must carry an error with a code unless `may_pass`.
@@ -53,7 +59,10 @@ fn empty_file_is_accepted_with_a_warning() {
 
 #[test]
 fn binary_bytes_are_a_syntax_error() {
-    rejected("\u{0}\u{1}\u{2}\u{7f}let\u{0}x = \u{1b}[0m", "nas::syntax::unexpected");
+    rejected(
+        "\u{0}\u{1}\u{2}\u{7f}let\u{0}x = \u{1b}[0m",
+        "nas::syntax::unexpected",
+    );
 }
 
 #[test]
@@ -64,9 +73,18 @@ fn deep_nesting_does_not_overflow() {
         let unclosed = format!("let x = {}", open.repeat(20_000));
         rejected(&unclosed, "nas::syntax::too_deep");
     }
-    rejected(&format!("let x = {}1", "-".repeat(20_000)), "nas::syntax::too_complex");
-    rejected(&format!("let x = 1{}", " + 1".repeat(20_000)), "nas::syntax::too_complex");
-    rejected(&format!("let x = a{}", ".b".repeat(20_000)), "nas::syntax::too_complex");
+    rejected(
+        &format!("let x = {}1", "-".repeat(20_000)),
+        "nas::syntax::too_complex",
+    );
+    rejected(
+        &format!("let x = 1{}", " + 1".repeat(20_000)),
+        "nas::syntax::too_complex",
+    );
+    rejected(
+        &format!("let x = a{}", ".b".repeat(20_000)),
+        "nas::syntax::too_complex",
+    );
 }
 
 #[test]
@@ -78,7 +96,10 @@ fn unterminated_strings_and_comments() {
 
 #[test]
 fn numbers_out_of_range() {
-    rejected("let n = 9223372036854775808", "nas::syntax::int_out_of_range");
+    rejected(
+        "let n = 9223372036854775808",
+        "nas::syntax::int_out_of_range",
+    );
     rejected("let x = 1e309", "nas::syntax::float_out_of_range");
     rejected("let x = 9223372036854775807 + 1", "nas::check::arithmetic");
     rejected("let x = 1e308 * 10.0", "nas::check::arithmetic");
@@ -86,10 +107,21 @@ fn numbers_out_of_range() {
 
 #[test]
 fn crlf_line_ends_are_accepted_and_located() {
-    let ok = std::fs::read_to_string("examples/quickstart.nas").expect("example").replace('\n', "\r\n");
-    let c = compile_text("crlf.nas", &ok, Path::new("examples"), &LoadOptions::default(), &Select::default());
+    let ok = std::fs::read_to_string("examples/quickstart.nas")
+        .expect("example")
+        .replace('\n', "\r\n");
+    let c = compile_text(
+        "crlf.nas",
+        &ok,
+        Path::new("examples"),
+        &LoadOptions::default(),
+        &Select::default(),
+    );
     assert!(!c.has_errors(), "{:?}", c.diags);
-    let c = rejected("let a = 1\r\nlet b = sgd(lr = -1)\r\n", "nas::check::out_of_range");
+    let c = rejected(
+        "let a = 1\r\nlet b = sgd(lr = -1)\r\n",
+        "nas::check::out_of_range",
+    );
     let span = c.diags[0].span.expect("located");
     assert_eq!(c.sources.line_col(span.src, span.start), (2, 18));
 }
@@ -100,7 +132,11 @@ fn invalid_utf8_is_reported() {
     let p = d.join("bad.nas");
     std::fs::write(&p, b"let x = \"caf\xe9\"\n").expect("write");
     let c = file(&p);
-    assert!(codes(&c).contains(&"nas::syntax::invalid_utf8"), "{:?}", codes(&c));
+    assert!(
+        codes(&c).contains(&"nas::syntax::invalid_utf8"),
+        "{:?}",
+        codes(&c)
+    );
 }
 
 #[test]
@@ -109,7 +145,11 @@ fn a_file_that_imports_itself() {
     let p = d.join("me.nas");
     std::fs::write(&p, "import me\nlet x = 1\n").expect("write");
     let c = file(&p);
-    assert!(codes(&c).contains(&"nas::resolve::import_cycle"), "{:?}", codes(&c));
+    assert!(
+        codes(&c).contains(&"nas::resolve::import_cycle"),
+        "{:?}",
+        codes(&c)
+    );
 }
 
 #[test]
@@ -118,8 +158,16 @@ fn a_two_file_import_cycle() {
     std::fs::write(d.join("a.nas"), "import b\nlet x = 1\n").expect("write");
     std::fs::write(d.join("b.nas"), "import a\nlet y = 1\n").expect("write");
     let c = file(&d.join("a.nas"));
-    let cycle = c.diags.iter().find(|d| d.code == "nas::resolve::import_cycle").expect("cycle reported");
-    assert!(cycle.message.contains("a.nas") && cycle.message.contains("b.nas"), "{}", cycle.message);
+    let cycle = c
+        .diags
+        .iter()
+        .find(|d| d.code == "nas::resolve::import_cycle")
+        .expect("cycle reported");
+    assert!(
+        cycle.message.contains("a.nas") && cycle.message.contains("b.nas"),
+        "{}",
+        cycle.message
+    );
 }
 
 #[test]
@@ -127,9 +175,16 @@ fn imports_that_climb_out_of_the_tree() {
     let d = scratch("climb");
     std::fs::create_dir_all(d.join("project")).expect("dir");
     std::fs::write(d.join("secret.nas"), "let x = 1\n").expect("write");
-    std::fs::write(d.join("project/main.nas"), "import \"../secret.nas\" as s\nimport \"sub/../../secret.nas\" as t\n").expect("write");
+    std::fs::write(
+        d.join("project/main.nas"),
+        "import \"../secret.nas\" as s\nimport \"sub/../../secret.nas\" as t\n",
+    )
+    .expect("write");
     let c = file(&d.join("project/main.nas"));
-    let n = codes(&c).iter().filter(|c| **c == "nas::resolve::import_escapes").count();
+    let n = codes(&c)
+        .iter()
+        .filter(|c| **c == "nas::resolve::import_escapes")
+        .count();
     assert_eq!(n, 2, "{:?}", codes(&c));
 }
 
@@ -148,15 +203,71 @@ fn a_chain_of_2000_stages_with_a_dangling_reference() {
 
 #[test]
 fn runaway_definitions_are_stopped() {
-    rejected("def f(n: int) = f(n + 1)\nlet x = f(0)\n", "nas::check::recursion");
+    rejected(
+        "def f(n: int) = f(n + 1)\nlet x = f(0)\n",
+        "nas::check::recursion",
+    );
     rejected("let a = b\nlet b = a\n", "nas::check::recursion");
 }
 
 const TOKENS: &[&str] = &[
-    "import", "std.data", "std.spaces.darts", "let", "def", "op", "pipeline", "stage", "phase", "after", "when", "of",
-    "x", "p", "data", "darts", "=", ":", ",", "(", ")", "[", "]", "{", "}", "1", "0.5", "10%", "\"s\"", "-", "+", "*",
-    "/", "<", ".", "?", "ssl_search", "derive", "finetune", "sgd", "lr", "epochs", "batch", "none", "true", "int",
-    "\n", "// c\n", "/*", "*/", "cells(forward)", "darts.cifar()", "mlp(4, 2)", "data.digits()", "1e999", "\\", "\r\n",
+    "import",
+    "std.data",
+    "std.spaces.darts",
+    "let",
+    "def",
+    "op",
+    "pipeline",
+    "stage",
+    "phase",
+    "after",
+    "when",
+    "of",
+    "x",
+    "p",
+    "data",
+    "darts",
+    "=",
+    ":",
+    ",",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "1",
+    "0.5",
+    "10%",
+    "\"s\"",
+    "-",
+    "+",
+    "*",
+    "/",
+    "<",
+    ".",
+    "?",
+    "ssl_search",
+    "derive",
+    "finetune",
+    "sgd",
+    "lr",
+    "epochs",
+    "batch",
+    "none",
+    "true",
+    "int",
+    "\n",
+    "// c\n",
+    "/*",
+    "*/",
+    "cells(forward)",
+    "darts.cifar()",
+    "mlp(4, 2)",
+    "data.digits()",
+    "1e999",
+    "\\",
+    "\r\n",
 ];
 
 fn soup() -> impl Strategy<Value = String> {

@@ -14,7 +14,10 @@ fn generate() -> String {
         s.push_str(&format!("/// optimiser {i}\nlet opt{i} = sgd(lr = 0.001 * {}, momentum = 0.9, weight_decay = 3e-4, schedule = cosine)\n", i % 50 + 1));
     }
     for i in 0..1000 {
-        s.push_str(&format!("op conv{i} = seq(relu, dwconv({}, stride = edge), conv(1), bn)\n", 2 * (i % 3) + 3));
+        s.push_str(&format!(
+            "op conv{i} = seq(relu, dwconv({}, stride = edge), conv(1), bn)\n",
+            2 * (i % 3) + 3
+        ));
     }
     s.push_str("let my_ops = [darts.skip_connect, darts.sep_conv_3x3, conv0, conv1, conv2]\n\n");
     s.push_str("pipeline big {\n  data = data.digits()\n  space = darts.cifar(cells = 5, channels = 8, ops = my_ops, alpha = per_cell)\n");
@@ -41,11 +44,20 @@ fn ten_thousand_lines_check_in_under_a_second() {
     let lines = src.lines().count();
     assert!(lines >= 10_000);
     let t = Instant::now();
-    let c = compile_text("big.nas", &src, Path::new("."), &LoadOptions::default(), &Select::default());
+    let c = compile_text(
+        "big.nas",
+        &src,
+        Path::new("."),
+        &LoadOptions::default(),
+        &Select::default(),
+    );
     let took = t.elapsed();
     assert!(c.diags.is_empty(), "{:?}", &c.diags[..c.diags.len().min(3)]);
     assert_eq!(c.programs.len(), 1);
-    println!("{lines} lines checked and lowered in {took:?} ({} stages)", c.programs[0].pipeline.stages.len());
+    println!(
+        "{lines} lines checked and lowered in {took:?} ({} stages)",
+        c.programs[0].pipeline.stages.len()
+    );
     if !cfg!(debug_assertions) {
         assert!(took.as_secs_f64() < 1.0, "took {took:?}");
     }

@@ -79,7 +79,13 @@ impl Ty {
             Ty::Frac => "a fraction (`10%` or a number in [0, 1])".into(),
             Ty::Str => "a string".into(),
             Ty::Bool => "`true` or `false`".into(),
-            Ty::Sym(s) => format!("one of {}", s.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ")),
+            Ty::Sym(s) => format!(
+                "one of {}",
+                s.iter()
+                    .map(|x| format!("`{x}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             Ty::List(t) => format!("a list of {}", t.describe_plain()),
             Ty::Pair => "a pair of numbers `(a, b)`".into(),
             Ty::Edge => "an edge `(op, input)`".into(),
@@ -178,7 +184,12 @@ pub struct Field {
 }
 
 const fn f(name: &'static str, ty: Ty, dflt: Dflt, range: Range) -> Field {
-    Field { name, ty, dflt, range }
+    Field {
+        name,
+        ty,
+        dflt,
+        range,
+    }
 }
 
 /// A constructor (or stage kind, or phase): its fields and what it builds.
@@ -221,124 +232,489 @@ macro_rules! schema {
 pub static CONSTRUCTORS: &[Schema] = &[
     // primitives of ops
     schema!("relu", Op, "ReLU", []),
-    schema!("conv", Op, "dense convolution, bias-free, same padding", [
-        f("kernel", INT, Dflt::Req, Range::Odd), f("stride", STRIDE, Dflt::Sym("one"), Range::Any),
-        f("dilation", INT, Dflt::Int(1), Range::Min(1))]),
-    schema!("dwconv", Op, "depthwise convolution (groups = channels)", [
-        f("kernel", INT, Dflt::Req, Range::Odd), f("stride", STRIDE, Dflt::Sym("one"), Range::Any),
-        f("dilation", INT, Dflt::Int(1), Range::Min(1))]),
-    schema!("bn", Op, "batch norm; affine inherits the network's setting unless given", [
-        f("affine", OPT_BOOL, Dflt::Nothing, Range::Any)]),
-    schema!("max_pool", Op, "max pooling, padding kernel/2", [
-        f("kernel", INT, Dflt::Int(3), Range::Odd), f("stride", STRIDE, Dflt::Sym("edge"), Range::Any)]),
-    schema!("avg_pool", Op, "average pooling (count_include_pad = false)", [
-        f("kernel", INT, Dflt::Int(3), Range::Odd), f("stride", STRIDE, Dflt::Sym("edge"), Range::Any)]),
+    schema!(
+        "conv",
+        Op,
+        "dense convolution, bias-free, same padding",
+        [
+            f("kernel", INT, Dflt::Req, Range::Odd),
+            f("stride", STRIDE, Dflt::Sym("one"), Range::Any),
+            f("dilation", INT, Dflt::Int(1), Range::Min(1))
+        ]
+    ),
+    schema!(
+        "dwconv",
+        Op,
+        "depthwise convolution (groups = channels)",
+        [
+            f("kernel", INT, Dflt::Req, Range::Odd),
+            f("stride", STRIDE, Dflt::Sym("one"), Range::Any),
+            f("dilation", INT, Dflt::Int(1), Range::Min(1))
+        ]
+    ),
+    schema!(
+        "bn",
+        Op,
+        "batch norm; affine inherits the network's setting unless given",
+        [f("affine", OPT_BOOL, Dflt::Nothing, Range::Any)]
+    ),
+    schema!(
+        "max_pool",
+        Op,
+        "max pooling, padding kernel/2",
+        [
+            f("kernel", INT, Dflt::Int(3), Range::Odd),
+            f("stride", STRIDE, Dflt::Sym("edge"), Range::Any)
+        ]
+    ),
+    schema!(
+        "avg_pool",
+        Op,
+        "average pooling (count_include_pad = false)",
+        [
+            f("kernel", INT, Dflt::Int(3), Range::Odd),
+            f("stride", STRIDE, Dflt::Sym("edge"), Range::Any)
+        ]
+    ),
     schema!("identity", Op, "the input unchanged", []),
-    schema!("zero", Op, "zeros of the output shape", [f("stride", STRIDE, Dflt::Sym("edge"), Range::Any)]),
-    schema!("factorized_reduce", Op, "ReLU, two 1x1 stride-2 convs, concat, BN", [f("affine", OPT_BOOL, Dflt::Nothing, Range::Any)]),
+    schema!(
+        "zero",
+        Op,
+        "zeros of the output shape",
+        [f("stride", STRIDE, Dflt::Sym("edge"), Range::Any)]
+    ),
+    schema!(
+        "factorized_reduce",
+        Op,
+        "ReLU, two 1x1 stride-2 convs, concat, BN",
+        [f("affine", OPT_BOOL, Dflt::Nothing, Range::Any)]
+    ),
     schema!("seq", Op, "primitives applied in order", [], variadic = OP),
-    schema!("named", Op, "an op under another name: `named(\"none\", zero)`", [
-        f("name", Ty::Str, Dflt::Req, Range::Any), f("op", OP, Dflt::Req, Range::Any)]),
-    schema!("by_stride", Op, "`one` on stride-1 edges, `two` on stride-2 edges", [
-        f("one", OP, Dflt::Req, Range::Any), f("two", OP, Dflt::Req, Range::Any)]),
+    schema!(
+        "named",
+        Op,
+        "an op under another name: `named(\"none\", zero)`",
+        [
+            f("name", Ty::Str, Dflt::Req, Range::Any),
+            f("op", OP, Dflt::Req, Range::Any)
+        ]
+    ),
+    schema!(
+        "by_stride",
+        Op,
+        "`one` on stride-1 edges, `two` on stride-2 edges",
+        [
+            f("one", OP, Dflt::Req, Range::Any),
+            f("two", OP, Dflt::Req, Range::Any)
+        ]
+    ),
     // networks
-    schema!("darts_net", Network, "a DARTS-family network", [
-        f("stem", Ty::Sym(&["cifar", "imagenet"]), Dflt::Sym("cifar"), Range::Any),
-        f("cells", INT, Dflt::Int(8), Range::Min(1)), f("channels", INT, Dflt::Int(16), Range::Min(1)),
-        f("reductions", Ty::Opt(&Ty::List(&Ty::Int)), Dflt::Computed, Range::Any),
-        f("nodes", INT, Dflt::Int(4), Range::Min(1)), f("multiplier", OPT_INT, Dflt::Computed, Range::Min(1)),
-        f("affine", Ty::Bool, Dflt::Bool(false), Range::Any), f("ops", Ty::List(&OP), Dflt::Req, Range::Any),
-        f("alpha", Ty::Sym(&["per_cell", "shared"]), Dflt::Sym("shared"), Range::Any),
-        f("genotype", Ty::Opt(&Ty::Rec(Kind::Genotype)), Dflt::Nothing, Range::Any)]),
-    schema!("nb201_net", Network, "a NAS-Bench-201 network", [
-        f("channels", INT, Dflt::Int(16), Range::Min(1)), f("cells_per_stage", INT, Dflt::Int(5), Range::Min(1)),
-        f("nodes", INT, Dflt::Int(3), Range::Min(1)), f("affine", Ty::Bool, Dflt::Bool(false), Range::Any),
-        f("ops", Ty::List(&OP), Dflt::Req, Range::Any),
-        f("genotype", Ty::Opt(&Ty::Rec(Kind::Genotype)), Dflt::Nothing, Range::Any)]),
+    schema!(
+        "darts_net",
+        Network,
+        "a DARTS-family network",
+        [
+            f(
+                "stem",
+                Ty::Sym(&["cifar", "imagenet"]),
+                Dflt::Sym("cifar"),
+                Range::Any
+            ),
+            f("cells", INT, Dflt::Int(8), Range::Min(1)),
+            f("channels", INT, Dflt::Int(16), Range::Min(1)),
+            f(
+                "reductions",
+                Ty::Opt(&Ty::List(&Ty::Int)),
+                Dflt::Computed,
+                Range::Any
+            ),
+            f("nodes", INT, Dflt::Int(4), Range::Min(1)),
+            f("multiplier", OPT_INT, Dflt::Computed, Range::Min(1)),
+            f("affine", Ty::Bool, Dflt::Bool(false), Range::Any),
+            f("ops", Ty::List(&OP), Dflt::Req, Range::Any),
+            f(
+                "alpha",
+                Ty::Sym(&["per_cell", "shared"]),
+                Dflt::Sym("shared"),
+                Range::Any
+            ),
+            f(
+                "genotype",
+                Ty::Opt(&Ty::Rec(Kind::Genotype)),
+                Dflt::Nothing,
+                Range::Any
+            )
+        ]
+    ),
+    schema!(
+        "nb201_net",
+        Network,
+        "a NAS-Bench-201 network",
+        [
+            f("channels", INT, Dflt::Int(16), Range::Min(1)),
+            f("cells_per_stage", INT, Dflt::Int(5), Range::Min(1)),
+            f("nodes", INT, Dflt::Int(3), Range::Min(1)),
+            f("affine", Ty::Bool, Dflt::Bool(false), Range::Any),
+            f("ops", Ty::List(&OP), Dflt::Req, Range::Any),
+            f(
+                "genotype",
+                Ty::Opt(&Ty::Rec(Kind::Genotype)),
+                Dflt::Nothing,
+                Range::Any
+            )
+        ]
+    ),
     // genotypes
-    schema!("genotype", Genotype, "a DARTS genotype: (op, input) pairs, two per node", [
-        f("normal", Ty::List(&Ty::Edge), Dflt::Req, Range::Any), f("reduce", Ty::List(&Ty::Edge), Dflt::Req, Range::Any),
-        f("normal_concat", Ty::Opt(&Ty::List(&Ty::Int)), Dflt::Computed, Range::Any),
-        f("reduce_concat", Ty::Opt(&Ty::List(&Ty::Int)), Dflt::Computed, Range::Any)]),
-    schema!("nb201_arch", Genotype, "a NAS-Bench-201 cell in its string form", [f("arch", Ty::Str, Dflt::Req, Range::Any)]),
+    schema!(
+        "genotype",
+        Genotype,
+        "a DARTS genotype: (op, input) pairs, two per node",
+        [
+            f("normal", Ty::List(&Ty::Edge), Dflt::Req, Range::Any),
+            f("reduce", Ty::List(&Ty::Edge), Dflt::Req, Range::Any),
+            f(
+                "normal_concat",
+                Ty::Opt(&Ty::List(&Ty::Int)),
+                Dflt::Computed,
+                Range::Any
+            ),
+            f(
+                "reduce_concat",
+                Ty::Opt(&Ty::List(&Ty::Int)),
+                Dflt::Computed,
+                Range::Any
+            )
+        ]
+    ),
+    schema!(
+        "nb201_arch",
+        Genotype,
+        "a NAS-Bench-201 cell in its string form",
+        [f("arch", Ty::Str, Dflt::Req, Range::Any)]
+    ),
     // data
-    schema!("dataset", Dataset, "a dataset", [
-        f("source", Ty::Rec(Kind::Source), Dflt::Req, Range::Any), f("size", INT, Dflt::Req, Range::Min(1)),
-        f("channels", INT, Dflt::Req, Range::Min(1)), f("classes", OPT_INT, Dflt::Nothing, Range::Min(1)),
-        f("mean", FLOATS, Dflt::Req, Range::Any), f("std", FLOATS, Dflt::Req, Range::Any),
-        f("limit", OPT_INT, Dflt::Nothing, Range::Min(1)), f("test_limit", OPT_INT, Dflt::Nothing, Range::Min(1))]),
-    schema!("cifar10_files", Source, "CIFAR-10 binary batches", [
-        f("dir", Ty::Str, Dflt::Req, Range::Any), f("train", STRS, Dflt::Req, Range::Any), f("test", STRS, Dflt::Req, Range::Any)]),
-    schema!("cifar100_files", Source, "CIFAR-100 binary files", [
-        f("dir", Ty::Str, Dflt::Req, Range::Any), f("train", STRS, Dflt::Req, Range::Any), f("test", STRS, Dflt::Req, Range::Any)]),
-    schema!("folder_files", Source, "one sub-folder per class", [
-        f("dir", Ty::Str, Dflt::Req, Range::Any), f("test", Ty::Opt(&Ty::Str), Dflt::Nothing, Range::Any)]),
+    schema!(
+        "dataset",
+        Dataset,
+        "a dataset",
+        [
+            f("source", Ty::Rec(Kind::Source), Dflt::Req, Range::Any),
+            f("size", INT, Dflt::Req, Range::Min(1)),
+            f("channels", INT, Dflt::Req, Range::Min(1)),
+            f("classes", OPT_INT, Dflt::Nothing, Range::Min(1)),
+            f("mean", FLOATS, Dflt::Req, Range::Any),
+            f("std", FLOATS, Dflt::Req, Range::Any),
+            f("limit", OPT_INT, Dflt::Nothing, Range::Min(1)),
+            f("test_limit", OPT_INT, Dflt::Nothing, Range::Min(1))
+        ]
+    ),
+    schema!(
+        "cifar10_files",
+        Source,
+        "CIFAR-10 binary batches",
+        [
+            f("dir", Ty::Str, Dflt::Req, Range::Any),
+            f("train", STRS, Dflt::Req, Range::Any),
+            f("test", STRS, Dflt::Req, Range::Any)
+        ]
+    ),
+    schema!(
+        "cifar100_files",
+        Source,
+        "CIFAR-100 binary files",
+        [
+            f("dir", Ty::Str, Dflt::Req, Range::Any),
+            f("train", STRS, Dflt::Req, Range::Any),
+            f("test", STRS, Dflt::Req, Range::Any)
+        ]
+    ),
+    schema!(
+        "folder_files",
+        Source,
+        "one sub-folder per class",
+        [
+            f("dir", Ty::Str, Dflt::Req, Range::Any),
+            f("test", Ty::Opt(&Ty::Str), Dflt::Nothing, Range::Any)
+        ]
+    ),
     schema!("digits_files", Source, "the built-in digits", []),
     // augmentation
-    schema!("augmentation", Augment, "views of an image and the steps making each", [
-        f("views", INT, Dflt::Int(1), Range::Min(1)), f("steps", Ty::List(&Ty::Rec(Kind::Step)), Dflt::Req, Range::Any)]),
-    schema!("random_resized_crop", Step, "crop a random area and aspect, resize", [
-        f("size", INT, Dflt::Req, Range::Min(1)), f("scale", Ty::Pair, Dflt::Pair(0.08, 1.0), Range::Frac),
-        f("ratio", Ty::Pair, Dflt::Pair(0.75, 4.0 / 3.0), Range::Pos)]),
-    schema!("random_crop", Step, "pad, then a random crop", [
-        f("size", INT, Dflt::Req, Range::Min(1)), f("padding", INT, Dflt::Int(0), Range::Min(0))]),
-    schema!("flip", Step, "horizontal flip", [f("p", Ty::Frac, Dflt::Float(0.5), Range::Prob)]),
-    schema!("color_jitter", Step, "brightness, contrast, saturation, hue", [
-        f("brightness", FLOAT, Dflt::Float(0.4), Range::NonNeg), f("contrast", FLOAT, Dflt::Float(0.4), Range::NonNeg),
-        f("saturation", FLOAT, Dflt::Float(0.4), Range::NonNeg), f("hue", FLOAT, Dflt::Float(0.1), Range::Between(0.0, 0.5)),
-        f("p", Ty::Frac, Dflt::Float(1.0), Range::Prob)]),
-    schema!("grayscale", Step, "to grey", [f("p", Ty::Frac, Dflt::Float(0.2), Range::Prob)]),
-    schema!("blur", Step, "Gaussian blur", [
-        f("kernel", INT, Dflt::Int(3), Range::Odd), f("sigma", Ty::Pair, Dflt::Pair(0.1, 2.0), Range::Pos),
-        f("p", Ty::Frac, Dflt::Float(0.5), Range::Prob)]),
-    schema!("solarize", Step, "invert above a threshold", [
-        f("threshold", FLOAT, Dflt::Float(0.5), Range::Prob), f("p", Ty::Frac, Dflt::Float(0.2), Range::Prob)]),
-    schema!("normalize", Step, "per-channel (x - mean) / std", [
-        f("mean", FLOATS, Dflt::Req, Range::Any), f("std", FLOATS, Dflt::Req, Range::Any)]),
-    schema!("cutout", Step, "zero a square", [f("size", INT, Dflt::Req, Range::Min(1)), f("p", Ty::Frac, Dflt::Float(1.0), Range::Prob)]),
+    schema!(
+        "augmentation",
+        Augment,
+        "views of an image and the steps making each",
+        [
+            f("views", INT, Dflt::Int(1), Range::Min(1)),
+            f(
+                "steps",
+                Ty::List(&Ty::Rec(Kind::Step)),
+                Dflt::Req,
+                Range::Any
+            )
+        ]
+    ),
+    schema!(
+        "random_resized_crop",
+        Step,
+        "crop a random area and aspect, resize",
+        [
+            f("size", INT, Dflt::Req, Range::Min(1)),
+            f("scale", Ty::Pair, Dflt::Pair(0.08, 1.0), Range::Frac),
+            f("ratio", Ty::Pair, Dflt::Pair(0.75, 4.0 / 3.0), Range::Pos)
+        ]
+    ),
+    schema!(
+        "random_crop",
+        Step,
+        "pad, then a random crop",
+        [
+            f("size", INT, Dflt::Req, Range::Min(1)),
+            f("padding", INT, Dflt::Int(0), Range::Min(0))
+        ]
+    ),
+    schema!(
+        "flip",
+        Step,
+        "horizontal flip",
+        [f("p", Ty::Frac, Dflt::Float(0.5), Range::Prob)]
+    ),
+    schema!(
+        "color_jitter",
+        Step,
+        "brightness, contrast, saturation, hue",
+        [
+            f("brightness", FLOAT, Dflt::Float(0.4), Range::NonNeg),
+            f("contrast", FLOAT, Dflt::Float(0.4), Range::NonNeg),
+            f("saturation", FLOAT, Dflt::Float(0.4), Range::NonNeg),
+            f("hue", FLOAT, Dflt::Float(0.1), Range::Between(0.0, 0.5)),
+            f("p", Ty::Frac, Dflt::Float(1.0), Range::Prob)
+        ]
+    ),
+    schema!(
+        "grayscale",
+        Step,
+        "to grey",
+        [f("p", Ty::Frac, Dflt::Float(0.2), Range::Prob)]
+    ),
+    schema!(
+        "blur",
+        Step,
+        "Gaussian blur",
+        [
+            f("kernel", INT, Dflt::Int(3), Range::Odd),
+            f("sigma", Ty::Pair, Dflt::Pair(0.1, 2.0), Range::Pos),
+            f("p", Ty::Frac, Dflt::Float(0.5), Range::Prob)
+        ]
+    ),
+    schema!(
+        "solarize",
+        Step,
+        "invert above a threshold",
+        [
+            f("threshold", FLOAT, Dflt::Float(0.5), Range::Prob),
+            f("p", Ty::Frac, Dflt::Float(0.2), Range::Prob)
+        ]
+    ),
+    schema!(
+        "normalize",
+        Step,
+        "per-channel (x - mean) / std",
+        [
+            f("mean", FLOATS, Dflt::Req, Range::Any),
+            f("std", FLOATS, Dflt::Req, Range::Any)
+        ]
+    ),
+    schema!(
+        "cutout",
+        Step,
+        "zero a square",
+        [
+            f("size", INT, Dflt::Req, Range::Min(1)),
+            f("p", Ty::Frac, Dflt::Float(1.0), Range::Prob)
+        ]
+    ),
     // objectives and heads
-    schema!("simclr", Objective, "SimCLR NT-Xent", [
-        f("temperature", FLOAT, Dflt::Float(0.07), Range::Pos), f("head", Ty::Opt(&Ty::Rec(Kind::Head)), Dflt::Nothing, Range::Any)]),
-    schema!("cross_entropy", Objective, "supervised cross-entropy", [f("label_smoothing", Ty::Frac, Dflt::Float(0.0), Range::Below1)]),
-    schema!("mlp", Head, "projection head: hidden sizes, then the output size", [], variadic = INT),
+    schema!(
+        "simclr",
+        Objective,
+        "SimCLR NT-Xent",
+        [
+            f("temperature", FLOAT, Dflt::Float(0.07), Range::Pos),
+            f(
+                "head",
+                Ty::Opt(&Ty::Rec(Kind::Head)),
+                Dflt::Nothing,
+                Range::Any
+            )
+        ]
+    ),
+    schema!(
+        "cross_entropy",
+        Objective,
+        "supervised cross-entropy",
+        [f(
+            "label_smoothing",
+            Ty::Frac,
+            Dflt::Float(0.0),
+            Range::Below1
+        )]
+    ),
+    schema!(
+        "mlp",
+        Head,
+        "projection head: hidden sizes, then the output size",
+        [],
+        variadic = INT
+    ),
     // samplers
-    schema!("two_path", Sampler, "ProxylessNAS two-path binary gates", [
-        f("skip_drop", Ty::Frac, Dflt::Float(0.0), Range::Prob), f("pool_drop", Ty::Frac, Dflt::Float(0.0), Range::Prob)]),
-    schema!("darts", Sampler, "continuous relaxation, first order", [
-        f("skip_drop", Ty::Opt(&Ty::Frac), Dflt::Nothing, Range::Prob), f("pool_drop", Ty::Opt(&Ty::Frac), Dflt::Nothing, Range::Prob)]),
+    schema!(
+        "two_path",
+        Sampler,
+        "ProxylessNAS two-path binary gates",
+        [
+            f("skip_drop", Ty::Frac, Dflt::Float(0.0), Range::Prob),
+            f("pool_drop", Ty::Frac, Dflt::Float(0.0), Range::Prob)
+        ]
+    ),
+    schema!(
+        "darts",
+        Sampler,
+        "continuous relaxation, first order",
+        [
+            f("skip_drop", Ty::Opt(&Ty::Frac), Dflt::Nothing, Range::Prob),
+            f("pool_drop", Ty::Opt(&Ty::Frac), Dflt::Nothing, Range::Prob)
+        ]
+    ),
     // optimisers and schedules
-    schema!("sgd", Optim, "SGD with momentum", [
-        f("lr", FLOAT, Dflt::Req, Range::Pos), f("momentum", FLOAT, Dflt::Float(0.9), Range::Below1),
-        f("nesterov", Ty::Bool, Dflt::Bool(false), Range::Any), f("weight_decay", FLOAT, Dflt::Float(0.0), Range::NonNeg),
-        f("clip_norm", OPT_FLOAT, Dflt::Nothing, Range::Pos), f("schedule", Ty::Rec(Kind::Schedule), Dflt::Ctor("constant"), Range::Any),
-        f("warmup", FLOAT, Dflt::Float(0.0), Range::NonNeg), f("every", INT, Dflt::Int(1), Range::Min(1))]),
-    schema!("adam", Optim, "Adam", [
-        f("lr", FLOAT, Dflt::Req, Range::Pos), f("betas", Ty::Pair, Dflt::Pair(0.9, 0.999), Range::Below1),
-        f("eps", FLOAT, Dflt::Float(1e-8), Range::Pos), f("weight_decay", FLOAT, Dflt::Float(0.0), Range::NonNeg),
-        f("clip_norm", OPT_FLOAT, Dflt::Nothing, Range::Pos), f("schedule", Ty::Rec(Kind::Schedule), Dflt::Ctor("constant"), Range::Any),
-        f("warmup", FLOAT, Dflt::Float(0.0), Range::NonNeg), f("every", INT, Dflt::Int(1), Range::Min(1))]),
-    schema!("constant", Schedule, "constant learning rate", [f("per", PER, Dflt::Sym("epoch"), Range::Any)]),
-    schema!("cosine", Schedule, "cosine annealing", [
-        f("min_lr", FLOAT, Dflt::Float(0.0), Range::NonNeg), f("per", PER, Dflt::Sym("epoch"), Range::Any)]),
+    schema!(
+        "sgd",
+        Optim,
+        "SGD with momentum",
+        [
+            f("lr", FLOAT, Dflt::Req, Range::Pos),
+            f("momentum", FLOAT, Dflt::Float(0.9), Range::Below1),
+            f("nesterov", Ty::Bool, Dflt::Bool(false), Range::Any),
+            f("weight_decay", FLOAT, Dflt::Float(0.0), Range::NonNeg),
+            f("clip_norm", OPT_FLOAT, Dflt::Nothing, Range::Pos),
+            f(
+                "schedule",
+                Ty::Rec(Kind::Schedule),
+                Dflt::Ctor("constant"),
+                Range::Any
+            ),
+            f("warmup", FLOAT, Dflt::Float(0.0), Range::NonNeg),
+            f("every", INT, Dflt::Int(1), Range::Min(1))
+        ]
+    ),
+    schema!(
+        "adam",
+        Optim,
+        "Adam",
+        [
+            f("lr", FLOAT, Dflt::Req, Range::Pos),
+            f("betas", Ty::Pair, Dflt::Pair(0.9, 0.999), Range::Below1),
+            f("eps", FLOAT, Dflt::Float(1e-8), Range::Pos),
+            f("weight_decay", FLOAT, Dflt::Float(0.0), Range::NonNeg),
+            f("clip_norm", OPT_FLOAT, Dflt::Nothing, Range::Pos),
+            f(
+                "schedule",
+                Ty::Rec(Kind::Schedule),
+                Dflt::Ctor("constant"),
+                Range::Any
+            ),
+            f("warmup", FLOAT, Dflt::Float(0.0), Range::NonNeg),
+            f("every", INT, Dflt::Int(1), Range::Min(1))
+        ]
+    ),
+    schema!(
+        "constant",
+        Schedule,
+        "constant learning rate",
+        [f("per", PER, Dflt::Sym("epoch"), Range::Any)]
+    ),
+    schema!(
+        "cosine",
+        Schedule,
+        "cosine annealing",
+        [
+            f("min_lr", FLOAT, Dflt::Float(0.0), Range::NonNeg),
+            f("per", PER, Dflt::Sym("epoch"), Range::Any)
+        ]
+    ),
     // conditions, inits, freezing
-    schema!("arch_stable", Condition, "the derived genotype unchanged for some epochs", [f("epochs", INT, Dflt::Req, Range::Min(1))]),
-    schema!("preserved", Init, "the derive stage's concomitant weights", []),
+    schema!(
+        "arch_stable",
+        Condition,
+        "the derived genotype unchanged for some epochs",
+        [f("epochs", INT, Dflt::Req, Range::Min(1))]
+    ),
+    schema!(
+        "preserved",
+        Init,
+        "the derive stage's concomitant weights",
+        []
+    ),
     schema!("random", Init, "seeded random initialisation", []),
-    schema!("from", Init, "the final weights of another stage", [f("stage", Ty::Str, Dflt::Req, Range::Any)]),
-    schema!("cells", Freeze, "freeze cells one by one", [f("order", Ty::Sym(&["forward", "backward"]), Dflt::Sym("forward"), Range::Any)]),
+    schema!(
+        "from",
+        Init,
+        "the final weights of another stage",
+        [f("stage", Ty::Str, Dflt::Req, Range::Any)]
+    ),
+    schema!(
+        "cells",
+        Freeze,
+        "freeze cells one by one",
+        [f(
+            "order",
+            Ty::Sym(&["forward", "backward"]),
+            Dflt::Sym("forward"),
+            Range::Any
+        )]
+    ),
 ];
 
 /// Symbols: bare names that stand for themselves.
-pub const SYMBOLS: &[&str] =
-    &["edge", "one", "cifar", "imagenet", "per_cell", "shared", "forward", "backward", "epoch", "step", "frozen", "learn"];
+pub const SYMBOLS: &[&str] = &[
+    "edge", "one", "cifar", "imagenet", "per_cell", "shared", "forward", "backward", "epoch",
+    "step", "frozen", "learn",
+];
 
 /// Metrics a `when` condition may compare.
-pub const METRICS: &[&str] = &["loss", "alpha_entropy", "ssl_acc", "feature_std", "val_acc", "lr"];
+pub const METRICS: &[&str] = &[
+    "loss",
+    "alpha_entropy",
+    "ssl_acc",
+    "feature_std",
+    "val_acc",
+    "lr",
+];
 
 /// Type names usable in parameter annotations.
 pub const TYPE_NAMES: &[&str] = &[
-    "any", "int", "float", "fraction", "str", "bool", "list", "pair", "op", "network", "dataset", "source", "augmentation",
-    "step", "objective", "head", "sampler", "optimiser", "schedule", "genotype", "condition", "init", "pipeline",
+    "any",
+    "int",
+    "float",
+    "fraction",
+    "str",
+    "bool",
+    "list",
+    "pair",
+    "op",
+    "network",
+    "dataset",
+    "source",
+    "augmentation",
+    "step",
+    "objective",
+    "head",
+    "sampler",
+    "optimiser",
+    "schedule",
+    "genotype",
+    "condition",
+    "init",
+    "pipeline",
 ];
 
 const OPTIM: Ty = Ty::Rec(Kind::Optim);
@@ -349,29 +725,91 @@ const OPT_STR: Ty = Ty::Opt(&Ty::Str);
 /// Stage kinds (their `kind` is unused). Fields marked `Computed` are documented in
 /// grammar/README.md; `space`, `views` and `augment` inherit the pipeline's binding.
 pub static STAGES: &[Schema] = &[
-    schema!("ssl_search", Network, "search a supernet", [
-        f("space", NET, Dflt::Req, Range::Any), f("views", AUG, Dflt::Req, Range::Any),
-        f("objective", Ty::Rec(Kind::Objective), Dflt::Req, Range::Any), f("sampler", Ty::Rec(Kind::Sampler), Dflt::Ctor("two_path"), Range::Any),
-        f("batch", INT, Dflt::Req, Range::Min(1)), f("split", Ty::Frac, Dflt::Float(0.5), Range::Below1),
-        f("weights", OPTIM, Dflt::Req, Range::Any), f("arch", OPTIM, Dflt::Req, Range::Any),
-        f("epochs", OPT_INT, Dflt::Computed, Range::Min(1)), f("steps_per_epoch", OPT_INT, Dflt::Nothing, Range::Min(1))]),
-    schema!("derive", Network, "derive the discrete architecture", [
-        f("from", OPT_STR, Dflt::Computed, Range::Any), f("edges_per_node", OPT_INT, Dflt::Computed, Range::Min(1)),
-        f("max_skip", OPT_INT, Dflt::Nothing, Range::Min(0)), f("max_pool", OPT_INT, Dflt::Nothing, Range::Min(0))]),
-    Schema { name: "finetune", kind: Kind::Network, fields: SUPERVISED, variadic: None, doc: "supervised training from preserved (or other) weights" },
-    Schema { name: "linear_eval", kind: Kind::Network, fields: SUPERVISED, variadic: None, doc: "train a linear classifier on frozen features" },
-    Schema { name: "train", kind: Kind::Network, fields: SUPERVISED, variadic: None, doc: "supervised training" },
-    schema!("knn", Network, "cosine kNN on features", [
-        f("network", Ty::Opt(&NET), Dflt::Computed, Range::Any), f("from", OPT_STR, Dflt::Computed, Range::Any),
-        f("init", Ty::Rec(Kind::Init), Dflt::Computed, Range::Any), f("affine", OPT_BOOL, Dflt::Computed, Range::Any),
-        f("k", INT, Dflt::Int(200), Range::Min(1)), f("temperature", FLOAT, Dflt::Float(0.1), Range::Pos),
-        f("labels", Ty::Frac, Dflt::Float(1.0), Range::Frac)]),
-    schema!("ssl_train", Network, "self-supervised training of a fixed network", [
-        f("network", Ty::Opt(&NET), Dflt::Computed, Range::Any), f("from", OPT_STR, Dflt::Computed, Range::Any),
-        f("init", Ty::Rec(Kind::Init), Dflt::Computed, Range::Any), f("affine", OPT_BOOL, Dflt::Computed, Range::Any),
-        f("views", AUG, Dflt::Req, Range::Any), f("objective", Ty::Rec(Kind::Objective), Dflt::Req, Range::Any),
-        f("epochs", INT, Dflt::Req, Range::Min(1)), f("steps_per_epoch", OPT_INT, Dflt::Nothing, Range::Min(1)),
-        f("batch", INT, Dflt::Req, Range::Min(1)), f("optim", OPTIM, Dflt::Req, Range::Any)]),
+    schema!(
+        "ssl_search",
+        Network,
+        "search a supernet",
+        [
+            f("space", NET, Dflt::Req, Range::Any),
+            f("views", AUG, Dflt::Req, Range::Any),
+            f("objective", Ty::Rec(Kind::Objective), Dflt::Req, Range::Any),
+            f(
+                "sampler",
+                Ty::Rec(Kind::Sampler),
+                Dflt::Ctor("two_path"),
+                Range::Any
+            ),
+            f("batch", INT, Dflt::Req, Range::Min(1)),
+            f("split", Ty::Frac, Dflt::Float(0.5), Range::Below1),
+            f("weights", OPTIM, Dflt::Req, Range::Any),
+            f("arch", OPTIM, Dflt::Req, Range::Any),
+            f("epochs", OPT_INT, Dflt::Computed, Range::Min(1)),
+            f("steps_per_epoch", OPT_INT, Dflt::Nothing, Range::Min(1))
+        ]
+    ),
+    schema!(
+        "derive",
+        Network,
+        "derive the discrete architecture",
+        [
+            f("from", OPT_STR, Dflt::Computed, Range::Any),
+            f("edges_per_node", OPT_INT, Dflt::Computed, Range::Min(1)),
+            f("max_skip", OPT_INT, Dflt::Nothing, Range::Min(0)),
+            f("max_pool", OPT_INT, Dflt::Nothing, Range::Min(0))
+        ]
+    ),
+    Schema {
+        name: "finetune",
+        kind: Kind::Network,
+        fields: SUPERVISED,
+        variadic: None,
+        doc: "supervised training from preserved (or other) weights",
+    },
+    Schema {
+        name: "linear_eval",
+        kind: Kind::Network,
+        fields: SUPERVISED,
+        variadic: None,
+        doc: "train a linear classifier on frozen features",
+    },
+    Schema {
+        name: "train",
+        kind: Kind::Network,
+        fields: SUPERVISED,
+        variadic: None,
+        doc: "supervised training",
+    },
+    schema!(
+        "knn",
+        Network,
+        "cosine kNN on features",
+        [
+            f("network", Ty::Opt(&NET), Dflt::Computed, Range::Any),
+            f("from", OPT_STR, Dflt::Computed, Range::Any),
+            f("init", Ty::Rec(Kind::Init), Dflt::Computed, Range::Any),
+            f("affine", OPT_BOOL, Dflt::Computed, Range::Any),
+            f("k", INT, Dflt::Int(200), Range::Min(1)),
+            f("temperature", FLOAT, Dflt::Float(0.1), Range::Pos),
+            f("labels", Ty::Frac, Dflt::Float(1.0), Range::Frac)
+        ]
+    ),
+    schema!(
+        "ssl_train",
+        Network,
+        "self-supervised training of a fixed network",
+        [
+            f("network", Ty::Opt(&NET), Dflt::Computed, Range::Any),
+            f("from", OPT_STR, Dflt::Computed, Range::Any),
+            f("init", Ty::Rec(Kind::Init), Dflt::Computed, Range::Any),
+            f("affine", OPT_BOOL, Dflt::Computed, Range::Any),
+            f("views", AUG, Dflt::Req, Range::Any),
+            f("objective", Ty::Rec(Kind::Objective), Dflt::Req, Range::Any),
+            f("epochs", INT, Dflt::Req, Range::Min(1)),
+            f("steps_per_epoch", OPT_INT, Dflt::Nothing, Range::Min(1)),
+            f("batch", INT, Dflt::Req, Range::Min(1)),
+            f("optim", OPTIM, Dflt::Req, Range::Any)
+        ]
+    ),
 ];
 
 const SUPERVISED: &[Field] = &[
@@ -388,14 +826,37 @@ const SUPERVISED: &[Field] = &[
     f("augment", Ty::Opt(&AUG), Dflt::Computed, Range::Any),
     f("drop_path", Ty::Frac, Dflt::Float(0.0), Range::Below1),
     f("auxiliary", OPT_FLOAT, Dflt::Nothing, Range::NonNeg),
-    f("seeds", Ty::Opt(&Ty::List(&Ty::Int)), Dflt::Computed, Range::Any),
+    f(
+        "seeds",
+        Ty::Opt(&Ty::List(&Ty::Int)),
+        Dflt::Computed,
+        Range::Any,
+    ),
 ];
 
 /// Fields of a `phase` block.
-pub static PHASE: Schema = schema!("phase", Network, "a phase of a search stage", [
-    f("epochs", OPT_INT, Dflt::Nothing, Range::Min(0)), f("max_epochs", OPT_INT, Dflt::Nothing, Range::Min(1)),
-    f("arch", Ty::Sym(&["learn", "frozen"]), Dflt::Sym("learn"), Range::Any),
-    f("drop", OPT_BOOL, Dflt::Computed, Range::Any), f("freeze", Ty::Opt(&Ty::Rec(Kind::Freeze)), Dflt::Nothing, Range::Any)]);
+pub static PHASE: Schema = schema!(
+    "phase",
+    Network,
+    "a phase of a search stage",
+    [
+        f("epochs", OPT_INT, Dflt::Nothing, Range::Min(0)),
+        f("max_epochs", OPT_INT, Dflt::Nothing, Range::Min(1)),
+        f(
+            "arch",
+            Ty::Sym(&["learn", "frozen"]),
+            Dflt::Sym("learn"),
+            Range::Any
+        ),
+        f("drop", OPT_BOOL, Dflt::Computed, Range::Any),
+        f(
+            "freeze",
+            Ty::Opt(&Ty::Rec(Kind::Freeze)),
+            Dflt::Nothing,
+            Range::Any
+        )
+    ]
+);
 
 /// Pipeline-level settings with a meaning (other bindings are plain locals).
 pub const PIPELINE_SETTINGS: &[&str] = &["data", "seed", "space", "views", "augment"];
@@ -410,5 +871,8 @@ pub fn stage_kind(name: &str) -> Option<&'static Schema> {
 
 /// Every name that is always in scope.
 pub fn global_names() -> impl Iterator<Item = &'static str> {
-    CONSTRUCTORS.iter().map(|s| s.name).chain(SYMBOLS.iter().copied())
+    CONSTRUCTORS
+        .iter()
+        .map(|s| s.name)
+        .chain(SYMBOLS.iter().copied())
 }

@@ -54,7 +54,10 @@ pub struct NetPlan {
 
 #[derive(Debug, Clone)]
 pub enum CellPlan {
-    Search { per_cell: bool, two_path: bool },
+    Search {
+        per_cell: bool,
+        two_path: bool,
+    },
     /// A `genotype`/`nb201_arch` record.
     Genotype(Val),
     Derived(String),

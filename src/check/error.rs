@@ -13,7 +13,11 @@ pub enum CheckError {
     #[error("field `{field}` is given more than once")]
     DuplicateField { field: String },
     #[error("`{field}` is out of range: it must be {expected}, found {found}")]
-    OutOfRange { field: String, expected: String, found: String },
+    OutOfRange {
+        field: String,
+        expected: String,
+        found: String,
+    },
     #[error("`{name}` has no parameter `{param}`")]
     UnknownArgument { name: String, param: String },
     #[error("missing argument `{param}` of `{name}`")]
@@ -37,7 +41,11 @@ pub enum CheckError {
     #[error("stage `{stage}` needs {needs}, which no earlier stage produces")]
     NoProducer { stage: String, needs: String },
     #[error("the phases of `{stage}` last {sum} epochs, but the stage has {epochs}")]
-    PhaseEpochs { stage: String, sum: usize, epochs: usize },
+    PhaseEpochs {
+        stage: String,
+        sum: usize,
+        epochs: usize,
+    },
     #[error("phase `{phase}` has no length")]
     PhaseLength { phase: String },
     #[error("`when` is only allowed inside a phase")]
@@ -53,8 +61,14 @@ pub enum CheckError {
     #[error("kernel size {kernel} is even; convolutions and pools need odd kernels")]
     EvenKernel { kernel: i64 },
     #[error("{what} must be divisible by {by}, found {value}")]
-    Indivisible { what: String, by: usize, value: usize },
-    #[error("normalisation has {found} values per statistic, but the images have {channels} channels")]
+    Indivisible {
+        what: String,
+        by: usize,
+        value: usize,
+    },
+    #[error(
+        "normalisation has {found} values per statistic, but the images have {channels} channels"
+    )]
     NormArity { found: usize, channels: usize },
     #[error("op `{op}` is not in the search space")]
     UnknownOp { op: String },

@@ -33,10 +33,18 @@ pub struct Env {
 
 impl Env {
     pub fn new(module: ModId) -> Self {
-        Env { module, locals: Vec::new(), metrics: false }
+        Env {
+            module,
+            locals: Vec::new(),
+            metrics: false,
+        }
     }
     fn local(&self, name: &str) -> Option<&Val> {
-        self.locals.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.locals
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
     }
 }
 
@@ -51,8 +59,18 @@ pub struct Eval<'a> {
 
 impl<'a> Eval<'a> {
     pub fn new(loaded: &'a Loaded, already: &[Diag]) -> Self {
-        let reported = already.iter().filter_map(|d| d.span.map(|s| (d.code, s))).collect();
-        Eval { loaded, diags: Vec::new(), depth: 0, cache: HashMap::new(), in_progress: HashSet::new(), reported }
+        let reported = already
+            .iter()
+            .filter_map(|d| d.span.map(|s| (d.code, s)))
+            .collect();
+        Eval {
+            loaded,
+            diags: Vec::new(),
+            depth: 0,
+            cache: HashMap::new(),
+            in_progress: HashSet::new(),
+            reported,
+        }
     }
 
     /// Report a problem once per (code, span).
@@ -70,7 +88,13 @@ impl<'a> Eval<'a> {
         self.report(Diag::error(e, span, label))
     }
 
-    pub fn err_help(&mut self, e: CheckError, span: Span, label: impl Into<String>, help: impl Into<String>) -> Fail {
+    pub fn err_help(
+        &mut self,
+        e: CheckError,
+        span: Span,
+        label: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Fail {
         self.report(Diag::error(e, span, label).with_help(help))
     }
 
@@ -92,7 +116,10 @@ impl<'a> Eval<'a> {
             ExprKind::Neg(x) => {
                 let x = self.eval(x, env)?;
                 match x.v {
-                    V::Int(i) => V::Int(i.checked_neg().ok_or_else(|| self.arith("integer overflow", span))?),
+                    V::Int(i) => V::Int(
+                        i.checked_neg()
+                            .ok_or_else(|| self.arith("integer overflow", span))?,
+                    ),
                     V::Float(f) => V::Float(-f),
                     V::Frac(f) => V::Frac(-f),
                     other => return Err(self.mismatch("a number", &other, x.span)),
@@ -122,14 +149,23 @@ impl<'a> Eval<'a> {
 
     pub fn mismatch(&mut self, expected: &str, found: &V, span: Span) -> Fail {
         self.err(
-            CheckError::TypeMismatch { expected: expected.to_string(), found: found.describe() },
+            CheckError::TypeMismatch {
+                expected: expected.to_string(),
+                found: found.describe(),
+            },
             span,
             format!("this is {}", found.describe()),
         )
     }
 
     fn arith(&mut self, reason: &str, span: Span) -> Fail {
-        self.err(CheckError::Arithmetic { reason: reason.to_string() }, span, "here")
+        self.err(
+            CheckError::Arithmetic {
+                reason: reason.to_string(),
+            },
+            span,
+            "here",
+        )
     }
 
     /// A name; `instantiate` turns an argument-free constructor into its record.
@@ -144,13 +180,19 @@ impl<'a> Eval<'a> {
             return Ok(Val { v: v.v, span });
         }
         if let Some(&id) = m.imports.get(n) {
-            return Ok(Val { v: V::Module(id), span });
+            return Ok(Val {
+                v: V::Module(id),
+                span,
+            });
         }
         if let Some(s) = builtins::constructor(n) {
             if instantiate && s.variadic.is_none() && s.fields.iter().all(|f| f.dflt != Dflt::Req) {
                 return self.record(s, &[], span, env);
             }
-            return Ok(Val { v: V::Builtin(s), span });
+            return Ok(Val {
+                v: V::Builtin(s),
+                span,
+            });
         }
         if let Some(s) = SYMBOLS.iter().find(|s| **s == n) {
             return Ok(Val { v: V::Sym(s), span });
@@ -160,7 +202,14 @@ impl<'a> Eval<'a> {
                 return Ok(Val { v: V::Sym(s), span });
             }
             let help = suggest(n, METRICS.iter().copied());
-            return Err(self.err_help(CheckError::UnknownMetric { name: n.to_string() }, span, "not a metric", help));
+            return Err(self.err_help(
+                CheckError::UnknownMetric {
+                    name: n.to_string(),
+                },
+                span,
+                "not a metric",
+                help,
+            ));
         }
         let mut cands: Vec<&str> = env.locals.iter().map(|(n, _)| n.as_str()).collect();
         cands.extend(m.items.keys().map(String::as_str));
@@ -168,7 +217,16 @@ impl<'a> Eval<'a> {
             cands.push(g);
         }
         let help = suggest(n, cands);
-        Err(self.report(Diag::error(ResolveError::UnknownName { name: n.to_string() }, span, "not defined").with_help(help)))
+        Err(self.report(
+            Diag::error(
+                ResolveError::UnknownName {
+                    name: n.to_string(),
+                },
+                span,
+                "not defined",
+            )
+            .with_help(help),
+        ))
     }
 
     fn member(&mut self, base: &Expr, m: &Ident, env: &Env) -> R {
@@ -192,29 +250,64 @@ impl<'a> Eval<'a> {
                         };
                         let help = suggest(&m.name, module.items.keys().map(String::as_str));
                         Err(self.report(
-                            Diag::error(ResolveError::UnknownMember { module: module_name, name: m.name.clone() }, m.span, "not in that module")
-                                .with_help(help),
+                            Diag::error(
+                                ResolveError::UnknownMember {
+                                    module: module_name,
+                                    name: m.name.clone(),
+                                },
+                                m.span,
+                                "not in that module",
+                            )
+                            .with_help(help),
                         ))
                     }
                 }
             }
             V::Rec(r) => match r.get(&m.name) {
-                Some(v) => Ok(Val { v: v.v.clone(), span }),
+                Some(v) => Ok(Val {
+                    v: v.v.clone(),
+                    span,
+                }),
                 None => {
                     let help = suggest(&m.name, r.schema.fields.iter().map(|f| f.name));
-                    Err(self.err_help(CheckError::UnknownField { name: r.schema.name.into(), field: m.name.clone() }, m.span, "no such field", help))
+                    Err(self.err_help(
+                        CheckError::UnknownField {
+                            name: r.schema.name.into(),
+                            field: m.name.clone(),
+                        },
+                        m.span,
+                        "no such field",
+                        help,
+                    ))
                 }
             },
             V::Pipeline(p) => match p.binding(&m.name) {
-                Some(v) => Ok(Val { v: v.v.clone(), span }),
+                Some(v) => Ok(Val {
+                    v: v.v.clone(),
+                    span,
+                }),
                 None => {
                     let help = suggest(&m.name, p.bindings.iter().map(|(n, _, _)| n.as_str()));
-                    Err(self.err_help(CheckError::UnknownField { name: p.name.clone(), field: m.name.clone() }, m.span, "no such setting", help))
+                    Err(self.err_help(
+                        CheckError::UnknownField {
+                            name: p.name.clone(),
+                            field: m.name.clone(),
+                        },
+                        m.span,
+                        "no such setting",
+                        help,
+                    ))
                 }
             },
-            V::Op(op) if m.name == "name" => Ok(Val { v: V::Str(op.name.clone()), span }),
+            V::Op(op) if m.name == "name" => Ok(Val {
+                v: V::Str(op.name.clone()),
+                span,
+            }),
             other => Err(self.err(
-                CheckError::TypeMismatch { expected: "a record, module or pipeline".into(), found: other.describe() },
+                CheckError::TypeMismatch {
+                    expected: "a record, module or pipeline".into(),
+                    found: other.describe(),
+                },
                 b.span,
                 "this has no fields",
             )),
@@ -229,7 +322,10 @@ impl<'a> Eval<'a> {
                 // constructor of the same name (`cells(forward)` beside a `cells` parameter).
                 match (&v.v, builtins::constructor(n)) {
                     (V::Builtin(_) | V::Func { .. }, _) | (_, None) => v,
-                    (_, Some(s)) => Val { v: V::Builtin(s), span: f.span },
+                    (_, Some(s)) => Val {
+                        v: V::Builtin(s),
+                        span: f.span,
+                    },
                 }
             }
             _ => self.eval(f, env)?,
@@ -253,7 +349,10 @@ impl<'a> Eval<'a> {
         let lv = self.eval(l, env);
         let rv = self.eval(r, env);
         let (lv, rv) = (lv?, rv?);
-        if matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne) {
+        if matches!(
+            op,
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne
+        ) {
             return self.comparison(op, lv, rv, span, env);
         }
         let v = match (op, &lv.v, &rv.v) {
@@ -301,7 +400,10 @@ impl<'a> Eval<'a> {
             V::Sym(s) if env.metrics && METRICS.contains(s) => s.to_string(),
             _ if !env.metrics => {
                 return Err(self.err_help(
-                    CheckError::TypeMismatch { expected: "a value".into(), found: "a comparison".into() },
+                    CheckError::TypeMismatch {
+                        expected: "a value".into(),
+                        found: "a comparison".into(),
+                    },
                     span,
                     "comparisons are conditions",
                     "compare metrics only in `when`, e.g. `when loss < 0.5`",
@@ -325,13 +427,19 @@ impl<'a> Eval<'a> {
         };
         if matches!(op, BinOp::Eq | BinOp::Ne) {
             return Err(self.err_help(
-                CheckError::TypeMismatch { expected: "`<`, `<=`, `>` or `>=`".into(), found: format!("`{}`", op.symbol()) },
+                CheckError::TypeMismatch {
+                    expected: "`<`, `<=`, `>` or `>=`".into(),
+                    found: format!("`{}`", op.symbol()),
+                },
                 span,
                 "metrics are compared with an inequality",
                 "metrics are real numbers; use `<`, `<=`, `>` or `>=`",
             ));
         }
-        Ok(Val { v: V::Cmp { metric, op, value }, span })
+        Ok(Val {
+            v: V::Cmp { metric, op, value },
+            span,
+        })
     }
 
     /// The value of a top-level item (constants cached; parameterised items as functions).
@@ -340,18 +448,26 @@ impl<'a> Eval<'a> {
         let item = m.file.items.get(idx).ok_or(Fail)?;
         let (name, takes_args) = match item {
             Item::Def(d) => (d.name.clone(), d.params.is_some()),
-            Item::Pipeline(p) => (p.name.clone(), p.params.as_ref().is_some_and(|ps| !ps.is_empty())),
+            Item::Pipeline(p) => (
+                p.name.clone(),
+                p.params.as_ref().is_some_and(|ps| !ps.is_empty()),
+            ),
             Item::Import(_) => return Err(Fail),
         };
         if takes_args {
-            return Ok(Val { v: V::Func { module, item: idx }, span: name.span });
+            return Ok(Val {
+                v: V::Func { module, item: idx },
+                span: name.span,
+            });
         }
         if let Some(r) = self.cache.get(&(module, idx)) {
             return r.clone();
         }
         if !self.in_progress.insert((module, idx)) {
             return Err(self.err_help(
-                CheckError::Recursion { name: name.name.clone() },
+                CheckError::Recursion {
+                    name: name.name.clone(),
+                },
                 use_span,
                 "used while it is being defined",
                 "a constant cannot depend on itself",
@@ -359,7 +475,10 @@ impl<'a> Eval<'a> {
         }
         let r = match item {
             Item::Def(d) => self.def_body(module, d, Env::new(module)),
-            Item::Pipeline(p) => self.pipeline(module, p, Vec::new()).map(|pv| Val { v: V::Pipeline(Rc::new(pv)), span: p.name.span }),
+            Item::Pipeline(p) => self.pipeline(module, p, Vec::new()).map(|pv| Val {
+                v: V::Pipeline(Rc::new(pv)),
+                span: p.name.span,
+            }),
             Item::Import(_) => Err(Fail),
         };
         self.in_progress.remove(&(module, idx));
@@ -381,7 +500,13 @@ impl<'a> Eval<'a> {
                 V::Rec(ref r) if r.kind() == builtins::Kind::Op => v.clone(),
                 other => return Err(self.mismatch("an op", &other, d.body.span)),
             };
-            return Ok(Val { v: V::Op(Rc::new(OpVal { name: d.name.name.clone(), body })), span: d.name.span });
+            return Ok(Val {
+                v: V::Op(Rc::new(OpVal {
+                    name: d.name.name.clone(),
+                    body,
+                })),
+                span: d.name.span,
+            });
         }
         Ok(v)
     }
@@ -394,7 +519,10 @@ impl<'a> Eval<'a> {
     /// Call a user definition or pipeline.
     fn call_item(&mut self, module: ModId, idx: usize, args: &[Arg], span: Span, env: &Env) -> R {
         let loaded = self.loaded;
-        let item = loaded.module(module).and_then(|m| m.file.items.get(idx)).ok_or(Fail)?;
+        let item = loaded
+            .module(module)
+            .and_then(|m| m.file.items.get(idx))
+            .ok_or(Fail)?;
         let (name, params) = match item {
             Item::Def(d) => (&d.name, d.params.as_deref().unwrap_or(&[])),
             Item::Pipeline(p) => (&p.name, p.params.as_deref().unwrap_or(&[])),
@@ -402,7 +530,9 @@ impl<'a> Eval<'a> {
         };
         if self.depth >= MAX_CALL_DEPTH {
             return Err(self.err_help(
-                CheckError::Recursion { name: name.name.clone() },
+                CheckError::Recursion {
+                    name: name.name.clone(),
+                },
                 span,
                 format!("calls nest more than {MAX_CALL_DEPTH} deep here"),
                 "a definition must not call itself, directly or through others",
@@ -412,16 +542,26 @@ impl<'a> Eval<'a> {
         self.depth += 1;
         let r = match item {
             Item::Def(d) => {
-                let env = Env { module, locals: bound.clone(), metrics: false };
+                let env = Env {
+                    module,
+                    locals: bound.clone(),
+                    metrics: false,
+                };
                 self.def_body(module, d, env).map(|mut v| {
                     if let V::Op(op) = &v.v {
                         let shown: Vec<String> = bound.iter().map(|(_, a)| show(&a.v)).collect();
-                        v.v = V::Op(Rc::new(OpVal { name: format!("{}({})", op.name, shown.join(", ")), body: op.body.clone() }));
+                        v.v = V::Op(Rc::new(OpVal {
+                            name: format!("{}({})", op.name, shown.join(", ")),
+                            body: op.body.clone(),
+                        }));
                     }
                     v
                 })
             }
-            Item::Pipeline(p) => self.pipeline(module, p, bound).map(|pv| Val { v: V::Pipeline(Rc::new(pv)), span }),
+            Item::Pipeline(p) => self.pipeline(module, p, bound).map(|pv| Val {
+                v: V::Pipeline(Rc::new(pv)),
+                span,
+            }),
             Item::Import(_) => Err(Fail),
         };
         self.depth -= 1;

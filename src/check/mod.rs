@@ -55,12 +55,25 @@ pub struct Select {
 const STACK: usize = 256 * 1024 * 1024;
 
 fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
-    std::thread::scope(|s| std::thread::Builder::new().stack_size(STACK).spawn_scoped(s, f).ok()?.join().ok())
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(STACK)
+            .spawn_scoped(s, f)
+            .ok()?
+            .join()
+            .ok()
+    })
 }
 
 fn failed_thread() -> Compiled {
-    let d = Diag::unlocated(CheckError::Internal { reason: "the checker stopped unexpectedly".into() });
-    Compiled { sources: SourceMap::new(), diags: vec![d], programs: Vec::new() }
+    let d = Diag::unlocated(CheckError::Internal {
+        reason: "the checker stopped unexpectedly".into(),
+    });
+    Compiled {
+        sources: SourceMap::new(),
+        diags: vec![d],
+        programs: Vec::new(),
+    }
 }
 
 /// Check a file and everything it imports.
@@ -73,7 +86,13 @@ pub fn compile_file(path: &Path, opts: &LoadOptions, select: &Select) -> Compile
 }
 
 /// Check source text; relative imports resolve against `dir`.
-pub fn compile_text(name: &str, text: &str, dir: &Path, opts: &LoadOptions, select: &Select) -> Compiled {
+pub fn compile_text(
+    name: &str,
+    text: &str,
+    dir: &Path,
+    opts: &LoadOptions,
+    select: &Select,
+) -> Compiled {
     on_big_stack(|| {
         let (loaded, diags) = resolve::load_text(name, text, dir, opts);
         run(loaded, diags, select)
@@ -96,19 +115,28 @@ fn run(loaded: Loaded, mut diags: Vec<Diag>, select: &Select) -> Compiled {
     if let Some(entry) = loaded.entry {
         let mut ev = Eval::new(&loaded, &diags);
         let pipelines = check_entry(&mut ev, entry, select);
-        let lowered: Vec<_> = pipelines.iter().map(|p| crate::ir::lower::lower(p, &loaded.sources)).collect();
+        let lowered: Vec<_> = pipelines
+            .iter()
+            .map(|p| crate::ir::lower::lower(p, &loaded.sources))
+            .collect();
         diags.append(&mut ev.diags);
         if !diags.iter().any(Diag::is_error) {
             for l in lowered {
                 match l {
                     Ok(p) => programs.push(p),
-                    Err(e) => diags.push(Diag::unlocated(CheckError::Internal { reason: e.to_string() })),
+                    Err(e) => diags.push(Diag::unlocated(CheckError::Internal {
+                        reason: e.to_string(),
+                    })),
                 }
             }
         }
     }
     sort_diags(&mut diags);
-    Compiled { sources: loaded.sources, diags, programs }
+    Compiled {
+        sources: loaded.sources,
+        diags,
+        programs,
+    }
 }
 
 /// Stable order: by file, then position (unlocated ones first).
@@ -118,14 +146,19 @@ fn sort_diags(diags: &mut [Diag]) {
 
 /// Evaluate the entry module's items; check its pipelines.
 fn check_entry(ev: &mut Eval, entry: ModId, select: &Select) -> Vec<checked::CheckedPipeline> {
-    let Some(m) = ev.loaded.module(entry) else { return Vec::new() };
+    let Some(m) = ev.loaded.module(entry) else {
+        return Vec::new();
+    };
     let items = &m.file.items;
     let mut names = Vec::new();
     let mut out = Vec::new();
     for (idx, item) in items.iter().enumerate() {
         match item {
             Item::Def(d) => {
-                let all_default = d.params.as_ref().is_none_or(|ps| ps.iter().all(|p| p.default.is_some()));
+                let all_default = d
+                    .params
+                    .as_ref()
+                    .is_none_or(|ps| ps.iter().all(|p| p.default.is_some()));
                 if all_default {
                     let _ = call_with_defaults(ev, entry, idx, d.params.is_some(), d.name.span);
                 }
@@ -135,10 +168,19 @@ fn check_entry(ev: &mut Eval, entry: ModId, select: &Select) -> Vec<checked::Che
                 if select.pipeline.as_ref().is_some_and(|s| *s != p.name.name) {
                     continue;
                 }
-                let all_default = p.params.as_ref().is_none_or(|ps| ps.iter().all(|q| q.default.is_some()));
+                let all_default = p
+                    .params
+                    .as_ref()
+                    .is_none_or(|ps| ps.iter().all(|q| q.default.is_some()));
                 if !all_default {
                     if select.pipeline.is_some() {
-                        ev.err(CheckError::NeedsArguments { name: p.name.name.clone() }, p.name.span, "has required parameters");
+                        ev.err(
+                            CheckError::NeedsArguments {
+                                name: p.name.name.clone(),
+                            },
+                            p.name.span,
+                            "has required parameters",
+                        );
                     }
                     continue;
                 }
@@ -157,13 +199,21 @@ fn check_entry(ev: &mut Eval, entry: ModId, select: &Select) -> Vec<checked::Che
     if let Some(sel) = &select.pipeline {
         if !names.contains(sel) {
             let help = suggest(sel, names.iter().map(String::as_str));
-            ev.report(Diag::unlocated(CheckError::UnknownPipeline { name: sel.clone() }).with_help(help));
+            ev.report(
+                Diag::unlocated(CheckError::UnknownPipeline { name: sel.clone() }).with_help(help),
+            );
         }
     }
     out
 }
 
-fn call_with_defaults(ev: &mut Eval, module: ModId, idx: usize, call: bool, span: crate::source::Span) -> eval::R {
+fn call_with_defaults(
+    ev: &mut Eval,
+    module: ModId,
+    idx: usize,
+    call: bool,
+    span: crate::source::Span,
+) -> eval::R {
     let v = ev.item(module, idx, span)?;
     if !call {
         return Ok(v);

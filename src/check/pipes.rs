@@ -2,7 +2,6 @@
 //! extensions of another pipeline that add stages or override fields
 //! (`pipeline q = lib.p() { search.batch = 32 }`).
 
-
 use super::error::CheckError;
 use super::eval::{Env, Eval, Fail, R};
 use super::value::*;
@@ -12,14 +11,31 @@ use crate::source::Span;
 use crate::syntax::ast::*;
 
 fn named(i: &Ident) -> Named {
-    Named { name: i.name.clone(), span: i.span }
+    Named {
+        name: i.name.clone(),
+        span: i.span,
+    }
 }
 
 impl<'a> Eval<'a> {
     /// Evaluate a pipeline definition with its parameters bound.
-    pub fn pipeline(&mut self, module: ModId, p: &PipelineDef, params: Vec<(String, Val)>) -> R<PipeVal> {
-        let mut env = Env { module, locals: params, metrics: false };
-        let mut pv = PipeVal { name: p.name.name.clone(), bindings: Vec::new(), stages: Vec::new(), span: p.name.span };
+    pub fn pipeline(
+        &mut self,
+        module: ModId,
+        p: &PipelineDef,
+        params: Vec<(String, Val)>,
+    ) -> R<PipeVal> {
+        let mut env = Env {
+            module,
+            locals: params,
+            metrics: false,
+        };
+        let mut pv = PipeVal {
+            name: p.name.name.clone(),
+            bindings: Vec::new(),
+            stages: Vec::new(),
+            span: p.name.span,
+        };
         let mut base_stages = 0;
         if let Some(b) = &p.base {
             let bv = self.eval(b, &env)?;
@@ -39,7 +55,8 @@ impl<'a> Eval<'a> {
                 PipeItem::Assign(a) if a.path.len() == 1 => match self.eval(&a.value, &env) {
                     Ok(v) => {
                         env.locals.push((a.path[0].name.clone(), v.clone()));
-                        pv.bindings.push((a.path[0].name.clone(), v, a.path[0].span));
+                        pv.bindings
+                            .push((a.path[0].name.clone(), v, a.path[0].span));
                         true
                     }
                     Err(_) => false,
@@ -67,9 +84,15 @@ impl<'a> Eval<'a> {
             }
             let first = pv.stages[i].name.span;
             return Err(self.report(
-                Diag::error(CheckError::DuplicateStage { name: sv.name.name.clone() }, sv.name.span, "defined again here")
-                    .with_note(first, "first defined here")
-                    .with_help("give every stage its own name"),
+                Diag::error(
+                    CheckError::DuplicateStage {
+                        name: sv.name.name.clone(),
+                    },
+                    sv.name.span,
+                    "defined again here",
+                )
+                .with_note(first, "first defined here")
+                .with_help("give every stage its own name"),
             ));
         }
         pv.stages.push(sv);
@@ -80,9 +103,23 @@ impl<'a> Eval<'a> {
     fn override_field(&mut self, pv: &mut PipeVal, a: &Assign, env: &Env) -> R<()> {
         let v = self.eval(&a.value, env)?;
         let stage_name = &a.path[0];
-        let Some(stage) = pv.stages.iter_mut().find(|s| s.name.name == stage_name.name) else {
-            let help = suggest(&stage_name.name, pv.stages.iter().map(|s| s.name.name.as_str()));
-            return Err(self.err_help(CheckError::UnknownStage { name: stage_name.name.clone() }, stage_name.span, "no stage of this name", help));
+        let Some(stage) = pv
+            .stages
+            .iter_mut()
+            .find(|s| s.name.name == stage_name.name)
+        else {
+            let help = suggest(
+                &stage_name.name,
+                pv.stages.iter().map(|s| s.name.name.as_str()),
+            );
+            return Err(self.err_help(
+                CheckError::UnknownStage {
+                    name: stage_name.name.clone(),
+                },
+                stage_name.span,
+                "no stage of this name",
+                help,
+            ));
         };
         let field = a.path.last().map(named).ok_or(Fail)?;
         let fields = match a.path.len() {
@@ -92,7 +129,10 @@ impl<'a> Eval<'a> {
                 let Some(phase) = stage.phases.iter_mut().find(|p| p.name.name == ph.name) else {
                     let help = suggest(&ph.name, stage.phases.iter().map(|p| p.name.name.as_str()));
                     return Err(self.err_help(
-                        CheckError::UnknownField { name: stage_name.name.clone(), field: ph.name.clone() },
+                        CheckError::UnknownField {
+                            name: stage_name.name.clone(),
+                            field: ph.name.clone(),
+                        },
                         ph.span,
                         "no phase of this name",
                         help,
@@ -102,7 +142,14 @@ impl<'a> Eval<'a> {
             }
             _ => {
                 let sp = a.path[3].span;
-                return Err(self.err(CheckError::UnknownField { name: a.path[2].name.clone(), field: a.path[3].name.clone() }, sp, "nothing to override here"));
+                return Err(self.err(
+                    CheckError::UnknownField {
+                        name: a.path[2].name.clone(),
+                        field: a.path[3].name.clone(),
+                    },
+                    sp,
+                    "nothing to override here",
+                ));
             }
         };
         fields.retain(|(n, _)| n.name != field.name);
@@ -129,7 +176,10 @@ impl<'a> Eval<'a> {
                 },
                 None => {
                     self.err_help(
-                        CheckError::TooManyArguments { name: s.kind.name.clone(), max: 0 },
+                        CheckError::TooManyArguments {
+                            name: s.kind.name.clone(),
+                            max: 0,
+                        },
                         a.value.span,
                         "unnamed",
                         "stage settings are named: `finetune(epochs = 10)`",
@@ -141,14 +191,25 @@ impl<'a> Eval<'a> {
         if let Some(b) = &s.block {
             for it in &b.items {
                 match it {
-                    BlockItem::Assign(a) => failed |= self.block_assign(&mut sv.fields, a, env).is_err(),
-                    BlockItem::Phase { name, block, span } => match self.phase(name, block, *span, env) {
+                    BlockItem::Assign(a) => {
+                        failed |= self.block_assign(&mut sv.fields, a, env).is_err()
+                    }
+                    BlockItem::Phase { name, block, span } => match self
+                        .phase(name, block, *span, env)
+                    {
                         Ok(p) => {
-                            if let Some(first) = sv.phases.iter().find(|q| q.name.name == name.name) {
+                            if let Some(first) = sv.phases.iter().find(|q| q.name.name == name.name)
+                            {
                                 let fs = first.name.span;
                                 self.report(
-                                    Diag::error(CheckError::DuplicateField { field: format!("phase {}", name.name) }, name.span, "defined again here")
-                                        .with_note(fs, "first defined here"),
+                                    Diag::error(
+                                        CheckError::DuplicateField {
+                                            field: format!("phase {}", name.name),
+                                        },
+                                        name.span,
+                                        "defined again here",
+                                    )
+                                    .with_note(fs, "first defined here"),
                                 );
                                 failed = true;
                             }
@@ -173,7 +234,10 @@ impl<'a> Eval<'a> {
         if a.path.len() != 1 {
             let sp = a.path[1].span;
             return Err(self.err_help(
-                CheckError::UnknownField { name: a.path[0].name.clone(), field: a.path[1].name.clone() },
+                CheckError::UnknownField {
+                    name: a.path[0].name.clone(),
+                    field: a.path[1].name.clone(),
+                },
                 sp,
                 "dotted fields only override stages of a pipeline",
                 "write the field directly: `batch = 32`",
@@ -187,9 +251,15 @@ impl<'a> Eval<'a> {
         if let Some((first, _)) = fields.iter().find(|(f, _)| f.name == n.name) {
             let fs = first.span;
             return Err(self.report(
-                Diag::error(CheckError::DuplicateField { field: n.name.clone() }, n.span, "given again here")
-                    .with_note(fs, "first given here")
-                    .with_help("remove one of them"),
+                Diag::error(
+                    CheckError::DuplicateField {
+                        field: n.name.clone(),
+                    },
+                    n.span,
+                    "given again here",
+                )
+                .with_note(fs, "first given here")
+                .with_help("remove one of them"),
             ));
         }
         fields.push((n, v));
@@ -197,17 +267,33 @@ impl<'a> Eval<'a> {
     }
 
     fn phase(&mut self, name: &Ident, block: &Block, span: Span, env: &Env) -> R<PhaseVal> {
-        let mut pv = PhaseVal { name: named(name), fields: Vec::new(), when: None, span };
+        let mut pv = PhaseVal {
+            name: named(name),
+            fields: Vec::new(),
+            when: None,
+            span,
+        };
         let mut failed = false;
         for it in &block.items {
             match it {
-                BlockItem::Assign(a) => failed |= self.block_assign(&mut pv.fields, a, env).is_err(),
+                BlockItem::Assign(a) => {
+                    failed |= self.block_assign(&mut pv.fields, a, env).is_err()
+                }
                 BlockItem::When { cond, span } => {
-                    let menv = Env { metrics: true, ..env.clone() };
+                    let menv = Env {
+                        metrics: true,
+                        ..env.clone()
+                    };
                     match self.eval(cond, &menv) {
                         Ok(v) => {
                             if pv.when.is_some() {
-                                self.err(CheckError::DuplicateField { field: "when".into() }, *span, "a second condition");
+                                self.err(
+                                    CheckError::DuplicateField {
+                                        field: "when".into(),
+                                    },
+                                    *span,
+                                    "a second condition",
+                                );
                                 failed = true;
                             }
                             pv.when = Some(v);
@@ -216,7 +302,14 @@ impl<'a> Eval<'a> {
                     }
                 }
                 BlockItem::Phase { span, .. } => {
-                    self.err(CheckError::UnknownField { name: name.name.clone(), field: "phase".into() }, *span, "phases do not nest");
+                    self.err(
+                        CheckError::UnknownField {
+                            name: name.name.clone(),
+                            field: "phase".into(),
+                        },
+                        *span,
+                        "phases do not nest",
+                    );
                     failed = true;
                 }
             }

@@ -22,27 +22,49 @@ impl<'a> Eval<'a> {
         let mut failed = false;
         for a in args {
             match self.eval(&a.value, env) {
-                Ok(v) => given.push((a.name.as_ref().map(|n| Named { name: n.name.clone(), span: n.span }), v)),
+                Ok(v) => given.push((
+                    a.name.as_ref().map(|n| Named {
+                        name: n.name.clone(),
+                        span: n.span,
+                    }),
+                    v,
+                )),
                 Err(_) => failed = true,
             }
         }
         let rec = self.assemble(s, given, span, failed)?;
         if s.name == "named" {
             // `named(name, op)` is an op value under a new name, not a primitive.
-            let name = rec.get("name").and_then(|v| v.v.as_str()).unwrap_or_default().to_string();
+            let name = rec
+                .get("name")
+                .and_then(|v| v.v.as_str())
+                .unwrap_or_default()
+                .to_string();
             let body = match rec.get("op").map(|v| &v.v) {
                 Some(V::Op(o)) => o.body.clone(),
                 Some(_) => rec.get("op").cloned().ok_or(Fail)?,
                 None => return Err(Fail),
             };
-            return Ok(Val { v: V::Op(Rc::new(OpVal { name, body })), span });
+            return Ok(Val {
+                v: V::Op(Rc::new(OpVal { name, body })),
+                span,
+            });
         }
-        Ok(Val { v: V::Rec(Rc::new(rec)), span })
+        Ok(Val {
+            v: V::Rec(Rc::new(rec)),
+            span,
+        })
     }
 
     /// Bind arguments to a schema's fields, check them and fill defaults. `failed` says an
     /// argument already failed (missing-field errors are then not reported for it).
-    pub fn assemble(&mut self, s: &'static Schema, given: Vec<Given>, span: Span, failed: bool) -> R<Rec> {
+    pub fn assemble(
+        &mut self,
+        s: &'static Schema,
+        given: Vec<Given>,
+        span: Span,
+        failed: bool,
+    ) -> R<Rec> {
         let mut slots: Vec<Option<Val>> = vec![None; s.fields.len()];
         let mut extra = Vec::new();
         let mut bad = failed;
@@ -53,13 +75,24 @@ impl<'a> Eval<'a> {
                     Some(i) => i,
                     None => {
                         let help = suggest(&n.name, s.fields.iter().map(|f| f.name));
-                        self.err_help(CheckError::UnknownField { name: s.name.into(), field: n.name.clone() }, n.span, "unknown field", help);
+                        self.err_help(
+                            CheckError::UnknownField {
+                                name: s.name.into(),
+                                field: n.name.clone(),
+                            },
+                            n.span,
+                            "unknown field",
+                            help,
+                        );
                         bad = true;
                         continue;
                     }
                 },
                 None if s.variadic.is_some() => {
-                    match s.variadic.map(|t| self.conform(v, t, Range::Any, "argument")) {
+                    match s
+                        .variadic
+                        .map(|t| self.conform(v, t, Range::Any, "argument"))
+                    {
                         Some(Ok(v)) => extra.push(v),
                         _ => bad = true,
                     }
@@ -70,14 +103,28 @@ impl<'a> Eval<'a> {
                     next_pos - 1
                 }
                 None => {
-                    self.err(CheckError::TooManyArguments { name: s.name.into(), max: s.fields.len() }, v.span, "one too many");
+                    self.err(
+                        CheckError::TooManyArguments {
+                            name: s.name.into(),
+                            max: s.fields.len(),
+                        },
+                        v.span,
+                        "one too many",
+                    );
                     bad = true;
                     continue;
                 }
             };
             if slots[idx].is_some() {
                 let at = name.as_ref().map(|n| n.span).unwrap_or(v.span);
-                self.err_help(CheckError::DuplicateField { field: s.fields[idx].name.into() }, at, "given again here", "remove one of them");
+                self.err_help(
+                    CheckError::DuplicateField {
+                        field: s.fields[idx].name.into(),
+                    },
+                    at,
+                    "given again here",
+                    "remove one of them",
+                );
                 bad = true;
                 continue;
             }
@@ -96,7 +143,10 @@ impl<'a> Eval<'a> {
                     Err(_) if bad => return Err(Fail),
                     Err(_) => {
                         self.err_help(
-                            CheckError::MissingField { name: s.name.into(), field: f.name.into() },
+                            CheckError::MissingField {
+                                name: s.name.into(),
+                                field: f.name.into(),
+                            },
                             span,
                             format!("`{}` is not given", f.name),
                             format!("add `{} = <{}>`", f.name, f.ty.describe()),
@@ -109,7 +159,12 @@ impl<'a> Eval<'a> {
         if bad {
             return Err(Fail);
         }
-        Ok(Rec { schema: s, fields, extra, span })
+        Ok(Rec {
+            schema: s,
+            fields,
+            extra,
+            span,
+        })
     }
 
     /// A field's default; `Err` when it is required.
@@ -122,10 +177,22 @@ impl<'a> Eval<'a> {
             Dflt::Float(x) => V::Float(x),
             Dflt::Bool(b) => V::Bool(b),
             Dflt::Sym(s) => V::Sym(s),
-            Dflt::Pair(a, b) => V::Tuple(vec![Val { v: V::Float(a), span }, Val { v: V::Float(b), span }]),
+            Dflt::Pair(a, b) => V::Tuple(vec![
+                Val {
+                    v: V::Float(a),
+                    span,
+                },
+                Val {
+                    v: V::Float(b),
+                    span,
+                },
+            ]),
             Dflt::Ctor(c) => {
                 let s = builtins::constructor(c).ok_or(Fail)?;
-                return self.assemble(s, Vec::new(), span, false).map(|r| Val { v: V::Rec(Rc::new(r)), span });
+                return self.assemble(s, Vec::new(), span, false).map(|r| Val {
+                    v: V::Rec(Rc::new(r)),
+                    span,
+                });
             }
         };
         Ok(Val { v, span })
@@ -133,15 +200,32 @@ impl<'a> Eval<'a> {
 
     fn range(&mut self, x: f64, range: Range, field: &str, span: Span) -> R<()> {
         range.check(x).map_err(|expected| {
-            let found = if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x}") };
+            let found = if x.fract() == 0.0 && x.abs() < 1e15 {
+                format!("{}", x as i64)
+            } else {
+                format!("{x}")
+            };
             let help = match range {
-                Range::Frac | Range::Prob | Range::Below1 => "fractions are written as a percentage (`10%`) or a number in [0, 1]".to_string(),
-                Range::Odd => "use an odd size such as 3 or 5 so that padding keeps the image size".to_string(),
+                Range::Frac | Range::Prob | Range::Below1 => {
+                    "fractions are written as a percentage (`10%`) or a number in [0, 1]"
+                        .to_string()
+                }
+                Range::Odd => "use an odd size such as 3 or 5 so that padding keeps the image size"
+                    .to_string(),
                 _ => format!("use a value {expected}"),
             };
-            let e = CheckError::OutOfRange { field: field.into(), expected: expected.clone(), found };
+            let e = CheckError::OutOfRange {
+                field: field.into(),
+                expected: expected.clone(),
+                found,
+            };
             if range == Range::Odd && x >= 1.0 {
-                return self.err_help(CheckError::EvenKernel { kernel: x as i64 }, span, "even size", help);
+                return self.err_help(
+                    CheckError::EvenKernel { kernel: x as i64 },
+                    span,
+                    "even size",
+                    help,
+                );
             }
             self.err_help(e, span, "out of range", help)
         })
@@ -171,9 +255,13 @@ impl<'a> Eval<'a> {
             }
             (Ty::Str, V::Str(_)) | (Ty::Bool, V::Bool(_)) => v.v.clone(),
             (Ty::Sym(allowed), V::Sym(s)) if allowed.contains(s) => v.v.clone(),
-            (Ty::Sym(allowed), V::Str(s)) if allowed.contains(&s.as_str()) => {
-                V::Sym(allowed.iter().find(|a| **a == s.as_str()).copied().unwrap_or_default())
-            }
+            (Ty::Sym(allowed), V::Str(s)) if allowed.contains(&s.as_str()) => V::Sym(
+                allowed
+                    .iter()
+                    .find(|a| **a == s.as_str())
+                    .copied()
+                    .unwrap_or_default(),
+            ),
             (Ty::Sym(allowed), other) => {
                 let name = match other {
                     V::Sym(s) => s.to_string(),
@@ -182,7 +270,10 @@ impl<'a> Eval<'a> {
                 };
                 let help = suggest(&name, allowed.iter().copied());
                 return Err(self.err_help(
-                    CheckError::TypeMismatch { expected: ty.describe(), found: other.describe() },
+                    CheckError::TypeMismatch {
+                        expected: ty.describe(),
+                        found: other.describe(),
+                    },
                     span,
                     format!("`{field}` does not accept this"),
                     help,
@@ -212,17 +303,32 @@ impl<'a> Eval<'a> {
                     V::Str(s) => s.clone(),
                     V::Op(o) => o.name.clone(),
                     V::Rec(r) if r.kind() == Kind::Op => r.schema.name.to_string(),
-                    other => return Err(self.mismatch("an op or an op name", &other.clone(), items[0].span)),
+                    other => {
+                        return Err(self.mismatch(
+                            "an op or an op name",
+                            &other.clone(),
+                            items[0].span,
+                        ))
+                    }
                 };
                 let input = self.conform(items[1].clone(), Ty::Int, Range::Min(0), "input")?;
-                V::Tuple(vec![Val { v: V::Str(op), span: items[0].span }, input])
+                V::Tuple(vec![
+                    Val {
+                        v: V::Str(op),
+                        span: items[0].span,
+                    },
+                    input,
+                ])
             }
             (Ty::Rec(Kind::Op), V::Op(_)) => v.v.clone(),
             (Ty::Rec(k), V::Rec(r)) if r.kind() == k => v.v.clone(),
             (Ty::Rec(Kind::Condition), V::Cmp { .. }) => v.v.clone(),
             (_, other) => {
                 return Err(self.err(
-                    CheckError::TypeMismatch { expected: ty.describe(), found: other.describe() },
+                    CheckError::TypeMismatch {
+                        expected: ty.describe(),
+                        found: other.describe(),
+                    },
                     span,
                     format!("`{field}` expects {}", ty.describe()),
                 ))
@@ -255,7 +361,10 @@ impl<'a> Eval<'a> {
                     for it in items.clone() {
                         out.push(self.conform_ann(it, inner)?);
                     }
-                    return Ok(Val { v: V::List(out), span: v.span });
+                    return Ok(Val {
+                        v: V::List(out),
+                        span: v.span,
+                    });
                 }
                 return Ok(v);
             }
@@ -280,7 +389,15 @@ impl<'a> Eval<'a> {
     }
 
     /// Bind call arguments to a definition's parameters (defaults evaluated in order).
-    pub fn bind_params(&mut self, module: ModId, name: &str, params: &[Param], args: &[Arg], span: Span, env: &Env) -> R<Vec<(String, Val)>> {
+    pub fn bind_params(
+        &mut self,
+        module: ModId,
+        name: &str,
+        params: &[Param],
+        args: &[Arg],
+        span: Span,
+        env: &Env,
+    ) -> R<Vec<(String, Val)>> {
         let mut slots: Vec<Option<Val>> = vec![None; params.len()];
         let mut bad = false;
         let mut pos = 0usize;
@@ -294,7 +411,15 @@ impl<'a> Eval<'a> {
                     Some(i) => i,
                     None => {
                         let help = suggest(&n.name, params.iter().map(|p| p.name.name.as_str()));
-                        self.err_help(CheckError::UnknownArgument { name: name.into(), param: n.name.clone() }, n.span, "no such parameter", help);
+                        self.err_help(
+                            CheckError::UnknownArgument {
+                                name: name.into(),
+                                param: n.name.clone(),
+                            },
+                            n.span,
+                            "no such parameter",
+                            help,
+                        );
                         bad = true;
                         continue;
                     }
@@ -304,14 +429,28 @@ impl<'a> Eval<'a> {
                     pos - 1
                 }
                 None => {
-                    self.err(CheckError::TooManyArguments { name: name.into(), max: params.len() }, v.span, "one too many");
+                    self.err(
+                        CheckError::TooManyArguments {
+                            name: name.into(),
+                            max: params.len(),
+                        },
+                        v.span,
+                        "one too many",
+                    );
                     bad = true;
                     continue;
                 }
             };
             if slots[idx].is_some() {
                 let at = a.name.as_ref().map(|n| n.span).unwrap_or(v.span);
-                self.err_help(CheckError::DuplicateField { field: params[idx].name.name.clone() }, at, "given again here", "remove one of them");
+                self.err_help(
+                    CheckError::DuplicateField {
+                        field: params[idx].name.name.clone(),
+                    },
+                    at,
+                    "given again here",
+                    "remove one of them",
+                );
                 bad = true;
                 continue;
             }
@@ -332,7 +471,11 @@ impl<'a> Eval<'a> {
             let v = match (slot, &p.default) {
                 (Some(v), _) => v,
                 (None, Some(d)) => {
-                    let denv = Env { module, locals: bound.clone(), metrics: false };
+                    let denv = Env {
+                        module,
+                        locals: bound.clone(),
+                        metrics: false,
+                    };
                     match self.eval(d, &denv).and_then(|v| match &p.ty {
                         Some(t) => self.conform_ann(v, t),
                         None => Ok(v),
@@ -347,7 +490,10 @@ impl<'a> Eval<'a> {
                 (None, None) => {
                     if !bad {
                         self.err_help(
-                            CheckError::MissingArgument { name: name.into(), param: p.name.name.clone() },
+                            CheckError::MissingArgument {
+                                name: name.into(),
+                                param: p.name.name.clone(),
+                            },
                             span,
                             format!("`{}` is not given", p.name.name),
                             format!("pass `{} = ...`", p.name.name),

@@ -12,7 +12,13 @@ use super::value::*;
 use crate::diagnostics::Diag;
 
 impl<'a> Eval<'a> {
-    pub fn stage_semantics(&mut self, s: &mut CheckedStage, done: &[CheckedStage], data: &Rc<Rec>, pv: &PipeVal) -> R<()> {
+    pub fn stage_semantics(
+        &mut self,
+        s: &mut CheckedStage,
+        done: &[CheckedStage],
+        data: &Rc<Rec>,
+        pv: &PipeVal,
+    ) -> R<()> {
         let _ = pv;
         self.check_norms(s, data);
         match s.kind {
@@ -26,20 +32,38 @@ impl<'a> Eval<'a> {
     fn check_norms(&mut self, s: &CheckedStage, data: &Rc<Rec>) {
         let channels = get_int(data, "channels").unwrap_or(0) as usize;
         for f in ["views", "augment"] {
-            let Some(aug) = get_rec(&s.rec, f) else { continue };
-            let Some(Val { v: V::List(steps), .. }) = aug.get("steps") else { continue };
+            let Some(aug) = get_rec(&s.rec, f) else {
+                continue;
+            };
+            let Some(Val {
+                v: V::List(steps), ..
+            }) = aug.get("steps")
+            else {
+                continue;
+            };
             for st in steps {
                 let V::Rec(r) = &st.v else { continue };
                 if r.schema.name != "normalize" {
                     continue;
                 }
                 for stat in ["mean", "std"] {
-                    if let Some(Val { v: V::List(xs), span }) = r.get(stat) {
+                    if let Some(Val {
+                        v: V::List(xs),
+                        span,
+                    }) = r.get(stat)
+                    {
                         if xs.len() != channels {
                             self.report(
-                                Diag::error(CheckError::NormArity { found: xs.len(), channels }, *span, format!("{} values", xs.len()))
-                                    .with_note(data.span, "the dataset is defined here")
-                                    .with_help(format!("give {channels} value(s), one per channel")),
+                                Diag::error(
+                                    CheckError::NormArity {
+                                        found: xs.len(),
+                                        channels,
+                                    },
+                                    *span,
+                                    format!("{} values", xs.len()),
+                                )
+                                .with_note(data.span, "the dataset is defined here")
+                                .with_help(format!("give {channels} value(s), one per channel")),
                             );
                         }
                     }
@@ -48,7 +72,11 @@ impl<'a> Eval<'a> {
                     for x in xs {
                         if x.v.as_f64().is_some_and(|v| v <= 0.0) {
                             self.err(
-                                CheckError::OutOfRange { field: "std".into(), expected: "greater than 0".into(), found: super::eval::show(&x.v) },
+                                CheckError::OutOfRange {
+                                    field: "std".into(),
+                                    expected: "greater than 0".into(),
+                                    found: super::eval::show(&x.v),
+                                },
                                 x.span,
                                 "division by this",
                             );
@@ -64,7 +92,10 @@ impl<'a> Eval<'a> {
         if space.get("genotype").is_some_and(|g| !g.v.is_none()) {
             let sp = space.get("genotype").map(|g| g.span).unwrap_or(s.span);
             return Err(self.err_help(
-                CheckError::TypeMismatch { expected: "a search space".into(), found: "a network with a fixed genotype".into() },
+                CheckError::TypeMismatch {
+                    expected: "a search space".into(),
+                    found: "a network with a fixed genotype".into(),
+                },
                 sp,
                 "a search stage needs candidates, not a fixed architecture",
                 "remove `genotype` from the space, or use a `train` stage",
@@ -83,8 +114,14 @@ impl<'a> Eval<'a> {
             for opt in ["skip_drop", "pool_drop"] {
                 if let Some(v) = sampler.get(opt).filter(|v| !v.v.is_none()) {
                     self.report(
-                        Diag::warning(CheckError::UnusedOption { option: opt.into() }, v.span, "ignored by the `darts` sampler")
-                            .with_help("skip/pool drop resampling only exists with `sampler = two_path(...)`"),
+                        Diag::warning(
+                            CheckError::UnusedOption { option: opt.into() },
+                            v.span,
+                            "ignored by the `darts` sampler",
+                        )
+                        .with_help(
+                            "skip/pool drop resampling only exists with `sampler = two_path(...)`",
+                        ),
                     );
                 }
             }
@@ -93,8 +130,14 @@ impl<'a> Eval<'a> {
             if get_int(&w, "every").unwrap_or(1) != 1 {
                 let sp = w.get("every").map(|v| v.span).unwrap_or(w.span);
                 self.report(
-                    Diag::warning(CheckError::UnusedOption { option: "every".into() }, sp, "ignored on the weight optimiser")
-                        .with_help("`every` sets how often the architecture optimiser (`arch`) steps"),
+                    Diag::warning(
+                        CheckError::UnusedOption {
+                            option: "every".into(),
+                        },
+                        sp,
+                        "ignored on the weight optimiser",
+                    )
+                    .with_help("`every` sets how often the architecture optimiser (`arch`) steps"),
                 );
             }
         }
@@ -104,8 +147,17 @@ impl<'a> Eval<'a> {
             _ => HeadPlan::Classifier(self.classes(data, s)?),
         };
         let per_cell = get_str(&space, "alpha") == Some("per_cell");
-        let affine = space.get("affine").and_then(|v| if let V::Bool(b) = v.v { Some(b) } else { None }).unwrap_or(false);
-        s.net = Some(NetPlan { space, cell: CellPlan::Search { per_cell, two_path }, head, affine, aux_weight: None });
+        let affine = space
+            .get("affine")
+            .and_then(|v| if let V::Bool(b) = v.v { Some(b) } else { None })
+            .unwrap_or(false);
+        s.net = Some(NetPlan {
+            space,
+            cell: CellPlan::Search { per_cell, two_path },
+            head,
+            affine,
+            aux_weight: None,
+        });
         Ok(())
     }
 
@@ -120,12 +172,26 @@ impl<'a> Eval<'a> {
                 (Some(_), _, Some(m)) => m,
                 (Some(_), Some(e), None) => e,
                 (None, None, _) => {
-                    self.err_help(CheckError::PhaseLength { phase: p.name.clone() }, p.span, "how many epochs?", "add `epochs = N`, or `when <condition>` with `max_epochs = N`");
+                    self.err_help(
+                        CheckError::PhaseLength {
+                            phase: p.name.clone(),
+                        },
+                        p.span,
+                        "how many epochs?",
+                        "add `epochs = N`, or `when <condition>` with `max_epochs = N`",
+                    );
                     failed = true;
                     continue;
                 }
                 (Some(_), None, None) => {
-                    self.err_help(CheckError::PhaseLength { phase: p.name.clone() }, p.span, "a condition needs a bound", "add `max_epochs = N` so the phase ends even if the condition never holds");
+                    self.err_help(
+                        CheckError::PhaseLength {
+                            phase: p.name.clone(),
+                        },
+                        p.span,
+                        "a condition needs a bound",
+                        "add `max_epochs = N` so the phase ends even if the condition never holds",
+                    );
                     failed = true;
                     continue;
                 }
@@ -138,15 +204,27 @@ impl<'a> Eval<'a> {
                 }
             } else if let Some(w) = &p.when {
                 if !matches!(w.v, V::Cmp { .. }) {
-                    self.mismatch("a condition (`loss < 0.5`, `arch_stable(epochs = 5)`)", &w.v.clone(), w.span);
+                    self.mismatch(
+                        "a condition (`loss < 0.5`, `arch_stable(epochs = 5)`)",
+                        &w.v.clone(),
+                        w.span,
+                    );
                     failed = true;
                 }
             }
             if !two_path {
                 if let Some(d) = p.rec.get("drop").filter(|d| d.v == V::Bool(true)) {
                     self.report(
-                        Diag::warning(CheckError::UnusedOption { option: "drop".into() }, d.span, "no effect without a two_path sampler")
-                            .with_help("skip/pool drop resampling only exists with `sampler = two_path(...)`"),
+                        Diag::warning(
+                            CheckError::UnusedOption {
+                                option: "drop".into(),
+                            },
+                            d.span,
+                            "no effect without a two_path sampler",
+                        )
+                        .with_help(
+                            "skip/pool drop resampling only exists with `sampler = two_path(...)`",
+                        ),
                     );
                 }
             }
@@ -160,14 +238,21 @@ impl<'a> Eval<'a> {
                 let sp = s.rec.get("epochs").map(|v| v.span).unwrap_or(s.span);
                 let e = e as usize;
                 Err(self.err_help(
-                    CheckError::PhaseEpochs { stage: s.name.clone(), sum, epochs: e },
+                    CheckError::PhaseEpochs {
+                        stage: s.name.clone(),
+                        sum,
+                        epochs: e,
+                    },
                     sp,
                     format!("{e} epochs here"),
                     format!("make the phases add up to {e}, or set `epochs = {sum}`"),
                 ))
             }
             (None, true) => Err(self.err_help(
-                CheckError::MissingField { name: s.name.clone(), field: "epochs".into() },
+                CheckError::MissingField {
+                    name: s.name.clone(),
+                    field: "epochs".into(),
+                },
                 s.span,
                 "how long does it search?",
                 "add `epochs = N`, or phases such as `phase search { epochs = N }`",
@@ -180,9 +265,16 @@ impl<'a> Eval<'a> {
         match get_int(data, "classes") {
             Some(c) => Ok(c as usize),
             None => Err(self.report(
-                Diag::error(CheckError::MissingField { name: "dataset".into(), field: "classes".into() }, s.span, "this stage needs labels")
-                    .with_note(data.span, "the dataset is defined here")
-                    .with_help("set `classes` on the dataset"),
+                Diag::error(
+                    CheckError::MissingField {
+                        name: "dataset".into(),
+                        field: "classes".into(),
+                    },
+                    s.span,
+                    "this stage needs labels",
+                )
+                .with_note(data.span, "the dataset is defined here")
+                .with_help("set `classes` on the dataset"),
             )),
         }
     }
@@ -190,7 +282,10 @@ impl<'a> Eval<'a> {
     fn derive_stage(&mut self, s: &mut CheckedStage, done: &[CheckedStage]) -> R<()> {
         let Some(search) = self.producer(s, done, "ssl_search") else {
             return Err(self.err_help(
-                CheckError::NoProducer { stage: s.name.clone(), needs: "a search stage (`ssl_search`)".into() },
+                CheckError::NoProducer {
+                    stage: s.name.clone(),
+                    needs: "a search stage (`ssl_search`)".into(),
+                },
                 s.span,
                 "nothing to derive from",
                 "add `after <search stage>`, or `from = \"<search stage>\"`",
@@ -201,7 +296,11 @@ impl<'a> Eval<'a> {
         if space.schema.name == "darts_net" {
             if let Some(k) = get_int(&s.rec, "edges_per_node") {
                 if k > 2 {
-                    let sp = s.rec.get("edges_per_node").map(|v| v.span).unwrap_or(s.span);
+                    let sp = s
+                        .rec
+                        .get("edges_per_node")
+                        .map(|v| v.span)
+                        .unwrap_or(s.span);
                     return Err(self.err_help(
                         CheckError::KeptEdges { kept: k as usize, inputs: 2 },
                         sp,
@@ -215,7 +314,12 @@ impl<'a> Eval<'a> {
     }
 
     /// finetune, linear_eval, train, knn, ssl_train: a fixed network.
-    fn fixed_net_stage(&mut self, s: &mut CheckedStage, done: &[CheckedStage], data: &Rc<Rec>) -> R<()> {
+    fn fixed_net_stage(
+        &mut self,
+        s: &mut CheckedStage,
+        done: &[CheckedStage],
+        data: &Rc<Rec>,
+    ) -> R<()> {
         let derive = self.producer(s, done, "derive");
         let explicit = get_rec(&s.rec, "network");
         let init = get_rec(&s.rec, "init");
@@ -268,7 +372,10 @@ impl<'a> Eval<'a> {
         if wants_preserved && derive.is_none() {
             let sp = s.rec.get("init").map(|v| v.span).unwrap_or(s.span);
             return Err(self.err_help(
-                CheckError::NoProducer { stage: s.name.clone(), needs: "preserved weights (a `derive` stage)".into() },
+                CheckError::NoProducer {
+                    stage: s.name.clone(),
+                    needs: "preserved weights (a `derive` stage)".into(),
+                },
                 sp,
                 "no derive stage runs before this one",
                 "add `after <derive stage>`, or use `init = random`",
@@ -279,19 +386,43 @@ impl<'a> Eval<'a> {
             self.check_genotype(&space, g)?;
         }
         self.fill_supervised(s, derive.is_some(), data)?;
-        let affine = s.rec.get("affine").and_then(|v| if let V::Bool(b) = v.v { Some(b) } else { None }).unwrap_or(true);
+        let affine = s
+            .rec
+            .get("affine")
+            .and_then(|v| if let V::Bool(b) = v.v { Some(b) } else { None })
+            .unwrap_or(true);
         let head = match s.kind {
-            "ssl_train" => HeadPlan::Mlp(get_rec(&s.rec, "objective").map(|o| mlp_dims(&o)).unwrap_or_default()),
+            "ssl_train" => HeadPlan::Mlp(
+                get_rec(&s.rec, "objective")
+                    .map(|o| mlp_dims(&o))
+                    .unwrap_or_default(),
+            ),
             "knn" => HeadPlan::Mlp(Vec::new()),
             _ => HeadPlan::Classifier(self.classes(data, s)?),
         };
         let aux_weight = get_f64(&s.rec, "auxiliary");
         if let (Some(_), "nb201_net") = (aux_weight, space.schema.name) {
             let sp = s.rec.get("auxiliary").map(|v| v.span).unwrap_or(s.span);
-            self.report(Diag::warning(CheckError::UnusedOption { option: "auxiliary".into() }, sp, "NAS-Bench-201 networks have no auxiliary tower"));
+            self.report(Diag::warning(
+                CheckError::UnusedOption {
+                    option: "auxiliary".into(),
+                },
+                sp,
+                "NAS-Bench-201 networks have no auxiliary tower",
+            ));
         }
-        let aux_weight = if space.schema.name == "nb201_net" { None } else { aux_weight };
-        s.net = Some(NetPlan { space, cell, head, affine, aux_weight });
+        let aux_weight = if space.schema.name == "nb201_net" {
+            None
+        } else {
+            aux_weight
+        };
+        s.net = Some(NetPlan {
+            space,
+            cell,
+            head,
+            affine,
+            aux_weight,
+        });
         Ok(())
     }
 
@@ -309,7 +440,11 @@ impl<'a> Eval<'a> {
         let init = if has_derive { "preserved" } else { "random" };
         let init_rec = self.assemble(ctor(init)?, Vec::new(), span, false)?;
         set(s, "init", V::Rec(Rc::new(init_rec)));
-        set(s, "affine", V::Bool(s.kind != "linear_eval" && s.kind != "knn" && s.kind != "ssl_train"));
+        set(
+            s,
+            "affine",
+            V::Bool(s.kind != "linear_eval" && s.kind != "knn" && s.kind != "ssl_train"),
+        );
         if s.rec.schema.field("optim").is_some() {
             let sgd = sgd_default(self, span)?;
             set(s, "optim", V::Rec(Rc::new(sgd)));
@@ -325,19 +460,35 @@ impl<'a> Eval<'a> {
 /// `mlp(a, b, c)` sizes; empty when the objective has no head (width then 128).
 fn mlp_dims(objective: &Rec) -> Vec<usize> {
     match objective.get("head").map(|h| &h.v) {
-        Some(V::Rec(h)) => h.extra.iter().filter_map(|v| v.v.as_int()).map(|i| i.max(0) as usize).collect(),
+        Some(V::Rec(h)) => h
+            .extra
+            .iter()
+            .filter_map(|v| v.v.as_int())
+            .map(|i| i.max(0) as usize)
+            .collect(),
         _ => Vec::new(),
     }
 }
 
 fn given(name: &str, v: V, span: crate::source::Span) -> super::records::Given {
-    (Some(Named { name: name.into(), span }), Val { v, span })
+    (
+        Some(Named {
+            name: name.into(),
+            span,
+        }),
+        Val { v, span },
+    )
 }
 
 /// The default supervised optimiser: SGD lr 0.025, momentum 0.9, wd 3e-4, clip 5, cosine.
 fn sgd_default(ev: &mut Eval, span: crate::source::Span) -> R<Rec> {
     let s = builtins::constructor("sgd").ok_or(Fail)?;
-    let cos = ev.assemble(builtins::constructor("cosine").ok_or(Fail)?, Vec::new(), span, false)?;
+    let cos = ev.assemble(
+        builtins::constructor("cosine").ok_or(Fail)?,
+        Vec::new(),
+        span,
+        false,
+    )?;
     let g = vec![
         given("lr", V::Float(0.025), span),
         given("weight_decay", V::Float(3e-4), span),
@@ -352,13 +503,47 @@ fn supervised_augment(ev: &mut Eval, data: &Rec, span: crate::source::Span) -> R
     let size = get_int(data, "size").unwrap_or(1);
     let step = |ev: &mut Eval, name: &str, g: Vec<super::records::Given>| -> R<Val> {
         let r = ev.assemble(builtins::constructor(name).ok_or(Fail)?, g, span, false)?;
-        Ok(Val { v: V::Rec(Rc::new(r)), span })
+        Ok(Val {
+            v: V::Rec(Rc::new(r)),
+            span,
+        })
     };
-    let crop = step(ev, "random_crop", vec![given("size", V::Int(size), span), given("padding", V::Int(size / 8), span)])?;
+    let crop = step(
+        ev,
+        "random_crop",
+        vec![
+            given("size", V::Int(size), span),
+            given("padding", V::Int(size / 8), span),
+        ],
+    )?;
     let flip = step(ev, "flip", Vec::new())?;
     let mean = data.get("mean").cloned().ok_or(Fail)?;
     let std = data.get("std").cloned().ok_or(Fail)?;
-    let norm = step(ev, "normalize", vec![(Some(Named { name: "mean".into(), span }), mean), (Some(Named { name: "std".into(), span }), std)])?;
+    let norm = step(
+        ev,
+        "normalize",
+        vec![
+            (
+                Some(Named {
+                    name: "mean".into(),
+                    span,
+                }),
+                mean,
+            ),
+            (
+                Some(Named {
+                    name: "std".into(),
+                    span,
+                }),
+                std,
+            ),
+        ],
+    )?;
     let steps = V::List(vec![crop, flip, norm]);
-    ev.assemble(builtins::constructor("augmentation").ok_or(Fail)?, vec![given("steps", steps, span)], span, false)
+    ev.assemble(
+        builtins::constructor("augmentation").ok_or(Fail)?,
+        vec![given("steps", steps, span)],
+        span,
+        false,
+    )
 }

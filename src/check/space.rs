@@ -49,19 +49,33 @@ pub fn parse_nb201(s: &str) -> Result<Vec<Vec<(String, usize)>>, String> {
         }
         let mut edges = Vec::new();
         for e in part[1..part.len() - 1].split('|') {
-            let (op, input) = e.split_once('~').ok_or_else(|| format!("edge `{e}` must be `op~input`"))?;
-            let input: usize = input.parse().map_err(|_| format!("`{input}` in `{e}` is not an input index"))?;
+            let (op, input) = e
+                .split_once('~')
+                .ok_or_else(|| format!("edge `{e}` must be `op~input`"))?;
+            let input: usize = input
+                .parse()
+                .map_err(|_| format!("`{input}` in `{e}` is not an input index"))?;
             if op.is_empty() {
                 return Err(format!("edge `{e}` has no op"));
             }
             edges.push((op.to_string(), input));
         }
         if edges.len() != i + 1 {
-            return Err(format!("node {} has {} edges; it must have {} (one from each earlier node)", i + 1, edges.len(), i + 1));
+            return Err(format!(
+                "node {} has {} edges; it must have {} (one from each earlier node)",
+                i + 1,
+                edges.len(),
+                i + 1
+            ));
         }
         for (j, (_, input)) in edges.iter().enumerate() {
             if *input != j {
-                return Err(format!("edge {} of node {} reads input {input}; inputs are listed in order 0..{}", j + 1, i + 1, i));
+                return Err(format!(
+                    "edge {} of node {} reads input {input}; inputs are listed in order 0..{}",
+                    j + 1,
+                    i + 1,
+                    i
+                ));
             }
         }
         nodes.push(edges);
@@ -77,9 +91,13 @@ impl<'a> Eval<'a> {
             if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
                 let f = *first;
                 self.report(
-                    Diag::error(CheckError::DuplicateOp { op: name.clone() }, span, "a second op of this name")
-                        .with_note(f, "first here")
-                        .with_help("name the ops apart: `op sep3 = sep_conv(3)`"),
+                    Diag::error(
+                        CheckError::DuplicateOp { op: name.clone() },
+                        span,
+                        "a second op of this name",
+                    )
+                    .with_note(f, "first here")
+                    .with_help("name the ops apart: `op sep3 = sep_conv(3)`"),
                 );
                 failed = true;
             }
@@ -89,9 +107,15 @@ impl<'a> Eval<'a> {
             let cells = get_int(space, "cells").unwrap_or(0);
             for r in reductions(space) {
                 if r < 0 || r >= cells {
-                    let sp = space.get("reductions").map(|v| v.span).unwrap_or(space.span);
+                    let sp = space
+                        .get("reductions")
+                        .map(|v| v.span)
+                        .unwrap_or(space.span);
                     self.err_help(
-                        CheckError::ReductionOutOfRange { index: r, cells: cells.max(0) as usize },
+                        CheckError::ReductionOutOfRange {
+                            index: r,
+                            cells: cells.max(0) as usize,
+                        },
                         sp,
                         format!("cell {r} does not exist"),
                         format!("reduction positions count from 0 and must be below {cells}"),
@@ -103,7 +127,11 @@ impl<'a> Eval<'a> {
             if c % 2 != 0 {
                 let sp = space.get("channels").map(|v| v.span).unwrap_or(space.span);
                 self.err_help(
-                    CheckError::Indivisible { what: "`channels`".into(), by: 2, value: c.max(0) as usize },
+                    CheckError::Indivisible {
+                        what: "`channels`".into(),
+                        by: 2,
+                        value: c.max(0) as usize,
+                    },
                     sp,
                     "odd channel count",
                     "factorized reduce splits channels into two halves; use an even number",
@@ -133,11 +161,22 @@ impl<'a> Eval<'a> {
                 }
                 Ok(cell) => {
                     if cell.len() != nodes || space.schema.name != "nb201_net" {
-                        return Err(self.err(CheckError::GenotypeShape { reason: format!("{} nodes given, the cell has {nodes}", cell.len()) }, span, "wrong number of nodes"));
+                        return Err(self.err(
+                            CheckError::GenotypeShape {
+                                reason: format!("{} nodes given, the cell has {nodes}", cell.len()),
+                            },
+                            span,
+                            "wrong number of nodes",
+                        ));
                     }
                     for (op, _) in cell.iter().flatten() {
                         if !ops.contains(op) {
-                            self.err_help(CheckError::UnknownOp { op: op.clone() }, span, format!("`{op}` is not a candidate"), suggest(op, ops.iter().map(String::as_str)));
+                            self.err_help(
+                                CheckError::UnknownOp { op: op.clone() },
+                                span,
+                                format!("`{op}` is not a candidate"),
+                                suggest(op, ops.iter().map(String::as_str)),
+                            );
                             failed = true;
                         }
                     }
@@ -146,13 +185,31 @@ impl<'a> Eval<'a> {
             return if failed { Err(Fail) } else { Ok(()) };
         }
         if space.schema.name != "darts_net" {
-            return Err(self.err(CheckError::GenotypeShape { reason: "a DARTS genotype on a NAS-Bench-201 network".into() }, g.span, "use `nb201_arch(...)`"));
+            return Err(self.err(
+                CheckError::GenotypeShape {
+                    reason: "a DARTS genotype on a NAS-Bench-201 network".into(),
+                },
+                g.span,
+                "use `nb201_arch(...)`",
+            ));
         }
         for half in ["normal", "reduce"] {
-            let Some(Val { v: V::List(edges), span }) = g.get(half) else { continue };
+            let Some(Val {
+                v: V::List(edges),
+                span,
+            }) = g.get(half)
+            else {
+                continue;
+            };
             if edges.len() != 2 * nodes {
                 self.err_help(
-                    CheckError::GenotypeShape { reason: format!("`{half}` has {} edges, the cell's {nodes} nodes need {}", edges.len(), 2 * nodes) },
+                    CheckError::GenotypeShape {
+                        reason: format!(
+                            "`{half}` has {} edges, the cell's {nodes} nodes need {}",
+                            edges.len(),
+                            2 * nodes
+                        ),
+                    },
                     *span,
                     "wrong number of edges",
                     "list two (op, input) pairs per node, node by node",
@@ -162,9 +219,16 @@ impl<'a> Eval<'a> {
             }
             for (i, e) in edges.iter().enumerate() {
                 let V::Tuple(parts) = &e.v else { continue };
-                let (Some(op), Some(input)) = (parts[0].v.as_str(), parts[1].v.as_int()) else { continue };
+                let (Some(op), Some(input)) = (parts[0].v.as_str(), parts[1].v.as_int()) else {
+                    continue;
+                };
                 if !ops.iter().any(|o| o == op) {
-                    self.err_help(CheckError::UnknownOp { op: op.into() }, parts[0].span, "not a candidate of this space", suggest(op, ops.iter().map(String::as_str)));
+                    self.err_help(
+                        CheckError::UnknownOp { op: op.into() },
+                        parts[0].span,
+                        "not a candidate of this space",
+                        suggest(op, ops.iter().map(String::as_str)),
+                    );
                     failed = true;
                 }
                 let node = i / 2;

@@ -41,10 +41,18 @@ impl<'a> Eval<'a> {
     /// Check an evaluated pipeline and put its stages in execution order.
     pub fn finish_pipeline(&mut self, pv: &PipeVal) -> R<CheckedPipeline> {
         let data = match pv.binding("data") {
-            Some(v) => self.conform(v.clone(), builtins::Ty::Rec(Kind::Dataset), builtins::Range::Any, "data")?,
+            Some(v) => self.conform(
+                v.clone(),
+                builtins::Ty::Rec(Kind::Dataset),
+                builtins::Range::Any,
+                "data",
+            )?,
             None => {
                 return Err(self.err_help(
-                    CheckError::MissingField { name: pv.name.clone(), field: "data".into() },
+                    CheckError::MissingField {
+                        name: pv.name.clone(),
+                        field: "data".into(),
+                    },
                     pv.span,
                     "this pipeline has no dataset",
                     "add `data = data.digits()` (after `import std.data`)",
@@ -53,7 +61,16 @@ impl<'a> Eval<'a> {
         };
         let data = rec_of(&data).ok_or(Fail)?;
         let seed = match pv.binding("seed") {
-            Some(v) => self.conform(v.clone(), builtins::Ty::Int, builtins::Range::Min(0), "seed")?.v.as_int().unwrap_or(0) as u64,
+            Some(v) => self
+                .conform(
+                    v.clone(),
+                    builtins::Ty::Int,
+                    builtins::Range::Min(0),
+                    "seed",
+                )?
+                .v
+                .as_int()
+                .unwrap_or(0) as u64,
             None => 0,
         };
         let mut stages = Vec::new();
@@ -78,20 +95,43 @@ impl<'a> Eval<'a> {
         if failed {
             return Err(Fail);
         }
-        Ok(CheckedPipeline { name: pv.name.clone(), seed, data, stages: done, span: pv.span })
+        Ok(CheckedPipeline {
+            name: pv.name.clone(),
+            seed,
+            data,
+            stages: done,
+            span: pv.span,
+        })
     }
 
     /// Kind, fields (explicit, inherited from pipeline bindings, defaults) and phases.
     fn stage_fields(&mut self, pv: &PipeVal, s: &StageVal) -> R<CheckedStage> {
         let Some(schema) = builtins::stage_kind(&s.kind.name) else {
             let help = suggest(&s.kind.name, builtins::STAGES.iter().map(|k| k.name));
-            return Err(self.err_help(CheckError::UnknownStageKind { kind: s.kind.name.clone() }, s.kind.span, "not a stage kind", help));
+            return Err(self.err_help(
+                CheckError::UnknownStageKind {
+                    kind: s.kind.name.clone(),
+                },
+                s.kind.span,
+                "not a stage kind",
+                help,
+            ));
         };
-        let mut given: Vec<Given> = s.fields.iter().map(|(n, v)| (Some(n.clone()), v.clone())).collect();
+        let mut given: Vec<Given> = s
+            .fields
+            .iter()
+            .map(|(n, v)| (Some(n.clone()), v.clone()))
+            .collect();
         for inherit in ["space", "views", "augment"] {
             if schema.field(inherit).is_some() && !s.fields.iter().any(|(n, _)| n.name == inherit) {
                 if let Some(v) = pv.binding(inherit) {
-                    given.push((Some(Named { name: inherit.into(), span: v.span }), v.clone()));
+                    given.push((
+                        Some(Named {
+                            name: inherit.into(),
+                            span: v.span,
+                        }),
+                        v.clone(),
+                    ));
                 }
             }
         }
@@ -99,13 +139,30 @@ impl<'a> Eval<'a> {
         let mut phases = Vec::new();
         let mut failed = rec.is_err();
         if !s.phases.is_empty() && schema.name != "ssl_search" {
-            self.err(CheckError::UnknownField { name: schema.name.into(), field: "phase".into() }, s.phases[0].span, "only search stages have phases");
+            self.err(
+                CheckError::UnknownField {
+                    name: schema.name.into(),
+                    field: "phase".into(),
+                },
+                s.phases[0].span,
+                "only search stages have phases",
+            );
             failed = true;
         }
         for p in &s.phases {
-            let given = p.fields.iter().map(|(n, v)| (Some(n.clone()), v.clone())).collect();
+            let given = p
+                .fields
+                .iter()
+                .map(|(n, v)| (Some(n.clone()), v.clone()))
+                .collect();
             match self.assemble(&PHASE, given, p.name.span, false) {
-                Ok(r) => phases.push(CheckedPhase { name: p.name.name.clone(), rec: r, when: p.when.clone(), epochs: 0, span: p.name.span }),
+                Ok(r) => phases.push(CheckedPhase {
+                    name: p.name.name.clone(),
+                    rec: r,
+                    when: p.when.clone(),
+                    epochs: 0,
+                    span: p.name.span,
+                }),
                 Err(_) => failed = true,
             }
         }
@@ -127,23 +184,38 @@ impl<'a> Eval<'a> {
 
     /// Resolve references between stages and order them (declaration order among ready ones).
     fn order(&mut self, pv: &PipeVal, mut stages: Vec<CheckedStage>) -> R<Vec<CheckedStage>> {
-        let index: HashMap<String, usize> = stages.iter().enumerate().map(|(i, s)| (s.name.clone(), i)).collect();
+        let index: HashMap<String, usize> = stages
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.clone(), i))
+            .collect();
         let mut failed = false;
         let names: Vec<String> = stages.iter().map(|s| s.name.clone()).collect();
         for (i, s) in stages.iter_mut().enumerate() {
             let src = &pv.stages[i];
-            let mut refs: Vec<(String, Span)> = src.after.iter().map(|a| (a.name.clone(), a.span)).collect();
+            let mut refs: Vec<(String, Span)> =
+                src.after.iter().map(|a| (a.name.clone(), a.span)).collect();
             if let Some(f) = s.rec.get("from").filter(|v| !v.v.is_none()) {
                 refs.push((f.v.as_str().unwrap_or("").to_string(), f.span));
             }
-            if let Some(init) = s.rec.get("init").and_then(rec_of).filter(|r| r.schema.name == "from") {
+            if let Some(init) = s
+                .rec
+                .get("init")
+                .and_then(rec_of)
+                .filter(|r| r.schema.name == "from")
+            {
                 if let Some(st) = init.get("stage") {
                     refs.push((st.v.as_str().unwrap_or("").to_string(), st.span));
                 }
             }
             for (r, span) in refs {
                 if !index.contains_key(&r) {
-                    self.err_help(CheckError::UnknownStage { name: r.clone() }, span, "no stage of this name", suggest(&r, names.iter().map(String::as_str)));
+                    self.err_help(
+                        CheckError::UnknownStage { name: r.clone() },
+                        span,
+                        "no stage of this name",
+                        suggest(&r, names.iter().map(String::as_str)),
+                    );
                     failed = true;
                 } else if !s.after.contains(&r) {
                     s.after.push(r);
@@ -164,7 +236,8 @@ impl<'a> Eval<'a> {
                 }
             }
         }
-        let mut ready: std::collections::BTreeSet<usize> = (0..n).filter(|i| indeg[*i] == 0).collect();
+        let mut ready: std::collections::BTreeSet<usize> =
+            (0..n).filter(|i| indeg[*i] == 0).collect();
         let mut order = Vec::with_capacity(n);
         while let Some(i) = ready.pop_first() {
             order.push(i);
@@ -182,20 +255,41 @@ impl<'a> Eval<'a> {
         Ok(order.into_iter().filter_map(|i| slots[i].take()).collect())
     }
 
-    fn report_cycle(&mut self, stages: &[CheckedStage], index: &HashMap<String, usize>, indeg: &[usize]) -> Fail {
+    fn report_cycle(
+        &mut self,
+        stages: &[CheckedStage],
+        index: &HashMap<String, usize>,
+        indeg: &[usize],
+    ) -> Fail {
         // Walk `after` edges among unfinished stages until a stage repeats.
-        let Some(start) = (0..stages.len()).find(|i| indeg[*i] > 0) else { return Fail };
+        let Some(start) = (0..stages.len()).find(|i| indeg[*i] > 0) else {
+            return Fail;
+        };
         let mut path = vec![start];
         let mut cur = start;
         for _ in 0..=stages.len() {
-            let next = stages[cur].after.iter().filter_map(|a| index.get(a).copied()).find(|j| indeg[*j] > 0);
+            let next = stages[cur]
+                .after
+                .iter()
+                .filter_map(|a| index.get(a).copied())
+                .find(|j| indeg[*j] > 0);
             let Some(next) = next else { break };
             if let Some(pos) = path.iter().position(|p| *p == next) {
-                let cyc: Vec<String> = path[pos..].iter().chain(std::iter::once(&next)).map(|i| format!("`{}`", stages[*i].name)).collect();
+                let cyc: Vec<String> = path[pos..]
+                    .iter()
+                    .chain(std::iter::once(&next))
+                    .map(|i| format!("`{}`", stages[*i].name))
+                    .collect();
                 let first = stages[path[pos]].span;
                 return self.report(
-                    Diag::error(CheckError::StageCycle { chain: cyc.join(" runs after ") }, first, "this stage waits for itself")
-                        .with_help("remove one of the `after` references in the cycle"),
+                    Diag::error(
+                        CheckError::StageCycle {
+                            chain: cyc.join(" runs after "),
+                        },
+                        first,
+                        "this stage waits for itself",
+                    )
+                    .with_help("remove one of the `after` references in the cycle"),
                 );
             }
             path.push(next);
@@ -206,11 +300,21 @@ impl<'a> Eval<'a> {
 
     /// The stage that feeds `s` among `done`: `from` if given, else the nearest earlier
     /// stage of kind `kind` in its `after` list, else the only such stage before it.
-    pub fn producer<'d>(&self, s: &CheckedStage, done: &'d [CheckedStage], kind: &str) -> Option<&'d CheckedStage> {
+    pub fn producer<'d>(
+        &self,
+        s: &CheckedStage,
+        done: &'d [CheckedStage],
+        kind: &str,
+    ) -> Option<&'d CheckedStage> {
         if let Some(f) = get_str(&s.rec, "from") {
             return done.iter().find(|d| d.name == f && d.kind == kind);
         }
-        if let Some(d) = s.after.iter().rev().find_map(|a| done.iter().find(|d| &d.name == a && d.kind == kind)) {
+        if let Some(d) = s
+            .after
+            .iter()
+            .rev()
+            .find_map(|a| done.iter().find(|d| &d.name == a && d.kind == kind))
+        {
             return Some(d);
         }
         let of_kind: Vec<&CheckedStage> = done.iter().filter(|d| d.kind == kind).collect();

@@ -7,9 +7,9 @@
 use std::rc::Rc;
 
 use super::builtins::{Kind, Schema};
-use crate::syntax::ast::BinOp;
 use crate::resolve::ModId;
 use crate::source::Span;
+use crate::syntax::ast::BinOp;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Val {
@@ -33,12 +33,19 @@ pub enum V {
     /// A named op (`op sep_conv_3x3 = ...`).
     Op(Rc<OpVal>),
     /// A user definition with parameters, not yet called.
-    Func { module: ModId, item: usize },
+    Func {
+        module: ModId,
+        item: usize,
+    },
     /// A built-in constructor, not yet called.
     Builtin(&'static Schema),
     Module(ModId),
     /// A metric comparison: `loss < 0.5`.
-    Cmp { metric: String, op: BinOp, value: f64 },
+    Cmp {
+        metric: String,
+        op: BinOp,
+        value: f64,
+    },
     Pipeline(Rc<PipeVal>),
 }
 
@@ -77,7 +84,11 @@ pub struct PipeVal {
 
 impl PipeVal {
     pub fn binding(&self, name: &str) -> Option<&Val> {
-        self.bindings.iter().rev().find(|(n, _, _)| n == name).map(|(_, v, _)| v)
+        self.bindings
+            .iter()
+            .rev()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, v, _)| v)
     }
 }
 

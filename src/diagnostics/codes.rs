@@ -10,13 +10,27 @@ pub struct CodeInfo {
     pub example: &'static str,
 }
 
-const fn c(code: &'static str, summary: &'static str, explanation: &'static str, example: &'static str) -> CodeInfo {
-    CodeInfo { code, summary, explanation, example }
+const fn c(
+    code: &'static str,
+    summary: &'static str,
+    explanation: &'static str,
+    example: &'static str,
+) -> CodeInfo {
+    CodeInfo {
+        code,
+        summary,
+        explanation,
+        example,
+    }
 }
 
 /// Find a code; the `nas::` prefix may be left out.
 pub fn lookup(code: &str) -> Option<&'static CodeInfo> {
-    let full = if code.starts_with("nas::") { code.to_string() } else { format!("nas::{code}") };
+    let full = if code.starts_with("nas::") {
+        code.to_string()
+    } else {
+        format!("nas::{code}")
+    };
     CODES.iter().find(|c| c.code == full)
 }
 

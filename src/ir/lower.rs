@@ -19,7 +19,9 @@ pub enum LowerError {
 type L<T> = Result<T, LowerError>;
 
 fn internal(reason: impl Into<String>) -> LowerError {
-    LowerError::Internal { reason: reason.into() }
+    LowerError::Internal {
+        reason: reason.into(),
+    }
 }
 
 struct Lower<'s> {
@@ -36,21 +38,35 @@ pub fn lower(p: &CheckedPipeline, sources: &SourceMap) -> Result<Program, LowerE
     }
     Ok(Program {
         format_version: FORMAT_VERSION,
-        pipeline: Pipeline { name: p.name.clone(), seed: p.seed, data, stages, span: sources.ir_span(p.span) },
+        pipeline: Pipeline {
+            name: p.name.clone(),
+            seed: p.seed,
+            data,
+            stages,
+            span: sources.ir_span(p.span),
+        },
     })
 }
 
 fn get<'r>(r: &'r Rec, f: &str) -> L<&'r Val> {
-    r.get(f).ok_or_else(|| internal(format!("`{}` has no field `{f}`", r.schema.name)))
+    r.get(f)
+        .ok_or_else(|| internal(format!("`{}` has no field `{f}`", r.schema.name)))
 }
 fn int(r: &Rec, f: &str) -> L<usize> {
-    get(r, f)?.v.as_int().map(|i| i.max(0) as usize).ok_or_else(|| internal(format!("`{f}` is not an integer")))
+    get(r, f)?
+        .v
+        .as_int()
+        .map(|i| i.max(0) as usize)
+        .ok_or_else(|| internal(format!("`{f}` is not an integer")))
 }
 fn opt_int(r: &Rec, f: &str) -> L<Option<usize>> {
     Ok(get(r, f)?.v.as_int().map(|i| i.max(0) as usize))
 }
 fn num(r: &Rec, f: &str) -> L<f64> {
-    get(r, f)?.v.as_f64().ok_or_else(|| internal(format!("`{f}` is not a number")))
+    get(r, f)?
+        .v
+        .as_f64()
+        .ok_or_else(|| internal(format!("`{f}` is not a number")))
 }
 fn opt_num(r: &Rec, f: &str) -> L<Option<f64>> {
     Ok(get(r, f)?.v.as_f64())
@@ -68,7 +84,11 @@ fn opt_bool(r: &Rec, f: &str) -> L<Option<bool>> {
     })
 }
 fn string(r: &Rec, f: &str) -> L<String> {
-    get(r, f)?.v.as_str().map(str::to_string).ok_or_else(|| internal(format!("`{f}` is not a string")))
+    get(r, f)?
+        .v
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| internal(format!("`{f}` is not a string")))
 }
 fn rec<'r>(r: &'r Rec, f: &str) -> L<&'r Rec> {
     match &get(r, f)?.v {
@@ -83,14 +103,27 @@ fn list<'r>(r: &'r Rec, f: &str) -> L<&'r [Val]> {
     }
 }
 fn floats(r: &Rec, f: &str) -> L<Vec<f64>> {
-    list(r, f)?.iter().map(|v| v.v.as_f64().ok_or_else(|| internal("not a number"))).collect()
+    list(r, f)?
+        .iter()
+        .map(|v| v.v.as_f64().ok_or_else(|| internal("not a number")))
+        .collect()
 }
 fn strings(r: &Rec, f: &str) -> L<Vec<String>> {
-    list(r, f)?.iter().map(|v| v.v.as_str().map(str::to_string).ok_or_else(|| internal("not a string"))).collect()
+    list(r, f)?
+        .iter()
+        .map(|v| {
+            v.v.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| internal("not a string"))
+        })
+        .collect()
 }
 fn pair(r: &Rec, f: &str) -> L<(f64, f64)> {
     match &get(r, f)?.v {
-        V::Tuple(xs) if xs.len() == 2 => Ok((xs[0].v.as_f64().unwrap_or(0.0), xs[1].v.as_f64().unwrap_or(0.0))),
+        V::Tuple(xs) if xs.len() == 2 => Ok((
+            xs[0].v.as_f64().unwrap_or(0.0),
+            xs[1].v.as_f64().unwrap_or(0.0),
+        )),
         _ => Err(internal(format!("`{f}` is not a pair"))),
     }
 }
@@ -103,9 +136,20 @@ impl Lower<'_> {
     fn data(&self, d: &Rec) -> L<DatasetSpec> {
         let src = rec(d, "source")?;
         let source = match src.schema.name {
-            "cifar10_files" => DataSource::Cifar10 { dir: string(src, "dir")?, train: strings(src, "train")?, test: strings(src, "test")? },
-            "cifar100_files" => DataSource::Cifar100 { dir: string(src, "dir")?, train: strings(src, "train")?, test: strings(src, "test")? },
-            "folder_files" => DataSource::ImageFolder { dir: string(src, "dir")?, test: get(src, "test")?.v.as_str().map(str::to_string) },
+            "cifar10_files" => DataSource::Cifar10 {
+                dir: string(src, "dir")?,
+                train: strings(src, "train")?,
+                test: strings(src, "test")?,
+            },
+            "cifar100_files" => DataSource::Cifar100 {
+                dir: string(src, "dir")?,
+                train: strings(src, "train")?,
+                test: strings(src, "test")?,
+            },
+            "folder_files" => DataSource::ImageFolder {
+                dir: string(src, "dir")?,
+                test: get(src, "test")?.v.as_str().map(str::to_string),
+            },
             "digits_files" => DataSource::Digits,
             other => return Err(internal(format!("unknown data source `{other}`"))),
         };
@@ -125,11 +169,21 @@ impl Lower<'_> {
     fn stage(&self, s: &CheckedStage, data: &DatasetSpec, seed: u64) -> L<Stage> {
         let r = &s.rec;
         let span = self.span(s.span);
-        let net = || -> L<NetworkSpec> { self.network(s.net.as_ref().ok_or_else(|| internal("stage without network"))?, data) };
+        let net = || -> L<NetworkSpec> {
+            self.network(
+                s.net
+                    .as_ref()
+                    .ok_or_else(|| internal("stage without network"))?,
+                data,
+            )
+        };
         let kind = match s.kind {
             "ssl_search" => StageKind::SslSearch(self.search(s, net()?)?),
             "derive" => {
-                let search = s.derive_from.clone().ok_or_else(|| internal("derive without search"))?;
+                let search = s
+                    .derive_from
+                    .clone()
+                    .ok_or_else(|| internal("derive without search"))?;
                 StageKind::Derive(DeriveSpec {
                     search,
                     edges_per_node: opt_int(r, "edges_per_node")?.unwrap_or(2),
@@ -152,7 +206,11 @@ impl Lower<'_> {
                     frozen_features: s.kind == "linear_eval",
                     drop_path: num(r, "drop_path")?,
                     seeds: match &get(r, "seeds")?.v {
-                        V::List(xs) => xs.iter().filter_map(|x| x.v.as_int()).map(|i| i.max(0) as u64).collect(),
+                        V::List(xs) => xs
+                            .iter()
+                            .filter_map(|x| x.v.as_int())
+                            .map(|i| i.max(0) as u64)
+                            .collect(),
                         _ => vec![seed],
                     },
                     span: span.clone(),
@@ -184,7 +242,12 @@ impl Lower<'_> {
             }),
             other => return Err(internal(format!("unknown stage kind `{other}`"))),
         };
-        Ok(Stage { name: s.name.clone(), after: s.after.clone(), kind, span })
+        Ok(Stage {
+            name: s.name.clone(),
+            after: s.after.clone(),
+            kind,
+            span,
+        })
     }
 
     fn search(&self, s: &CheckedStage, network: NetworkSpec) -> L<SearchSpec> {
@@ -215,7 +278,10 @@ impl Lower<'_> {
             views: self.augment(rec(r, "views")?)?,
             objective: self.objective(rec(r, "objective")?)?,
             sampler: match sampler.schema.name {
-                "two_path" => SamplerSpec::TwoPath { skip_drop: num(sampler, "skip_drop")?, pool_drop: num(sampler, "pool_drop")? },
+                "two_path" => SamplerSpec::TwoPath {
+                    skip_drop: num(sampler, "skip_drop")?,
+                    pool_drop: num(sampler, "pool_drop")?,
+                },
                 _ => SamplerSpec::Darts,
             },
             batch: int(r, "batch")?,
@@ -234,10 +300,17 @@ impl Lower<'_> {
         let arch_updates = get(&p.rec, "arch")?.v.as_str() != Some("frozen");
         let until = match &p.when {
             None => Transition::Epochs { epochs: p.epochs },
-            Some(w) => Transition::When { condition: self.condition(w)?, max_epochs: p.epochs },
+            Some(w) => Transition::When {
+                condition: self.condition(w)?,
+                max_epochs: p.epochs,
+            },
         };
         let freeze = match &get(&p.rec, "freeze")?.v {
-            V::Rec(f) => Some(if get(f, "order")?.v.as_str() == Some("backward") { FreezeOrder::Backward } else { FreezeOrder::Forward }),
+            V::Rec(f) => Some(if get(f, "order")?.v.as_str() == Some("backward") {
+                FreezeOrder::Backward
+            } else {
+                FreezeOrder::Forward
+            }),
             _ => None,
         };
         Ok(PhaseSpec {
@@ -259,9 +332,15 @@ impl Lower<'_> {
                     BinOp::Gt => Cmp::Gt,
                     _ => Cmp::Ge,
                 };
-                Ok(Condition::Metric { metric: metric.clone(), cmp, value: *value })
+                Ok(Condition::Metric {
+                    metric: metric.clone(),
+                    cmp,
+                    value: *value,
+                })
             }
-            V::Rec(r) if r.schema.name == "arch_stable" => Ok(Condition::ArchStable { epochs: int(r, "epochs")? }),
+            V::Rec(r) if r.schema.name == "arch_stable" => Ok(Condition::ArchStable {
+                epochs: int(r, "epochs")?,
+            }),
             _ => Err(internal("not a condition")),
         }
     }
@@ -269,30 +348,49 @@ impl Lower<'_> {
     fn init(&self, r: &Rec) -> L<InitSpec> {
         Ok(match r.schema.name {
             "preserved" => InitSpec::Preserved,
-            "from" => InitSpec::Stage { stage: string(r, "stage")? },
+            "from" => InitSpec::Stage {
+                stage: string(r, "stage")?,
+            },
             _ => InitSpec::Random,
         })
     }
 
     fn objective(&self, r: &Rec) -> L<ObjectiveSpec> {
         Ok(match r.schema.name {
-            "simclr" => ObjectiveSpec::Simclr { temperature: num(r, "temperature")? },
-            _ => ObjectiveSpec::CrossEntropy { label_smoothing: num(r, "label_smoothing")? },
+            "simclr" => ObjectiveSpec::Simclr {
+                temperature: num(r, "temperature")?,
+            },
+            _ => ObjectiveSpec::CrossEntropy {
+                label_smoothing: num(r, "label_smoothing")?,
+            },
         })
     }
 
     fn optim(&self, r: &Rec) -> L<OptimSpec> {
         let kind = match r.schema.name {
-            "sgd" => OptimKind::Sgd { momentum: num(r, "momentum")?, nesterov: boolean(r, "nesterov")? },
+            "sgd" => OptimKind::Sgd {
+                momentum: num(r, "momentum")?,
+                nesterov: boolean(r, "nesterov")?,
+            },
             _ => {
                 let (beta1, beta2) = pair(r, "betas")?;
-                OptimKind::Adam { beta1, beta2, eps: num(r, "eps")? }
+                OptimKind::Adam {
+                    beta1,
+                    beta2,
+                    eps: num(r, "eps")?,
+                }
             }
         };
         let sched = rec(r, "schedule")?;
-        let per = if get(sched, "per")?.v.as_str() == Some("step") { SchedulePer::Step } else { SchedulePer::Epoch };
+        let per = if get(sched, "per")?.v.as_str() == Some("step") {
+            SchedulePer::Step
+        } else {
+            SchedulePer::Epoch
+        };
         let skind = match sched.schema.name {
-            "cosine" => ScheduleKind::Cosine { min_lr: num(sched, "min_lr")? },
+            "cosine" => ScheduleKind::Cosine {
+                min_lr: num(sched, "min_lr")?,
+            },
             _ => ScheduleKind::Constant,
         };
         Ok(OptimSpec {
@@ -300,7 +398,11 @@ impl Lower<'_> {
             lr: num(r, "lr")?,
             weight_decay: num(r, "weight_decay")?,
             clip_norm: opt_num(r, "clip_norm")?,
-            schedule: ScheduleSpec { kind: skind, per, warmup_epochs: num(r, "warmup")? },
+            schedule: ScheduleSpec {
+                kind: skind,
+                per,
+                warmup_epochs: num(r, "warmup")?,
+            },
             span: self.span(r.span),
         })
     }
@@ -308,16 +410,29 @@ impl Lower<'_> {
     fn augment(&self, r: &Rec) -> L<AugmentSpec> {
         let mut steps = Vec::new();
         for st in list(r, "steps")? {
-            let V::Rec(s) = &st.v else { return Err(internal("augmentation step is not a record")) };
+            let V::Rec(s) = &st.v else {
+                return Err(internal("augmentation step is not a record"));
+            };
             steps.push(self.step(s)?);
         }
-        Ok(AugmentSpec { views: int(r, "views")?, steps, span: self.span(r.span) })
+        Ok(AugmentSpec {
+            views: int(r, "views")?,
+            steps,
+            span: self.span(r.span),
+        })
     }
 
     fn step(&self, s: &Rec) -> L<AugStep> {
         Ok(match s.schema.name {
-            "random_resized_crop" => AugStep::RandomResizedCrop { size: int(s, "size")?, scale: pair(s, "scale")?, ratio: pair(s, "ratio")? },
-            "random_crop" => AugStep::RandomCrop { size: int(s, "size")?, padding: int(s, "padding")? },
+            "random_resized_crop" => AugStep::RandomResizedCrop {
+                size: int(s, "size")?,
+                scale: pair(s, "scale")?,
+                ratio: pair(s, "ratio")?,
+            },
+            "random_crop" => AugStep::RandomCrop {
+                size: int(s, "size")?,
+                padding: int(s, "padding")?,
+            },
             "flip" => AugStep::HorizontalFlip { p: num(s, "p")? },
             "color_jitter" => AugStep::ColorJitter {
                 brightness: num(s, "brightness")?,
@@ -327,10 +442,23 @@ impl Lower<'_> {
                 p: num(s, "p")?,
             },
             "grayscale" => AugStep::Grayscale { p: num(s, "p")? },
-            "blur" => AugStep::GaussianBlur { kernel: int(s, "kernel")?, sigma: pair(s, "sigma")?, p: num(s, "p")? },
-            "solarize" => AugStep::Solarize { threshold: num(s, "threshold")?, p: num(s, "p")? },
-            "normalize" => AugStep::Normalize { mean: floats(s, "mean")?, std: floats(s, "std")? },
-            "cutout" => AugStep::Cutout { size: int(s, "size")?, p: num(s, "p")? },
+            "blur" => AugStep::GaussianBlur {
+                kernel: int(s, "kernel")?,
+                sigma: pair(s, "sigma")?,
+                p: num(s, "p")?,
+            },
+            "solarize" => AugStep::Solarize {
+                threshold: num(s, "threshold")?,
+                p: num(s, "p")?,
+            },
+            "normalize" => AugStep::Normalize {
+                mean: floats(s, "mean")?,
+                std: floats(s, "std")?,
+            },
+            "cutout" => AugStep::Cutout {
+                size: int(s, "size")?,
+                p: num(s, "p")?,
+            },
             other => return Err(internal(format!("unknown augmentation `{other}`"))),
         })
     }

@@ -91,7 +91,12 @@ pub fn load_file(path: &Path, opts: &LoadOptions) -> (Loaded, Vec<Diag>) {
 pub fn load_text(name: &str, text: &str, dir: &Path, opts: &LoadOptions) -> (Loaded, Vec<Diag>) {
     let mut l = Loader::new(opts);
     let src = l.out.sources.add(name, text);
-    let id = l.load_source(ModKey::Text(name.to_string()), src, normalize(dir), name.to_string());
+    let id = l.load_source(
+        ModKey::Text(name.to_string()),
+        src,
+        normalize(dir),
+        name.to_string(),
+    );
     l.out.entry = Some(id);
     (l.out, l.diags)
 }
@@ -106,16 +111,31 @@ pub fn load_std(path: &str, opts: &LoadOptions) -> (Loaded, Vec<Diag>) {
 
 impl<'o> Loader<'o> {
     fn new(opts: &'o LoadOptions) -> Self {
-        Loader { opts, out: Loaded::default(), diags: Vec::new(), by_key: HashMap::new(), stack: Vec::new() }
+        Loader {
+            opts,
+            out: Loaded::default(),
+            diags: Vec::new(),
+            by_key: HashMap::new(),
+            stack: Vec::new(),
+        }
     }
 
     /// Load `key` (once); `at` is the import that asked for it.
     fn load(&mut self, key: ModKey, root: PathBuf, at: Option<Span>) -> Option<ModId> {
         if let Some(pos) = self.stack.iter().position(|(k, _)| *k == key) {
-            let mut names: Vec<String> = self.stack[pos..].iter().map(|(_, n)| format!("`{n}`")).collect();
+            let mut names: Vec<String> = self.stack[pos..]
+                .iter()
+                .map(|(_, n)| format!("`{n}`"))
+                .collect();
             names.push(format!("`{}`", self.stack[pos].1));
-            let d = Diag::error(ResolveError::ImportCycle { chain: names.join(" -> ") }, at.unwrap_or_default(), "this import closes the cycle")
-                .with_help("move the shared definitions into a module that both can import");
+            let d = Diag::error(
+                ResolveError::ImportCycle {
+                    chain: names.join(" -> "),
+                },
+                at.unwrap_or_default(),
+                "this import closes the cycle",
+            )
+            .with_help("move the shared definitions into a module that both can import");
             self.diags.push(d);
             return None;
         }
@@ -123,7 +143,13 @@ impl<'o> Loader<'o> {
             return Some(*id);
         }
         if self.stack.len() >= MAX_IMPORT_DEPTH {
-            let d = Diag::error(ParseError::TooDeep { limit: MAX_IMPORT_DEPTH }, at.unwrap_or_default(), "imports nest too deep here");
+            let d = Diag::error(
+                ParseError::TooDeep {
+                    limit: MAX_IMPORT_DEPTH,
+                },
+                at.unwrap_or_default(),
+                "imports nest too deep here",
+            );
             self.diags.push(d);
             return None;
         }
@@ -145,7 +171,10 @@ impl<'o> Loader<'o> {
                 let bytes = match std::fs::read(path) {
                     Ok(b) => b,
                     Err(e) => {
-                        let p = ResolveError::Unreadable { path: name, reason: e.to_string() };
+                        let p = ResolveError::Unreadable {
+                            path: name,
+                            reason: e.to_string(),
+                        };
                         self.diags.push(match at {
                             Some(s) => Diag::error(p, s, "imported here"),
                             None => Diag::unlocated(p),
@@ -159,10 +188,18 @@ impl<'o> Loader<'o> {
                         let off = e.utf8_error().valid_up_to();
                         let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
                         let src = self.out.sources.add(name, text);
-                        let char_end = self.out.sources.text(src)[off..].chars().next().map(|c| off + c.len_utf8()).unwrap_or(off);
+                        let char_end = self.out.sources.text(src)[off..]
+                            .chars()
+                            .next()
+                            .map(|c| off + c.len_utf8())
+                            .unwrap_or(off);
                         self.diags.push(
-                            Diag::error(ParseError::InvalidUtf8, Span::new(src, off, char_end), "invalid byte here")
-                                .with_help("save the file as UTF-8"),
+                            Diag::error(
+                                ParseError::InvalidUtf8,
+                                Span::new(src, off, char_end),
+                                "invalid byte here",
+                            )
+                            .with_help("save the file as UTF-8"),
                         );
                         None
                     }
@@ -176,11 +213,23 @@ impl<'o> Loader<'o> {
         let (file, mut diags) = syntax::parse(src, &text);
         let broken = file.is_none() || diags.iter().any(|d| d.is_error());
         self.diags.append(&mut diags);
-        let file = file.unwrap_or(ast::File { src, items: Vec::new() });
+        let file = file.unwrap_or(ast::File {
+            src,
+            items: Vec::new(),
+        });
         let id = ModId(self.out.modules.len() as u32);
         self.by_key.insert(key.clone(), id);
         let items = self.collect_items(&file);
-        self.out.modules.push(Module { id, src, key: key.clone(), file: file.clone(), imports: HashMap::new(), items, broken, root: root.clone() });
+        self.out.modules.push(Module {
+            id,
+            src,
+            key: key.clone(),
+            file: file.clone(),
+            imports: HashMap::new(),
+            items,
+            broken,
+            root: root.clone(),
+        });
         self.stack.push((key.clone(), name));
         let mut imports = HashMap::new();
         for item in &file.items {
@@ -234,9 +283,12 @@ impl<'o> Loader<'o> {
                 if names.first() == Some(&"std") {
                     let path = names[1..].join(".");
                     for dir in &self.opts.lib_dirs {
-                        let f = dir.join("std").join(format!("{}.nas", names[1..].join("/")));
+                        let f = dir
+                            .join("std")
+                            .join(format!("{}.nas", names[1..].join("/")));
                         if f.is_file() {
-                            let id = self.load(ModKey::File(normalize(&f)), normalize(dir), Some(span))?;
+                            let id =
+                                self.load(ModKey::File(normalize(&f)), normalize(dir), Some(span))?;
                             return Some((bind, id));
                         }
                     }
@@ -244,7 +296,10 @@ impl<'o> Loader<'o> {
                         let id = self.load(ModKey::Std(path), PathBuf::new(), Some(span))?;
                         return Some((bind, id));
                     }
-                    let cands: Vec<String> = stdlib::STDLIB.iter().map(|(p, _)| format!("std.{p}")).collect();
+                    let cands: Vec<String> = stdlib::STDLIB
+                        .iter()
+                        .map(|(p, _)| format!("std.{p}"))
+                        .collect();
                     self.not_found(&dotted, span, cands);
                     return None;
                 }
@@ -277,8 +332,15 @@ impl<'o> Loader<'o> {
                 };
                 if escapes || Path::new(p).is_absolute() {
                     self.diags.push(
-                        Diag::error(ResolveError::ImportEscapes { path: p.clone() }, *span, "this path leaves the project folder")
-                            .with_help(format!("imports stay inside `{}`; pass other folders with `--lib DIR`", show_dir(root))),
+                        Diag::error(
+                            ResolveError::ImportEscapes { path: p.clone() },
+                            *span,
+                            "this path leaves the project folder",
+                        )
+                        .with_help(format!(
+                            "imports stay inside `{}`; pass other folders with `--lib DIR`",
+                            show_dir(root)
+                        )),
                     );
                     return None;
                 }
@@ -302,7 +364,16 @@ impl<'o> Loader<'o> {
 
     fn not_found(&mut self, module: &str, span: Span, cands: Vec<String>) {
         let help = suggest(module, cands.iter().map(String::as_str));
-        self.diags.push(Diag::error(ResolveError::ImportNotFound { module: module.to_string() }, span, "not found").with_help(help));
+        self.diags.push(
+            Diag::error(
+                ResolveError::ImportNotFound {
+                    module: module.to_string(),
+                },
+                span,
+                "not found",
+            )
+            .with_help(help),
+        );
     }
 }
 
@@ -318,12 +389,24 @@ fn show_dir(p: &Path) -> String {
 fn candidates(dirs: &[PathBuf]) -> Vec<String> {
     let mut out = Vec::new();
     for d in dirs {
-        let base = if d.as_os_str().is_empty() { Path::new(".") } else { d.as_path() };
-        for e in walkdir::WalkDir::new(base).max_depth(2).into_iter().filter_map(Result::ok).take(200) {
+        let base = if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d.as_path()
+        };
+        for e in walkdir::WalkDir::new(base)
+            .max_depth(2)
+            .into_iter()
+            .filter_map(Result::ok)
+            .take(200)
+        {
             let p = e.path();
             if p.extension().and_then(|x| x.to_str()) == Some("nas") {
                 if let Ok(rel) = p.strip_prefix(base) {
-                    let s = rel.with_extension("").to_string_lossy().replace(['/', '\\'], ".");
+                    let s = rel
+                        .with_extension("")
+                        .to_string_lossy()
+                        .replace(['/', '\\'], ".");
                     out.push(s);
                 }
             }

@@ -28,7 +28,13 @@ pub fn check_names(loaded: &Loaded) -> Vec<Diag> {
         for item in &m.file.items {
             match item {
                 Item::Def(d) => {
-                    let mut s = Scope { loaded, module: m, locals: HashSet::new(), lenient: false, diags: &mut diags };
+                    let mut s = Scope {
+                        loaded,
+                        module: m,
+                        locals: HashSet::new(),
+                        lenient: false,
+                        diags: &mut diags,
+                    };
                     s.params(d.params.as_deref().unwrap_or(&[]));
                     if let Some(t) = &d.ty {
                         s.ty(t);
@@ -36,7 +42,13 @@ pub fn check_names(loaded: &Loaded) -> Vec<Diag> {
                     s.expr(&d.body, false);
                 }
                 Item::Pipeline(p) => {
-                    let mut s = Scope { loaded, module: m, locals: HashSet::new(), lenient: p.base.is_some(), diags: &mut diags };
+                    let mut s = Scope {
+                        loaded,
+                        module: m,
+                        locals: HashSet::new(),
+                        lenient: p.base.is_some(),
+                        diags: &mut diags,
+                    };
                     s.pipeline(p);
                 }
                 Item::Import(_) => {}
@@ -57,8 +69,14 @@ impl<'a> Scope<'a> {
             }
             if !self.locals.insert(&p.name.name) {
                 self.diags.push(
-                    Diag::error(ResolveError::DuplicateParam { name: p.name.name.clone() }, p.name.span, "declared again here")
-                        .with_help("give each parameter its own name"),
+                    Diag::error(
+                        ResolveError::DuplicateParam {
+                            name: p.name.name.clone(),
+                        },
+                        p.name.span,
+                        "declared again here",
+                    )
+                    .with_help("give each parameter its own name"),
                 );
             }
         }
@@ -67,8 +85,14 @@ impl<'a> Scope<'a> {
     fn ty(&mut self, t: &TypeExpr) {
         if !TYPE_NAMES.contains(&t.name.name.as_str()) {
             self.diags.push(
-                Diag::error(ResolveError::UnknownType { name: t.name.name.clone() }, t.name.span, "not a type")
-                    .with_help(suggest(&t.name.name, TYPE_NAMES.iter().copied())),
+                Diag::error(
+                    ResolveError::UnknownType {
+                        name: t.name.name.clone(),
+                    },
+                    t.name.span,
+                    "not a type",
+                )
+                .with_help(suggest(&t.name.name, TYPE_NAMES.iter().copied())),
             );
         }
         if let Some(a) = &t.arg {
@@ -138,8 +162,12 @@ impl<'a> Scope<'a> {
                         }
                     }
                     self.diags.push(
-                        Diag::error(ResolveError::UnknownName { name: n.clone() }, e.span, "not defined")
-                            .with_help(suggest(n, cands)),
+                        Diag::error(
+                            ResolveError::UnknownName { name: n.clone() },
+                            e.span,
+                            "not defined",
+                        )
+                        .with_help(suggest(n, cands)),
                     );
                 }
             }
@@ -149,15 +177,26 @@ impl<'a> Scope<'a> {
                         return;
                     }
                     if !self.locals.contains(n.as_str()) && !self.module.items.contains_key(n) {
-                        if let Some(target) = self.module.imports.get(n).and_then(|id| self.loaded.module(*id)) {
+                        if let Some(target) = self
+                            .module
+                            .imports
+                            .get(n)
+                            .and_then(|id| self.loaded.module(*id))
+                        {
                             if !target.broken && !target.items.contains_key(&member.name) {
                                 self.diags.push(
                                     Diag::error(
-                                        ResolveError::UnknownMember { module: n.clone(), name: member.name.clone() },
+                                        ResolveError::UnknownMember {
+                                            module: n.clone(),
+                                            name: member.name.clone(),
+                                        },
                                         member.span,
                                         "not in that module",
                                     )
-                                    .with_help(suggest(&member.name, target.items.keys().map(String::as_str))),
+                                    .with_help(suggest(
+                                        &member.name,
+                                        target.items.keys().map(String::as_str),
+                                    )),
                                 );
                             }
                             return;
@@ -172,7 +211,9 @@ impl<'a> Scope<'a> {
                     self.expr(&a.value, metrics);
                 }
             }
-            ExprKind::List(xs) | ExprKind::Tuple(xs) => xs.iter().for_each(|x| self.expr(x, metrics)),
+            ExprKind::List(xs) | ExprKind::Tuple(xs) => {
+                xs.iter().for_each(|x| self.expr(x, metrics))
+            }
             ExprKind::Neg(x) => self.expr(x, metrics),
             ExprKind::Binary(_, l, r) => {
                 self.expr(l, metrics);

@@ -6,10 +6,22 @@ pub const STDLIB: &[(&str, &str)] = &[
     ("augment", include_str!("../../stdlib/augment.nas")),
     ("data", include_str!("../../stdlib/data.nas")),
     ("genotypes", include_str!("../../stdlib/genotypes.nas")),
-    ("recipes.darts", include_str!("../../stdlib/recipes/darts.nas")),
-    ("recipes.sswp", include_str!("../../stdlib/recipes/sswp.nas")),
-    ("spaces.darts", include_str!("../../stdlib/spaces/darts.nas")),
-    ("spaces.nb201", include_str!("../../stdlib/spaces/nb201.nas")),
+    (
+        "recipes.darts",
+        include_str!("../../stdlib/recipes/darts.nas"),
+    ),
+    (
+        "recipes.sswp",
+        include_str!("../../stdlib/recipes/sswp.nas"),
+    ),
+    (
+        "spaces.darts",
+        include_str!("../../stdlib/spaces/darts.nas"),
+    ),
+    (
+        "spaces.nb201",
+        include_str!("../../stdlib/spaces/nb201.nas"),
+    ),
 ];
 
 /// The source of `std.<path>`, if it exists.

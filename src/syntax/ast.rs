@@ -42,7 +42,10 @@ impl Import {
             ImportTarget::Module(parts) => parts.last().cloned(),
             ImportTarget::Path(p, span) => {
                 let stem = std::path::Path::new(p).file_stem()?.to_str()?.to_string();
-                Some(Ident { name: stem, span: *span })
+                Some(Ident {
+                    name: stem,
+                    span: *span,
+                })
             }
         }
     }
@@ -127,8 +130,15 @@ pub struct Block {
 #[derive(Debug, Clone, PartialEq)]
 pub enum BlockItem {
     Assign(Assign),
-    Phase { name: Ident, block: Block, span: Span },
-    When { cond: Expr, span: Span },
+    Phase {
+        name: Ident,
+        block: Block,
+        span: Span,
+    },
+    When {
+        cond: Expr,
+        span: Span,
+    },
 }
 
 /// `path = value`; a path of one name is a field, a longer one an override.

@@ -38,7 +38,12 @@ struct Builder {
 
 pub fn build_file(src: SourceId, file: Pair<'_, Rule>) -> (Option<File>, Vec<Diag>) {
     let text: std::sync::Arc<str> = file.get_input().into();
-    let mut b = Builder { src, text_len: text.len(), diags: Vec::new(), text };
+    let mut b = Builder {
+        src,
+        text_len: text.len(),
+        diags: Vec::new(),
+        text,
+    };
     let mut items = Vec::new();
     for p in file.into_inner() {
         match p.as_rule() {
@@ -58,14 +63,22 @@ impl Builder {
     }
 
     fn ident(&self, p: Pair<'_, Rule>) -> Ident {
-        Ident { name: p.as_str().to_string(), span: self.span(&p) }
+        Ident {
+            name: p.as_str().to_string(),
+            span: self.span(&p),
+        }
     }
 
     /// The `///` lines directly above byte offset `start`.
     fn doc_above(&self, start: usize) -> Option<String> {
         let before = &self.text[..start.min(self.text_len)];
         let mut lines: Vec<&str> = Vec::new();
-        for line in before.lines().rev().skip_while(|l| l.trim().is_empty()).take_while(|l| l.trim_start().starts_with("///")) {
+        for line in before
+            .lines()
+            .rev()
+            .skip_while(|l| l.trim().is_empty())
+            .take_while(|l| l.trim_start().starts_with("///"))
+        {
             lines.push(line.trim_start().trim_start_matches("///").trim());
         }
         if lines.is_empty() {
@@ -82,12 +95,18 @@ impl Builder {
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::string => target = ImportTarget::Path(self.string(&c), self.span(&c)),
-                Rule::module_path => target = ImportTarget::Module(c.into_inner().map(|i| self.ident(i)).collect()),
+                Rule::module_path => {
+                    target = ImportTarget::Module(c.into_inner().map(|i| self.ident(i)).collect())
+                }
                 Rule::ident => alias = Some(self.ident(c)),
                 _ => {}
             }
         }
-        Import { target, alias, span }
+        Import {
+            target,
+            alias,
+            span,
+        }
     }
 
     fn definition(&mut self, p: Pair<'_, Rule>) -> Def {
@@ -114,16 +133,33 @@ impl Builder {
                 _ => {}
             }
         }
-        let name = name.unwrap_or(Ident { name: String::new(), span });
-        let body = body.unwrap_or(Expr { kind: ExprKind::Error, span });
-        Def { kind, name, params, ty, body, doc, span }
+        let name = name.unwrap_or(Ident {
+            name: String::new(),
+            span,
+        });
+        let body = body.unwrap_or(Expr {
+            kind: ExprKind::Error,
+            span,
+        });
+        Def {
+            kind,
+            name,
+            params,
+            ty,
+            body,
+            doc,
+            span,
+        }
     }
 
     fn params(&mut self, p: Pair<'_, Rule>) -> Vec<Param> {
         p.into_inner()
             .map(|param| {
                 let mut it = param.into_inner();
-                let name = it.next().map(|i| self.ident(i)).unwrap_or(Ident { name: String::new(), span: Span::default() });
+                let name = it.next().map(|i| self.ident(i)).unwrap_or(Ident {
+                    name: String::new(),
+                    span: Span::default(),
+                });
                 let mut ty = None;
                 let mut default = None;
                 for c in it {
@@ -139,7 +175,10 @@ impl Builder {
 
     fn type_expr(&mut self, p: Pair<'_, Rule>) -> TypeExpr {
         let span = self.span(&p);
-        let mut name = Ident { name: String::new(), span };
+        let mut name = Ident {
+            name: String::new(),
+            span,
+        };
         let mut arg = None;
         let mut optional = false;
         for c in p.into_inner() {
@@ -149,13 +188,21 @@ impl Builder {
                 _ => optional = true,
             }
         }
-        TypeExpr { name, arg, optional, span }
+        TypeExpr {
+            name,
+            arg,
+            optional,
+            span,
+        }
     }
 
     fn pipeline(&mut self, p: Pair<'_, Rule>) -> PipelineDef {
         let span = self.span(&p);
         let doc = self.doc_above(span.start);
-        let mut name = Ident { name: String::new(), span };
+        let mut name = Ident {
+            name: String::new(),
+            span,
+        };
         let (mut params, mut base, mut items) = (None, None, Vec::new());
         for c in p.into_inner() {
             match c.as_rule() {
@@ -174,7 +221,14 @@ impl Builder {
                 _ => {}
             }
         }
-        PipelineDef { name, params, base, items, doc, span }
+        PipelineDef {
+            name,
+            params,
+            base,
+            items,
+            doc,
+            span,
+        }
     }
 
     fn stage(&mut self, p: Pair<'_, Rule>) -> StageDecl {
@@ -190,15 +244,31 @@ impl Builder {
                     }
                 }
                 Rule::block => block = Some(self.block(c)),
-                Rule::after => after = c.into_inner().filter(|i| i.as_rule() == Rule::ident).map(|i| self.ident(i)).collect(),
+                Rule::after => {
+                    after = c
+                        .into_inner()
+                        .filter(|i| i.as_rule() == Rule::ident)
+                        .map(|i| self.ident(i))
+                        .collect()
+                }
                 _ => {}
             }
         }
         let mut it = idents.into_iter();
-        let blank = Ident { name: String::new(), span };
+        let blank = Ident {
+            name: String::new(),
+            span,
+        };
         let name = it.next().unwrap_or_else(|| blank.clone());
         let kind = it.next().unwrap_or(blank);
-        StageDecl { name, kind, args, block, after, span }
+        StageDecl {
+            name,
+            kind,
+            args,
+            block,
+            after,
+            span,
+        }
     }
 
     fn block(&mut self, p: Pair<'_, Rule>) -> Block {
@@ -209,16 +279,25 @@ impl Builder {
             match c.as_rule() {
                 Rule::assign => items.push(BlockItem::Assign(self.assign(c))),
                 Rule::phase => {
-                    let mut it = c.into_inner().filter(|i| matches!(i.as_rule(), Rule::ident | Rule::block));
+                    let mut it = c
+                        .into_inner()
+                        .filter(|i| matches!(i.as_rule(), Rule::ident | Rule::block));
                     let name = it.next().map(|i| self.ident(i));
                     let block = it.next().map(|b| self.block(b));
                     if let (Some(name), Some(block)) = (name, block) {
-                        items.push(BlockItem::Phase { name, block, span: cspan });
+                        items.push(BlockItem::Phase {
+                            name,
+                            block,
+                            span: cspan,
+                        });
                     }
                 }
                 Rule::when_clause => {
                     if let Some(e) = c.into_inner().find(|i| i.as_rule() == Rule::expr) {
-                        items.push(BlockItem::When { cond: self.expr(e), span: cspan });
+                        items.push(BlockItem::When {
+                            cond: self.expr(e),
+                            span: cspan,
+                        });
                     }
                 }
                 _ => {}
@@ -230,7 +309,10 @@ impl Builder {
     fn assign(&mut self, p: Pair<'_, Rule>) -> Assign {
         let span = self.span(&p);
         let mut path = Vec::new();
-        let mut value = Expr { kind: ExprKind::Error, span };
+        let mut value = Expr {
+            kind: ExprKind::Error,
+            span,
+        };
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::dotted => path = c.into_inner().map(|i| self.ident(i)).collect(),
@@ -249,29 +331,52 @@ impl Builder {
                     let name = it.next().map(|i| self.ident(i));
                     let value = match it.next() {
                         Some(e) => self.expr(e),
-                        None => Expr { kind: ExprKind::Error, span: Span::default() },
+                        None => Expr {
+                            kind: ExprKind::Error,
+                            span: Span::default(),
+                        },
                     };
                     Arg { name, value }
                 }
-                _ => Arg { name: None, value: self.expr(a) },
+                _ => Arg {
+                    name: None,
+                    value: self.expr(a),
+                },
             })
             .collect()
     }
 
     fn expr(&mut self, p: Pair<'_, Rule>) -> Expr {
         let span = self.span(&p);
-        if let Some(op) = p.clone().into_inner().filter(|c| c.as_rule() != Rule::postfixed).nth(MAX_CHAIN) {
+        if let Some(op) = p
+            .clone()
+            .into_inner()
+            .filter(|c| c.as_rule() != Rule::postfixed)
+            .nth(MAX_CHAIN)
+        {
             let at = self.span(&op);
-            self.diags.push(Diag::error(ParseError::TooComplex { limit: MAX_CHAIN }, at, "one operator too many")
-                .with_help("split it into smaller named parts with `let`"));
-            return Expr { kind: ExprKind::Error, span };
+            self.diags.push(
+                Diag::error(
+                    ParseError::TooComplex { limit: MAX_CHAIN },
+                    at,
+                    "one operator too many",
+                )
+                .with_help("split it into smaller named parts with `let`"),
+            );
+            return Expr {
+                kind: ExprKind::Error,
+                span,
+            };
         }
         let cell = std::cell::RefCell::new(&mut *self);
         let out = PRATT
             .map_primary(|prim| cell.borrow_mut().postfixed(prim))
             .map_prefix(|op, rhs| {
                 let span = cell.borrow().span(&op).to(rhs.span);
-                Expr { kind: ExprKind::Neg(Box::new(rhs)), span }
+                Expr {
+                    kind: ExprKind::Neg(Box::new(rhs)),
+                    span,
+                }
             })
             .map_infix(|lhs, op, rhs| {
                 let bop = match op.as_rule() {
@@ -288,7 +393,10 @@ impl Builder {
                     _ => BinOp::Ne,
                 };
                 let span = lhs.span.to(rhs.span);
-                Expr { kind: ExprKind::Binary(bop, Box::new(lhs), Box::new(rhs)), span }
+                Expr {
+                    kind: ExprKind::Binary(bop, Box::new(lhs), Box::new(rhs)),
+                    span,
+                }
             })
             .parse(p.into_inner());
         out
@@ -297,22 +405,38 @@ impl Builder {
     fn postfixed(&mut self, p: Pair<'_, Rule>) -> Expr {
         let mut it = p.into_inner();
         let Some(first) = it.next() else {
-            return Expr { kind: ExprKind::Error, span: Span::default() };
+            return Expr {
+                kind: ExprKind::Error,
+                span: Span::default(),
+            };
         };
         let mut e = self.primary(first);
         for (n, suffix) in it.enumerate() {
             let sspan = self.span(&suffix);
             if n >= MAX_CHAIN {
-                self.diags.push(Diag::error(ParseError::TooComplex { limit: MAX_CHAIN }, sspan, "too many suffixes"));
-                return Expr { kind: ExprKind::Error, span: sspan };
+                self.diags.push(Diag::error(
+                    ParseError::TooComplex { limit: MAX_CHAIN },
+                    sspan,
+                    "too many suffixes",
+                ));
+                return Expr {
+                    kind: ExprKind::Error,
+                    span: sspan,
+                };
             }
             let span = e.span.to(sspan);
             e = match suffix.as_rule() {
                 Rule::member => match suffix.into_inner().next() {
-                    Some(i) => Expr { kind: ExprKind::Member(Box::new(e), self.ident(i)), span },
+                    Some(i) => Expr {
+                        kind: ExprKind::Member(Box::new(e), self.ident(i)),
+                        span,
+                    },
                     None => e,
                 },
-                _ => Expr { kind: ExprKind::Call(Box::new(e), self.call_args(suffix)), span },
+                _ => Expr {
+                    kind: ExprKind::Call(Box::new(e), self.call_args(suffix)),
+                    span,
+                },
             };
         }
         e
@@ -322,10 +446,15 @@ impl Builder {
         let span = self.span(&p);
         let kind = match p.as_rule() {
             Rule::int => self.int(p.as_str(), span),
-            Rule::float => self.float(p.as_str(), span).map(ExprKind::Float).unwrap_or(ExprKind::Error),
+            Rule::float => self
+                .float(p.as_str(), span)
+                .map(ExprKind::Float)
+                .unwrap_or(ExprKind::Error),
             Rule::percent => {
                 let t = p.as_str().trim_end_matches('%');
-                self.float(t, span).map(ExprKind::Percent).unwrap_or(ExprKind::Error)
+                self.float(t, span)
+                    .map(ExprKind::Percent)
+                    .unwrap_or(ExprKind::Error)
             }
             Rule::string => ExprKind::Str(self.string(&p)),
             Rule::kw_true => ExprKind::Bool(true),
@@ -352,8 +481,14 @@ impl Builder {
             Ok(v) => ExprKind::Int(v),
             Err(_) => {
                 self.diags.push(
-                    Diag::error(ParseError::IntOutOfRange { text: text.to_string() }, span, "too large")
-                        .with_help(format!("integers must be at most {}", i64::MAX)),
+                    Diag::error(
+                        ParseError::IntOutOfRange {
+                            text: text.to_string(),
+                        },
+                        span,
+                        "too large",
+                    )
+                    .with_help(format!("integers must be at most {}", i64::MAX)),
                 );
                 ExprKind::Error
             }
@@ -366,8 +501,17 @@ impl Builder {
             Ok(v) if v.is_finite() => Some(v),
             _ => {
                 self.diags.push(
-                    Diag::error(ParseError::FloatOutOfRange { text: text.to_string() }, span, "not a finite 64-bit number")
-                        .with_help(format!("numbers must be at most {:e} in magnitude", f64::MAX)),
+                    Diag::error(
+                        ParseError::FloatOutOfRange {
+                            text: text.to_string(),
+                        },
+                        span,
+                        "not a finite 64-bit number",
+                    )
+                    .with_help(format!(
+                        "numbers must be at most {:e} in magnitude",
+                        f64::MAX
+                    )),
                 );
                 None
             }
@@ -392,10 +536,18 @@ impl Builder {
                 Some((_, '\\')) => out.push('\\'),
                 Some((_, '"')) => out.push('"'),
                 Some((j, other)) => {
-                    let at = Span::new(self.src, span.start + 1 + i, span.start + 1 + j + other.len_utf8());
+                    let at = Span::new(
+                        self.src,
+                        span.start + 1 + i,
+                        span.start + 1 + j + other.len_utf8(),
+                    );
                     self.diags.push(
-                        Diag::error(ParseError::BadEscape { escape: other }, at, "unknown escape")
-                            .with_help("known escapes are `\\n`, `\\t`, `\\\\` and `\\\"`"),
+                        Diag::error(
+                            ParseError::BadEscape { escape: other },
+                            at,
+                            "unknown escape",
+                        )
+                        .with_help("known escapes are `\\n`, `\\t`, `\\\\` and `\\\"`"),
                     );
                 }
                 None => {}
@@ -410,7 +562,9 @@ fn rule_name(r: Rule) -> Option<&'static str> {
     Some(match r {
         Rule::EOI => "end of file",
         Rule::import => "`import`",
-        Rule::definition | Rule::def_kw | Rule::kw_let | Rule::kw_def | Rule::kw_op => "a definition (`let`, `def`, `op`)",
+        Rule::definition | Rule::def_kw | Rule::kw_let | Rule::kw_def | Rule::kw_op => {
+            "a definition (`let`, `def`, `op`)"
+        }
         Rule::pipeline => "`pipeline`",
         Rule::module_path => "a module path",
         Rule::ident | Rule::dotted => "a name",
@@ -424,9 +578,17 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::when_clause => "`when`",
         Rule::assign => "a field (`name = value`)",
         Rule::expr | Rule::postfixed | Rule::neg => "an expression",
-        Rule::le | Rule::ge | Rule::lt | Rule::gt | Rule::eq | Rule::ne | Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::of => {
-            "an operator"
-        }
+        Rule::le
+        | Rule::ge
+        | Rule::lt
+        | Rule::gt
+        | Rule::eq
+        | Rule::ne
+        | Rule::add
+        | Rule::sub
+        | Rule::mul
+        | Rule::div
+        | Rule::of => "an operator",
         Rule::member => "`.`",
         Rule::colon => "`:`",
         Rule::call_args | Rule::args => "`(`",
@@ -451,12 +613,18 @@ pub fn convert_pest_error(src: SourceId, text: &str, e: pest::error::Error<Rule>
         InputLocation::Span((s, _)) => s,
     };
     let pos = pos.min(text.len());
-    let end = text[pos..].chars().next().map(|c| pos + c.len_utf8()).unwrap_or(pos);
+    let end = text[pos..]
+        .chars()
+        .next()
+        .map(|c| pos + c.len_utf8())
+        .unwrap_or(pos);
     let span = Span::new(src, pos, end);
     let found = text[pos..].chars().next();
     let label = match found {
         None => "the file ends here".to_string(),
-        Some(c) if c.is_control() || c == '\u{fffd}' => format!("unexpected character U+{:04X}", c as u32),
+        Some(c) if c.is_control() || c == '\u{fffd}' => {
+            format!("unexpected character U+{:04X}", c as u32)
+        }
         Some(c) => format!("unexpected `{c}`"),
     };
     let expected = match &e.variant {

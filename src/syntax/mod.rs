@@ -30,7 +30,13 @@ pub fn parse(src: SourceId, text: &str) -> (Option<ast::File>, Vec<Diag>) {
     if text.trim().is_empty() {
         let d = Diag::warning(ParseError::EmptyFile, Span::new(src, 0, 0), "nothing here")
             .with_help("an empty file defines nothing; add a `pipeline` or definitions");
-        return (Some(ast::File { src, items: Vec::new() }), vec![d]);
+        return (
+            Some(ast::File {
+                src,
+                items: Vec::new(),
+            }),
+            vec![d],
+        );
     }
     let diags = prescan::prescan(src, text);
     if !diags.is_empty() {
@@ -48,7 +54,9 @@ pub fn parse(src: SourceId, text: &str) -> (Option<ast::File>, Vec<Diag>) {
 
 fn internal(src: SourceId) -> Diag {
     Diag::error(
-        ParseError::Unexpected { expected: "a file (internal error: please report)".into() },
+        ParseError::Unexpected {
+            expected: "a file (internal error: please report)".into(),
+        },
         Span::new(src, 0, 0),
         "here",
     )

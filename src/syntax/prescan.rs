@@ -28,8 +28,12 @@ pub fn prescan(src: SourceId, text: &str) -> Vec<Diag> {
                 None => {
                     let end = line_end(b, i);
                     diags.push(
-                        Diag::error(ParseError::UnterminatedString, Span::new(src, i, end), "this string is never closed")
-                            .with_help("close it with `\"` on the same line"),
+                        Diag::error(
+                            ParseError::UnterminatedString,
+                            Span::new(src, i, end),
+                            "this string is never closed",
+                        )
+                        .with_help("close it with `\"` on the same line"),
                     );
                     i = end;
                 }
@@ -39,8 +43,12 @@ pub fn prescan(src: SourceId, text: &str) -> Vec<Diag> {
                 Some(end) => i = end + 1,
                 None => {
                     diags.push(
-                        Diag::error(ParseError::UnterminatedComment, Span::new(src, i, i + 2), "this comment is never closed")
-                            .with_help("close it with `*/`"),
+                        Diag::error(
+                            ParseError::UnterminatedComment,
+                            Span::new(src, i, i + 2),
+                            "this comment is never closed",
+                        )
+                        .with_help("close it with `*/`"),
                     );
                     return diags;
                 }
@@ -50,8 +58,12 @@ pub fn prescan(src: SourceId, text: &str) -> Vec<Diag> {
                 depth += 1;
                 if depth > MAX_DEPTH {
                     diags.push(
-                        Diag::error(ParseError::TooDeep { limit: MAX_DEPTH }, Span::new(src, i, i + 1), "too deep here")
-                            .with_help("flatten the expression; name inner parts with `let`"),
+                        Diag::error(
+                            ParseError::TooDeep { limit: MAX_DEPTH },
+                            Span::new(src, i, i + 1),
+                            "too deep here",
+                        )
+                        .with_help("flatten the expression; name inner parts with `let`"),
                     );
                     return diags;
                 }
@@ -68,14 +80,25 @@ pub fn prescan(src: SourceId, text: &str) -> Vec<Diag> {
                     Some((o, at)) => {
                         let close = closer(o);
                         diags.push(
-                            Diag::error(ParseError::Unexpected { expected: format!("`{close}`") }, Span::new(src, i, i + 1), format!("expected `{close}` here"))
-                                .with_note(Span::new(src, at, at + 1), format!("to close this `{}`", o as char)),
+                            Diag::error(
+                                ParseError::Unexpected {
+                                    expected: format!("`{close}`"),
+                                },
+                                Span::new(src, i, i + 1),
+                                format!("expected `{close}` here"),
+                            )
+                            .with_note(
+                                Span::new(src, at, at + 1),
+                                format!("to close this `{}`", o as char),
+                            ),
                         );
                         return diags;
                     }
                     None => {
                         diags.push(Diag::error(
-                            ParseError::Unexpected { expected: "no closing bracket here".into() },
+                            ParseError::Unexpected {
+                                expected: "no closing bracket here".into(),
+                            },
                             Span::new(src, i, i + 1),
                             format!("this `{}` closes nothing", b[i] as char),
                         ));
@@ -107,8 +130,14 @@ pub fn prescan(src: SourceId, text: &str) -> Vec<Diag> {
     if let Some((o, at)) = open.pop() {
         let close = closer(o);
         diags.push(
-            Diag::error(ParseError::Unexpected { expected: format!("`{close}`") }, Span::new(src, at, at + 1), format!("this `{}` is never closed", o as char))
-                .with_help(format!("add `{close}` where it should end")),
+            Diag::error(
+                ParseError::Unexpected {
+                    expected: format!("`{close}`"),
+                },
+                Span::new(src, at, at + 1),
+                format!("this `{}` is never closed", o as char),
+            )
+            .with_help(format!("add `{close}` where it should end")),
         );
     }
     diags
@@ -137,12 +166,19 @@ fn scan_string(b: &[u8], start: usize) -> Option<usize> {
 }
 
 fn line_end(b: &[u8], from: usize) -> usize {
-    b[from..].iter().position(|c| *c == b'\n').map(|p| from + p).unwrap_or(b.len())
+    b[from..]
+        .iter()
+        .position(|c| *c == b'\n')
+        .map(|p| from + p)
+        .unwrap_or(b.len())
 }
 
 fn find(b: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
     if from >= b.len() {
         return None;
     }
-    b[from..].windows(pat.len()).position(|w| w == pat).map(|p| from + p)
+    b[from..]
+        .windows(pat.len())
+        .position(|w| w == pat)
+        .map(|p| from + p)
 }

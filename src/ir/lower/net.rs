@@ -12,7 +12,11 @@ pub fn feature_width(space: &Rec) -> L<usize> {
     match space.schema.name {
         "darts_net" => {
             let nodes = int(space, "nodes")?;
-            let mult = get(space, "multiplier")?.v.as_int().map(|m| m as usize).unwrap_or(nodes);
+            let mult = get(space, "multiplier")?
+                .v
+                .as_int()
+                .map(|m| m as usize)
+                .unwrap_or(nodes);
             let doublings = reductions(space).len() as u32;
             Ok(mult * c * 2usize.pow(doublings))
         }
@@ -26,22 +30,45 @@ impl Lower<'_> {
         let ops = self.ops(space)?;
         let cell = match &plan.cell {
             CellPlan::Search { per_cell, two_path } => CellSpec::Search {
-                alpha: if *per_cell && space.schema.name == "darts_net" { AlphaSharing::PerCell } else { AlphaSharing::Shared },
-                mode: if *two_path { EdgeMode::TwoPath } else { EdgeMode::Darts },
+                alpha: if *per_cell && space.schema.name == "darts_net" {
+                    AlphaSharing::PerCell
+                } else {
+                    AlphaSharing::Shared
+                },
+                mode: if *two_path {
+                    EdgeMode::TwoPath
+                } else {
+                    EdgeMode::Darts
+                },
             },
-            CellPlan::Genotype(g) => CellSpec::Genotype { genotype: self.genotype(space, g)? },
-            CellPlan::Derived(stage) => CellSpec::Derived { stage: stage.clone() },
+            CellPlan::Genotype(g) => CellSpec::Genotype {
+                genotype: self.genotype(space, g)?,
+            },
+            CellPlan::Derived(stage) => CellSpec::Derived {
+                stage: stage.clone(),
+            },
         };
         let family = match space.schema.name {
             "darts_net" => {
                 let nodes = int(space, "nodes")?;
                 Family::Darts(DartsNet {
-                    stem: if get(space, "stem")?.v.as_str() == Some("imagenet") { StemKind::Imagenet } else { StemKind::Cifar },
+                    stem: if get(space, "stem")?.v.as_str() == Some("imagenet") {
+                        StemKind::Imagenet
+                    } else {
+                        StemKind::Cifar
+                    },
                     cells: int(space, "cells")?,
                     channels: int(space, "channels")?,
-                    reductions: reductions(space).into_iter().map(|r| r.max(0) as usize).collect(),
+                    reductions: reductions(space)
+                        .into_iter()
+                        .map(|r| r.max(0) as usize)
+                        .collect(),
                     nodes,
-                    multiplier: get(space, "multiplier")?.v.as_int().map(|m| m as usize).unwrap_or(nodes),
+                    multiplier: get(space, "multiplier")?
+                        .v
+                        .as_int()
+                        .map(|m| m as usize)
+                        .unwrap_or(nodes),
                     affine: plan.affine,
                     ops,
                     cell,
@@ -58,17 +85,33 @@ impl Lower<'_> {
         };
         let head = match &plan.head {
             HeadPlan::Classifier(classes) => HeadSpec::Classifier { classes: *classes },
-            HeadPlan::Mlp(dims) if dims.is_empty() => HeadSpec::Mlp { hidden: vec![feature_width(space)?], out: 128 },
+            HeadPlan::Mlp(dims) if dims.is_empty() => HeadSpec::Mlp {
+                hidden: vec![feature_width(space)?],
+                out: 128,
+            },
             HeadPlan::Mlp(dims) => {
                 let (out, hidden) = dims.split_last().ok_or_else(|| internal("empty mlp"))?;
-                HeadSpec::Mlp { hidden: hidden.to_vec(), out: *out }
+                HeadSpec::Mlp {
+                    hidden: hidden.to_vec(),
+                    out: *out,
+                }
             }
         };
         let auxiliary = match (&plan.head, plan.aux_weight) {
-            (HeadPlan::Classifier(classes), Some(weight)) => Some(AuxSpec { classes: *classes, weight }),
+            (HeadPlan::Classifier(classes), Some(weight)) => Some(AuxSpec {
+                classes: *classes,
+                weight,
+            }),
             _ => None,
         };
-        Ok(NetworkSpec { family, in_channels: data.channels, image_size: data.image_size, head, auxiliary, span: self.span(space.span) })
+        Ok(NetworkSpec {
+            family,
+            in_channels: data.channels,
+            image_size: data.image_size,
+            head,
+            auxiliary,
+            span: self.span(space.span),
+        })
     }
 
     fn ops(&self, space: &Rec) -> L<Vec<OpDef>> {
@@ -80,7 +123,10 @@ impl Lower<'_> {
                     V::Rec(r) => r.schema.name.to_string(),
                     _ => return Err(internal("op list holds a non-op")),
                 };
-                Ok(OpDef { name, body: self.prim(v)? })
+                Ok(OpDef {
+                    name,
+                    body: self.prim(v)?,
+                })
             })
             .collect()
     }
@@ -91,7 +137,13 @@ impl Lower<'_> {
             V::Rec(r) => r,
             _ => return Err(internal("not an op")),
         };
-        let stride = |r: &Rec| -> L<Stride> { Ok(if get(r, "stride")?.v.as_str() == Some("edge") { Stride::Edge } else { Stride::One }) };
+        let stride = |r: &Rec| -> L<Stride> {
+            Ok(if get(r, "stride")?.v.as_str() == Some("edge") {
+                Stride::Edge
+            } else {
+                Stride::One
+            })
+        };
         Ok(match r.schema.name {
             "relu" => Prim::Relu,
             "conv" | "dwconv" => Prim::Conv {
@@ -100,36 +152,72 @@ impl Lower<'_> {
                 dilation: int(r, "dilation")?,
                 depthwise: r.schema.name == "dwconv",
             },
-            "bn" => Prim::BatchNorm { affine: opt_bool(r, "affine")? },
-            "max_pool" => Prim::MaxPool { kernel: int(r, "kernel")?, stride: stride(r)? },
-            "avg_pool" => Prim::AvgPool { kernel: int(r, "kernel")?, stride: stride(r)? },
+            "bn" => Prim::BatchNorm {
+                affine: opt_bool(r, "affine")?,
+            },
+            "max_pool" => Prim::MaxPool {
+                kernel: int(r, "kernel")?,
+                stride: stride(r)?,
+            },
+            "avg_pool" => Prim::AvgPool {
+                kernel: int(r, "kernel")?,
+                stride: stride(r)?,
+            },
             "identity" => Prim::Identity,
             "zero" => Prim::Zero { stride: stride(r)? },
-            "factorized_reduce" => Prim::FactorizedReduce { affine: opt_bool(r, "affine")? },
-            "seq" => Prim::Seq { items: r.extra.iter().map(|x| self.prim(x)).collect::<L<_>>()? },
-            "by_stride" => Prim::ByStride { one: Box::new(self.prim(get(r, "one")?)?), two: Box::new(self.prim(get(r, "two")?)?) },
+            "factorized_reduce" => Prim::FactorizedReduce {
+                affine: opt_bool(r, "affine")?,
+            },
+            "seq" => Prim::Seq {
+                items: r.extra.iter().map(|x| self.prim(x)).collect::<L<_>>()?,
+            },
+            "by_stride" => Prim::ByStride {
+                one: Box::new(self.prim(get(r, "one")?)?),
+                two: Box::new(self.prim(get(r, "two")?)?),
+            },
             other => return Err(internal(format!("`{other}` is not a primitive"))),
         })
     }
 
     fn genotype(&self, space: &Rec, g: &Val) -> L<Genotype> {
-        let V::Rec(g) = &g.v else { return Err(internal("genotype is not a record")) };
+        let V::Rec(g) = &g.v else {
+            return Err(internal("genotype is not a record"));
+        };
         let nodes = int(space, "nodes")?;
         if g.schema.name == "nb201_arch" {
             let text = get(g, "arch")?.v.as_str().unwrap_or("");
             let cell = parse_nb201(text).map_err(internal)?;
             let cg = CellGenotype {
-                nodes: cell.into_iter().map(|n| n.into_iter().map(|(op, input)| GenoEdge { op, input }).collect()).collect(),
+                nodes: cell
+                    .into_iter()
+                    .map(|n| {
+                        n.into_iter()
+                            .map(|(op, input)| GenoEdge { op, input })
+                            .collect()
+                    })
+                    .collect(),
                 concat: vec![nodes],
             };
-            return Ok(Genotype::Shared { normal: cg.clone(), reduce: cg });
+            return Ok(Genotype::Shared {
+                normal: cg.clone(),
+                reduce: cg,
+            });
         }
         let half = |edges: &str, concat: &str| -> L<CellGenotype> {
             let mut out: Vec<Vec<GenoEdge>> = Vec::new();
             for (i, e) in list(g, edges)?.iter().enumerate() {
-                let V::Tuple(p) = &e.v else { return Err(internal("edge is not a pair")) };
-                let op = p.first().and_then(|x| x.v.as_str()).ok_or_else(|| internal("edge op"))?.to_string();
-                let input = p.get(1).and_then(|x| x.v.as_int()).ok_or_else(|| internal("edge input"))? as usize;
+                let V::Tuple(p) = &e.v else {
+                    return Err(internal("edge is not a pair"));
+                };
+                let op = p
+                    .first()
+                    .and_then(|x| x.v.as_str())
+                    .ok_or_else(|| internal("edge op"))?
+                    .to_string();
+                let input = p
+                    .get(1)
+                    .and_then(|x| x.v.as_int())
+                    .ok_or_else(|| internal("edge input"))? as usize;
                 if i % 2 == 0 {
                     out.push(Vec::new());
                 }
@@ -138,11 +226,18 @@ impl Lower<'_> {
                 }
             }
             let concat = match &get(g, concat)?.v {
-                V::List(xs) => xs.iter().filter_map(|x| x.v.as_int()).map(|i| i.max(0) as usize).collect(),
+                V::List(xs) => xs
+                    .iter()
+                    .filter_map(|x| x.v.as_int())
+                    .map(|i| i.max(0) as usize)
+                    .collect(),
                 _ => (2..2 + nodes).collect(),
             };
             Ok(CellGenotype { nodes: out, concat })
         };
-        Ok(Genotype::Shared { normal: half("normal", "normal_concat")?, reduce: half("reduce", "reduce_concat")? })
+        Ok(Genotype::Shared {
+            normal: half("normal", "normal_concat")?,
+            reduce: half("reduce", "reduce_concat")?,
+        })
     }
 }
