@@ -160,103 +160,102 @@ impl<'a> Eval<'a> {
     }
 
     fn phases(&mut self, s: &mut CheckedStage, two_path: bool) -> R<()> {
-        let mut sum = 0usize;
         let mut failed = false;
         for p in &mut s.phases {
-            let epochs = get_int(&p.rec, "epochs");
-            let max = get_int(&p.rec, "max_epochs");
-            let len = match (&p.when, epochs, max) {
-                (None, Some(e), _) => e,
-                (Some(_), _, Some(m)) => m,
-                (Some(_), Some(e), None) => e,
-                (None, None, _) => {
-                    self.err_help(
-                        CheckError::PhaseLength {
-                            phase: p.name.clone(),
-                        },
-                        p.span,
-                        "how many epochs?",
-                        "add `epochs = N`, or `when <condition>` with `max_epochs = N`",
-                    );
-                    failed = true;
-                    continue;
-                }
-                (Some(_), None, None) => {
-                    self.err_help(
-                        CheckError::PhaseLength {
-                            phase: p.name.clone(),
-                        },
-                        p.span,
-                        "a condition needs a bound",
-                        "add `max_epochs = N` so the phase ends even if the condition never holds",
-                    );
-                    failed = true;
-                    continue;
-                }
-            };
-            p.epochs = len.max(0) as usize;
-            sum += p.epochs;
-            if let Some(Val { v: V::Rec(r), .. }) = &p.when {
-                if r.kind() != Kind::Condition {
-                    failed = true;
-                }
-            } else if let Some(w) = &p.when {
-                if !matches!(w.v, V::Cmp { .. }) {
-                    self.mismatch(
-                        "a condition (`loss < 0.5`, `arch_stable(epochs = 5)`)",
-                        &w.v.clone(),
-                        w.span,
-                    );
-                    failed = true;
-                }
-            }
-            if !two_path {
-                if let Some(d) = p.rec.get("drop").filter(|d| d.v == V::Bool(true)) {
-                    self.report(
-                        Diag::warning(
-                            CheckError::UnusedOption {
-                                option: "drop".into(),
-                            },
-                            d.span,
-                            "no effect without a two_path sampler",
-                        )
-                        .with_help(
-                            "skip/pool drop resampling only exists with `sampler = two_path(...)`",
-                        ),
-                    );
-                }
+            match self.check_phase(p, two_path) {
+                Ok(len) => p.epochs = len,
+                Err(_) => failed = true,
             }
         }
         if failed {
             return Err(Fail);
         }
-        let declared = get_int(&s.rec, "epochs");
-        match (declared, s.phases.is_empty()) {
+        let sum: usize = s.phases.iter().map(|p| p.epochs).sum();
+        match (get_int(&s.rec, "epochs"), s.phases.is_empty()) {
             (Some(e), false) if e as usize != sum => {
-                let sp = s.rec.get("epochs").map(|v| v.span).unwrap_or(s.span);
                 let e = e as usize;
+                let err = CheckError::PhaseEpochs {
+                    stage: s.name.clone(),
+                    sum,
+                    epochs: e,
+                };
+                let help = format!("make the phases add up to {e}, or set `epochs = {sum}`");
                 Err(self.err_help(
-                    CheckError::PhaseEpochs {
-                        stage: s.name.clone(),
-                        sum,
-                        epochs: e,
-                    },
-                    sp,
+                    err,
+                    field_span(s, "epochs"),
                     format!("{e} epochs here"),
-                    format!("make the phases add up to {e}, or set `epochs = {sum}`"),
+                    help,
                 ))
             }
-            (None, true) => Err(self.err_help(
-                CheckError::MissingField {
+            (None, true) => {
+                let err = CheckError::MissingField {
                     name: s.name.clone(),
                     field: "epochs".into(),
-                },
-                s.span,
-                "how long does it search?",
-                "add `epochs = N`, or phases such as `phase search { epochs = N }`",
-            )),
+                };
+                let help = "add `epochs = N`, or phases such as `phase search { epochs = N }`";
+                Err(self.err_help(err, s.span, "how long does it search?", help))
+            }
             _ => Ok(()),
         }
+    }
+
+    /// One phase: its length (the bound of a `when` phase), its condition, its options.
+    fn check_phase(&mut self, p: &CheckedPhase, two_path: bool) -> R<usize> {
+        let (epochs, max) = (get_int(&p.rec, "epochs"), get_int(&p.rec, "max_epochs"));
+        let len = match (&p.when, epochs, max) {
+            (None, Some(e), _) | (Some(_), None | Some(_), Some(e)) | (Some(_), Some(e), None) => e,
+            (None, None, _) => {
+                let help = "add `epochs = N`, or `when <condition>` with `max_epochs = N`";
+                return Err(self.err_help(
+                    CheckError::PhaseLength {
+                        phase: p.name.clone(),
+                    },
+                    p.span,
+                    "how many epochs?",
+                    help,
+                ));
+            }
+            (Some(_), None, None) => {
+                let help =
+                    "add `max_epochs = N` so the phase ends even if the condition never holds";
+                return Err(self.err_help(
+                    CheckError::PhaseLength {
+                        phase: p.name.clone(),
+                    },
+                    p.span,
+                    "a condition needs a bound",
+                    help,
+                ));
+            }
+        };
+        if let Some(w) = &p.when {
+            let is_condition = match &w.v {
+                V::Rec(r) => r.kind() == Kind::Condition,
+                V::Cmp { .. } => true,
+                _ => false,
+            };
+            if !is_condition {
+                return Err(self.mismatch(
+                    "a condition (`loss < 0.5`, `arch_stable(epochs = 5)`)",
+                    &w.v.clone(),
+                    w.span,
+                ));
+            }
+        }
+        if let Some(d) = p
+            .rec
+            .get("drop")
+            .filter(|d| !two_path && d.v == V::Bool(true))
+        {
+            let e = CheckError::UnusedOption {
+                option: "drop".into(),
+            };
+            let help = "skip/pool drop resampling only exists with `sampler = two_path(...)`";
+            self.report(
+                Diag::warning(e, d.span, "no effect without a two_path sampler").with_help(help),
+            );
+        }
+        Ok(len.max(0) as usize)
     }
 
     fn classes(&mut self, data: &Rc<Rec>, s: &CheckedStage) -> R<usize> {
