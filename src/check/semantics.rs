@@ -290,6 +290,23 @@ impl<'a> Eval<'a> {
         };
         s.derive_from = Some(search.name.clone());
         let space = search.net.as_ref().map(|n| n.space.clone()).ok_or(Fail)?;
+        // NAS-Bench-201 keeps every edge of a node (node k has k + 1 inputs); DARTS keeps 2.
+        let keep_all = get_int(&space, "nodes").unwrap_or(3);
+        let default_keep = if space.schema.name == "nb201_net" {
+            keep_all
+        } else {
+            2
+        };
+        if let Some(slot) = s
+            .rec
+            .fields
+            .iter_mut()
+            .find(|(n, _)| *n == "edges_per_node")
+        {
+            if slot.1.v.is_none() {
+                slot.1.v = V::Int(default_keep);
+            }
+        }
         if space.schema.name == "darts_net" {
             if let Some(k) = get_int(&s.rec, "edges_per_node") {
                 if k > 2 {
