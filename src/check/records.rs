@@ -72,7 +72,7 @@ impl<'a> Eval<'a> {
         for v in b.extra {
             match s
                 .variadic
-                .map(|t| self.conform(v, t, Range::Any, "argument"))
+                .map(|t| self.conform(v, t, Range::Min(1), "argument"))
             {
                 Some(Ok(v)) => extra.push(v),
                 _ => b.bad = true,
