@@ -511,3 +511,64 @@ fn percentages_and_arithmetic() {
     assert_eq!(eval_int("7 / 2"), 3);
     assert_eq!(eval_int("50% of 3"), 1);
 }
+
+#[test]
+fn every_stage_kind_lowers() {
+    let p = program("tests/data/ok/all_kinds.nas");
+    let StageKind::SslTrain(pre) = stage(&p, "pre") else {
+        panic!()
+    };
+    assert_eq!(pre.init, InitSpec::Random);
+    assert_eq!(
+        pre.network.head,
+        HeadSpec::Mlp {
+            hidden: vec![64],
+            out: 128
+        }
+    );
+    let StageKind::Knn(probe) = stage(&p, "probe") else {
+        panic!()
+    };
+    assert_eq!(
+        (probe.init.clone(), probe.k),
+        (
+            InitSpec::Stage {
+                stage: "pre".into()
+            },
+            5
+        )
+    );
+    assert_eq!(probe.network.head, HeadSpec::Features);
+    let StageKind::SslSearch(s) = stage(&p, "search") else {
+        panic!()
+    };
+    assert_eq!(s.sampler, SamplerSpec::Darts);
+    assert!(!s.phases[0].drop);
+    let cond = Condition::Metric {
+        metric: "alpha_entropy".into(),
+        cmp: Cmp::Le,
+        value: 0.5,
+    };
+    assert_eq!(
+        s.phases[0].until,
+        Transition::When {
+            condition: cond,
+            max_epochs: 3
+        }
+    );
+    let StageKind::Knn(k2) = stage(&p, "k2") else {
+        panic!()
+    };
+    assert_eq!(k2.init, InitSpec::Preserved);
+    assert_eq!(
+        darts(&k2.network).cell,
+        CellSpec::Derived { stage: "d".into() }
+    );
+    let probe_stage = p
+        .pipeline
+        .stages
+        .iter()
+        .find(|s| s.name == "probe")
+        .expect("probe");
+    assert_eq!(probe_stage.after, vec!["pre".to_string()]);
+}

@@ -7,7 +7,7 @@ use super::builtins::{self, Dflt, Field, Kind, Range, Schema, Ty};
 use super::error::CheckError;
 use super::eval::{Env, Eval, Fail, R};
 use super::value::*;
-use crate::diagnostics::suggest;
+use crate::diagnostics::{suggest, Diag};
 use crate::resolve::ModId;
 use crate::source::Span;
 use crate::syntax::ast::*;
@@ -301,7 +301,26 @@ impl<'a> Eval<'a> {
             expected: ty.describe(),
             found: found.describe(),
         };
-        self.err(e, span, format!("`{field}` expects {}", ty.describe()))
+        let d = Diag::error(e, span, format!("`{field}` expects {}", ty.describe()));
+        // An import named like a constructor hides it (`import std.spaces.darts` and the
+        // `darts` sampler): say how to reach the constructor.
+        let hidden = match (ty, found) {
+            (Ty::Rec(k), V::Module(id)) => self.loaded.module(*id).and_then(|m| {
+                let stem = std::path::Path::new(self.loaded.sources.name(m.src))
+                    .file_stem()?
+                    .to_str()?
+                    .to_string();
+                builtins::constructor(&stem)
+                    .filter(|c| c.kind == k)
+                    .map(|c| c.name)
+            }),
+            _ => None,
+        };
+        let d = match hidden {
+            Some(c) => d.with_help(format!("`{c}` names an imported module here; write `{c}()` for the {}, or import the module `as` another name", ty.describe().trim_start_matches("a "))),
+            None => d,
+        };
+        self.report(d)
     }
 
     /// Integers, numbers (integers accepted) and fractions (numbers accepted), ranged.

@@ -365,7 +365,7 @@ impl<'a> Eval<'a> {
         }
         let head = match s.kind {
             "ssl_train" => HeadPlan::Mlp(objective.map(|o| mlp_dims(&o)).unwrap_or_default()),
-            "knn" => HeadPlan::Mlp(Vec::new()),
+            "knn" => HeadPlan::Features,
             _ => HeadPlan::Classifier(self.classes(data, s)?),
         };
         let mut aux_weight = get_f64(&s.rec, "auxiliary");

@@ -238,6 +238,7 @@ impl Lower<'_> {
 fn head(plan: &NetPlan, space: &Rec) -> L<HeadSpec> {
     Ok(match &plan.head {
         HeadPlan::Classifier(classes) => HeadSpec::Classifier { classes: *classes },
+        HeadPlan::Features => HeadSpec::Features,
         HeadPlan::Mlp(dims) if dims.is_empty() => HeadSpec::Mlp {
             hidden: vec![feature_width(space)?],
             out: 128,
