@@ -189,3 +189,52 @@ fn lib_dirs_and_nas_path_extend_the_search_path() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn estimate_accepts_a_genotype_for_derived_networks() {
+    let o = nas(&["ir", "examples/darts_supervised.nas"]);
+    let p: nas::ir::Program = serde_json::from_str(&stdout(&o)).expect("program");
+    let net = p.pipeline.stages.iter().find_map(|s| match &s.kind {
+        nas::ir::StageKind::Train(t) if s.name == "darts_v2" => Some(t.network.clone()),
+        _ => None,
+    });
+    let Some(nas::ir::NetworkSpec {
+        family: nas::ir::Family::Darts(d),
+        ..
+    }) = net
+    else {
+        panic!("darts_v2 network")
+    };
+    let nas::ir::CellSpec::Genotype { genotype } = d.cell else {
+        panic!("fixed genotype")
+    };
+    let path = std::env::temp_dir().join(format!("nas-cli-{}-genotype.json", std::process::id()));
+    std::fs::write(&path, serde_json::to_string(&genotype).expect("json")).expect("write");
+    let path = path.to_str().expect("utf8");
+    let o = nas(&[
+        "check",
+        "--estimate",
+        "--genotype",
+        path,
+        "examples/darts_supervised.nas",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        nas(&[
+            "check",
+            "--estimate",
+            "--genotype",
+            "/nonexistent.json",
+            "examples/quickstart.nas"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+    assert_eq!(
+        nas(&["check", "--genotype", path, "examples/quickstart.nas"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
