@@ -136,40 +136,8 @@ impl<'a> Eval<'a> {
             }
         }
         let rec = self.assemble(schema, given, s.kind.span, false);
-        let mut phases = Vec::new();
-        let mut failed = rec.is_err();
-        if !s.phases.is_empty() && schema.name != "ssl_search" {
-            self.err(
-                CheckError::UnknownField {
-                    name: schema.name.into(),
-                    field: "phase".into(),
-                },
-                s.phases[0].span,
-                "only search stages have phases",
-            );
-            failed = true;
-        }
-        for p in &s.phases {
-            let given = p
-                .fields
-                .iter()
-                .map(|(n, v)| (Some(n.clone()), v.clone()))
-                .collect();
-            match self.assemble(&PHASE, given, p.name.span, false) {
-                Ok(r) => phases.push(CheckedPhase {
-                    name: p.name.name.clone(),
-                    rec: r,
-                    when: p.when.clone(),
-                    epochs: 0,
-                    span: p.name.span,
-                }),
-                Err(_) => failed = true,
-            }
-        }
-        if failed {
-            return Err(Fail);
-        }
-        let rec = rec?;
+        let phases = self.stage_phases(schema.name, s);
+        let (rec, phases) = (rec?, phases?);
         Ok(CheckedStage {
             name: s.name.name.clone(),
             kind: schema.name,
@@ -180,6 +148,45 @@ impl<'a> Eval<'a> {
             derive_from: None,
             span: s.name.span,
         })
+    }
+
+    /// The phases of a stage, checked against the phase schema (search stages only).
+    fn stage_phases(&mut self, kind: &str, s: &StageVal) -> R<Vec<CheckedPhase>> {
+        let mut failed = false;
+        if let Some(first) = s.phases.first().filter(|_| kind != "ssl_search") {
+            let e = CheckError::UnknownField {
+                name: kind.into(),
+                field: "phase".into(),
+            };
+            self.err(e, first.span, "only search stages have phases");
+            failed = true;
+        }
+        let mut phases = Vec::with_capacity(s.phases.len());
+        for p in &s.phases {
+            let given = p
+                .fields
+                .iter()
+                .map(|(n, v)| (Some(n.clone()), v.clone()))
+                .collect();
+            match self.assemble(&PHASE, given, p.name.span, false) {
+                Ok(rec) => {
+                    let name = p.name.name.clone();
+                    phases.push(CheckedPhase {
+                        name,
+                        rec,
+                        when: p.when.clone(),
+                        epochs: 0,
+                        span: p.name.span,
+                    });
+                }
+                Err(_) => failed = true,
+            }
+        }
+        if failed {
+            Err(Fail)
+        } else {
+            Ok(phases)
+        }
     }
 
     /// Resolve references between stages and order them (declaration order among ready ones).
