@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use nas::check::{compile_file, Compiled, Select};
 use nas::diagnostics::{self, codes, Diag};
 use nas::ir::estimate::{estimate_network, EstimateError};
-use nas::ir::{NetworkSpec, Program, StageKind};
+use nas::ir::{Genotype, NetworkSpec, Program, StageKind};
 use nas::resolve::LoadOptions;
 
 #[derive(Debug, Parser)]
@@ -55,6 +55,10 @@ pub struct CheckArgs {
     /// Print parameters and multiply-adds of every network the pipelines build.
     #[arg(long)]
     pub estimate: bool,
+    /// With --estimate: a genotype (the IR's `Genotype` as JSON) to estimate networks that
+    /// a derive stage produces at run time.
+    #[arg(long, value_name = "FILE", requires = "estimate")]
+    pub genotype: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
     #[command(flatten)]
@@ -114,10 +118,23 @@ fn summary(c: &Compiled) -> (usize, usize) {
 }
 
 fn cmd_check(a: &CheckArgs) -> i32 {
+    let genotype = match &a.genotype {
+        Some(path) => match read_genotype(path) {
+            Ok(g) => Some(g),
+            Err(why) => {
+                eprintln!("cannot use the genotype `{}`: {why}", path.display());
+                return 2;
+            }
+        },
+        None => None,
+    };
     let c = compile_file(&a.file, &load_options(&a.lib), &Select::default());
     let (errors, warnings) = summary(&c);
     let estimates = if a.estimate && errors == 0 {
-        c.programs.iter().map(estimates).collect()
+        c.programs
+            .iter()
+            .map(|p| estimates(p, genotype.as_ref()))
+            .collect()
     } else {
         Vec::new()
     };
@@ -175,19 +192,24 @@ fn network_of(kind: &StageKind) -> Option<&NetworkSpec> {
     }
 }
 
+fn read_genotype(path: &std::path::Path) -> Result<Genotype, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
 /// Per stage: the estimate, or why there is none.
-fn estimates(p: &Program) -> serde_json::Value {
+fn estimates(p: &Program, genotype: Option<&Genotype>) -> serde_json::Value {
     let stages: Vec<serde_json::Value> = p
         .pipeline
         .stages
         .iter()
         .filter_map(|s| {
             let net = network_of(&s.kind)?;
-            let v = match estimate_network(net, None) {
+            let v = match estimate_network(net, genotype) {
                 Ok(e) => serde_json::json!({"stage": s.name, "kind": s.kind.name(), "params": e.params, "aux_params": e.aux_params, "madds": e.madds}),
                 Err(EstimateError::NeedsGenotype(stage)) => serde_json::json!({
                     "stage": s.name, "kind": s.kind.name(),
-                    "unknown": format!("the architecture is known only after stage `{stage}` runs"),
+                    "unknown": format!("the architecture is known only after stage `{stage}` runs (pass --genotype FILE to estimate one)"),
                 }),
                 Err(e) => serde_json::json!({"stage": s.name, "kind": s.kind.name(), "unknown": e.to_string()}),
             };
@@ -278,7 +300,12 @@ fn cmd_explain(a: &ExplainArgs) -> i32 {
             0
         }
         None => {
-            let help = diagnostics::suggest(&a.code, codes::CODES.iter().map(|c| c.code));
+            let full = if a.code.starts_with("nas::") {
+                a.code.clone()
+            } else {
+                format!("nas::{}", a.code)
+            };
+            let help = diagnostics::suggest(&full, codes::CODES.iter().map(|c| c.code));
             eprintln!("unknown code `{}`: {help}", a.code);
             1
         }

@@ -68,4 +68,6 @@ pub enum HeadPlan {
     /// Hidden sizes then the output size; empty = features width then 128.
     Mlp(Vec<usize>),
     Classifier(usize),
+    /// Pooled features, no head (kNN).
+    Features,
 }

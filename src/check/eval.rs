@@ -171,10 +171,8 @@ impl<'a> Eval<'a> {
     /// A name; `instantiate` turns an argument-free constructor into its record.
     fn name(&mut self, n: &str, span: Span, env: &Env, instantiate: bool) -> R {
         if let Some(v) = env.local(n) {
-            return Ok(Val {
-                v: v.v.clone(),
-                span,
-            });
+            // Keep where the value was written: errors about it point at the caller's text.
+            return Ok(v.clone());
         }
         let m = self.loaded.module(env.module).ok_or(Fail)?;
         if let Some(&idx) = m.items.get(n) {
@@ -203,6 +201,15 @@ impl<'a> Eval<'a> {
             if let Some(s) = METRICS.iter().find(|s| **s == n) {
                 return Ok(Val { v: V::Sym(s), span });
             }
+            let help = suggest(n, METRICS.iter().copied());
+            return Err(self.err_help(
+                CheckError::UnknownMetric {
+                    name: n.to_string(),
+                },
+                span,
+                "not a metric",
+                help,
+            ));
         }
         let mut cands: Vec<&str> = env.locals.iter().map(|(n, _)| n.as_str()).collect();
         cands.extend(m.items.keys().map(String::as_str));
@@ -225,81 +232,64 @@ impl<'a> Eval<'a> {
     fn member(&mut self, base: &Expr, m: &Ident, env: &Env) -> R {
         let b = self.eval(base, env)?;
         let span = base.span.to(m.span);
-        match &b.v {
-            V::Module(id) => {
-                let module = self.loaded.module(*id).ok_or(Fail)?;
-                if module.broken {
-                    return Err(Fail);
-                }
-                match module.items.get(&m.name) {
-                    Some(&idx) => {
-                        let v = self.item(*id, idx, span)?;
-                        Ok(Val { v: v.v, span })
-                    }
-                    None => {
-                        let name = self.loaded.sources.name(module.src).to_string();
-                        let help = suggest(&m.name, module.items.keys().map(String::as_str));
-                        Err(self.err_help(
-                            CheckError::UnknownField {
-                                name,
-                                field: m.name.clone(),
-                            },
-                            m.span,
-                            "not in that module",
-                            help,
-                        ))
-                    }
-                }
-            }
-            V::Rec(r) => match r.get(&m.name) {
-                Some(v) => Ok(Val {
-                    v: v.v.clone(),
-                    span,
-                }),
-                None => {
-                    let help = suggest(&m.name, r.schema.fields.iter().map(|f| f.name));
-                    Err(self.err_help(
-                        CheckError::UnknownField {
-                            name: r.schema.name.into(),
-                            field: m.name.clone(),
-                        },
-                        m.span,
-                        "no such field",
-                        help,
-                    ))
-                }
-            },
-            V::Pipeline(p) => match p.binding(&m.name) {
-                Some(v) => Ok(Val {
-                    v: v.v.clone(),
-                    span,
-                }),
-                None => {
-                    let help = suggest(&m.name, p.bindings.iter().map(|(n, _, _)| n.as_str()));
-                    Err(self.err_help(
-                        CheckError::UnknownField {
-                            name: p.name.clone(),
-                            field: m.name.clone(),
-                        },
-                        m.span,
-                        "no such setting",
-                        help,
-                    ))
-                }
-            },
+        let found = match &b.v {
+            V::Module(id) => return self.module_member(*id, base, m, span),
+            V::Rec(r) => r.get(&m.name).cloned().ok_or_else(|| {
+                let cands: Vec<&str> = r.schema.fields.iter().map(|f| f.name).collect();
+                self.no_field(r.schema.name, m, &cands, "no such field")
+            }),
+            V::Pipeline(p) => p.binding(&m.name).cloned().ok_or_else(|| {
+                let cands: Vec<&str> = p.bindings.iter().map(|(n, _, _)| n.as_str()).collect();
+                self.no_field(&p.name, m, &cands, "no such setting")
+            }),
             V::Op(op) if m.name == "name" => Ok(Val {
                 v: V::Str(op.name.clone()),
                 span,
             }),
-            other => Err(self.err(
-                CheckError::TypeMismatch {
+            other => {
+                let e = CheckError::TypeMismatch {
                     expected: "a record, module or pipeline".into(),
                     found: other.describe(),
-                },
-                b.span,
-                "this has no fields",
-            )),
+                };
+                Err(self.err(e, b.span, "this has no fields"))
+            }
+        }?;
+        Ok(Val { v: found.v, span })
+    }
+
+    fn no_field(&mut self, owner: &str, m: &Ident, cands: &[&str], label: &str) -> Fail {
+        let help = suggest(&m.name, cands.iter().copied());
+        self.err_help(
+            CheckError::UnknownField {
+                name: owner.into(),
+                field: m.name.clone(),
+            },
+            m.span,
+            label,
+            help,
+        )
+    }
+
+    /// `module.name`: a definition or pipeline of an imported module.
+    fn module_member(&mut self, id: ModId, base: &Expr, m: &Ident, span: Span) -> R {
+        let module = self.loaded.module(id).ok_or(Fail)?;
+        if module.broken {
+            return Err(Fail);
         }
+        if let Some(&idx) = module.items.get(&m.name) {
+            let v = self.item(id, idx, span)?;
+            return Ok(Val { v: v.v, span });
+        }
+        let module_name = match &base.kind {
+            ExprKind::Name(n) => n.clone(),
+            _ => self.loaded.sources.name(module.src).to_string(),
+        };
+        let help = suggest(&m.name, module.items.keys().map(String::as_str));
+        let e = ResolveError::UnknownMember {
+            module: module_name,
+            name: m.name.clone(),
+        };
+        Err(self.report(Diag::error(e, m.span, "not in that module").with_help(help)))
     }
 
     fn call_expr(&mut self, f: &Expr, args: &[Arg], span: Span, env: &Env) -> R {

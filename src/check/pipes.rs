@@ -102,7 +102,9 @@ impl<'a> Eval<'a> {
     /// `stage.field = v` or `stage.phase.field = v`.
     fn override_field(&mut self, pv: &mut PipeVal, a: &Assign, env: &Env) -> R<()> {
         let v = self.eval(&a.value, env)?;
-        let stage_name = &a.path[0];
+        let Some(stage_name) = a.path.first() else {
+            return Err(Fail);
+        };
         let Some(stage) = pv
             .stages
             .iter_mut()
@@ -217,8 +219,8 @@ impl<'a> Eval<'a> {
                         }
                         Err(_) => failed = true,
                     },
-                    BlockItem::When { span, .. } => {
-                        self.err_help(CheckError::MisplacedWhen, *span, "not inside a phase", "put it in a phase: `phase search { max_epochs = 50, when loss < 0.5 }`");
+                    BlockItem::When { cond, .. } => {
+                        self.err_help(CheckError::MisplacedWhen, cond.span, "not inside a phase", "put it in a phase: `phase search { max_epochs = 50, when loss < 0.5 }`");
                         failed = true;
                     }
                 }
@@ -231,20 +233,22 @@ impl<'a> Eval<'a> {
     }
 
     fn block_assign(&mut self, fields: &mut Vec<(Named, Val)>, a: &Assign, env: &Env) -> R<()> {
-        if a.path.len() != 1 {
-            let sp = a.path[1].span;
-            return Err(self.err_help(
+        match a.path.as_slice() {
+            [field] => {
+                let v = self.eval(&a.value, env)?;
+                self.push_field(fields, named(field), v)
+            }
+            [first, second, ..] => Err(self.err_help(
                 CheckError::UnknownField {
-                    name: a.path[0].name.clone(),
-                    field: a.path[1].name.clone(),
+                    name: first.name.clone(),
+                    field: second.name.clone(),
                 },
-                sp,
+                second.span,
                 "dotted fields only override stages of a pipeline",
                 "write the field directly: `batch = 32`",
-            ));
+            )),
+            [] => Err(Fail),
         }
-        let v = self.eval(&a.value, env)?;
-        self.push_field(fields, named(&a.path[0]), v)
     }
 
     fn push_field(&mut self, fields: &mut Vec<(Named, Val)>, n: Named, v: Val) -> R<()> {

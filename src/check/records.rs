@@ -7,7 +7,7 @@ use super::builtins::{self, Dflt, Field, Kind, Range, Schema, Ty};
 use super::error::CheckError;
 use super::eval::{Env, Eval, Fail, R};
 use super::value::*;
-use crate::diagnostics::suggest;
+use crate::diagnostics::{suggest, Diag};
 use crate::resolve::ModId;
 use crate::source::Span;
 use crate::syntax::ast::*;
@@ -65,98 +65,41 @@ impl<'a> Eval<'a> {
         span: Span,
         failed: bool,
     ) -> R<Rec> {
-        let mut slots: Vec<Option<Val>> = vec![None; s.fields.len()];
-        let mut extra = Vec::new();
-        let mut bad = failed;
-        let mut next_pos = 0usize;
-        for (name, v) in given {
-            let idx = match &name {
-                Some(n) => match s.fields.iter().position(|f| f.name == n.name) {
-                    Some(i) => i,
-                    None => {
-                        let help = suggest(&n.name, s.fields.iter().map(|f| f.name));
-                        self.err_help(
-                            CheckError::UnknownField {
-                                name: s.name.into(),
-                                field: n.name.clone(),
-                            },
-                            n.span,
-                            "unknown field",
-                            help,
-                        );
-                        bad = true;
-                        continue;
-                    }
-                },
-                None if s.variadic.is_some() => {
-                    match s
-                        .variadic
-                        .map(|t| self.conform(v, t, Range::Any, "argument"))
-                    {
-                        Some(Ok(v)) => extra.push(v),
-                        _ => bad = true,
-                    }
-                    continue;
-                }
-                None if next_pos < s.fields.len() => {
-                    next_pos += 1;
-                    next_pos - 1
-                }
-                None => {
-                    self.err(
-                        CheckError::TooManyArguments {
-                            name: s.name.into(),
-                            max: s.fields.len(),
-                        },
-                        v.span,
-                        "one too many",
-                    );
-                    bad = true;
-                    continue;
-                }
-            };
-            if slots[idx].is_some() {
-                let at = name.as_ref().map(|n| n.span).unwrap_or(v.span);
-                self.err_help(
-                    CheckError::DuplicateField {
-                        field: s.fields[idx].name.into(),
-                    },
-                    at,
-                    "given again here",
-                    "remove one of them",
-                );
-                bad = true;
-                continue;
-            }
-            let f = &s.fields[idx];
-            match self.conform(v, f.ty, f.range, f.name) {
-                Ok(v) => slots[idx] = Some(v),
-                Err(_) => bad = true,
+        let names: Vec<&str> = s.fields.iter().map(|f| f.name).collect();
+        let mut b = self.bind_slots(s.name, &names, given, s.variadic.is_some(), false);
+        b.bad |= failed;
+        let mut extra = Vec::with_capacity(b.extra.len());
+        for v in b.extra {
+            match s
+                .variadic
+                .map(|t| self.conform(v, t, Range::Min(1), "argument"))
+            {
+                Some(Ok(v)) => extra.push(v),
+                _ => b.bad = true,
             }
         }
         let mut fields = Vec::with_capacity(s.fields.len());
-        for (f, slot) in s.fields.iter().zip(slots) {
-            match slot {
-                Some(v) => fields.push((f.name, v)),
-                None => match self.default(f, span) {
-                    Ok(v) => fields.push((f.name, v)),
-                    Err(_) if bad => return Err(Fail),
-                    Err(_) => {
-                        self.err_help(
-                            CheckError::MissingField {
-                                name: s.name.into(),
-                                field: f.name.into(),
-                            },
-                            span,
-                            format!("`{}` is not given", f.name),
-                            format!("add `{} = <{}>`", f.name, f.ty.describe()),
-                        );
-                        bad = true;
+        for (f, slot) in s.fields.iter().zip(b.slots) {
+            let v = match slot {
+                Some(v) => self.conform(v, f.ty, f.range, f.name),
+                None => self.default(f, span).map_err(|e| {
+                    if !b.bad {
+                        let help = format!("add `{} = <{}>`", f.name, f.ty.describe());
+                        let e = CheckError::MissingField {
+                            name: s.name.into(),
+                            field: f.name.into(),
+                        };
+                        self.err_help(e, span, format!("`{}` is not given", f.name), help);
                     }
-                },
+                    e
+                }),
+            };
+            match v {
+                Ok(v) => fields.push((f.name, v)),
+                Err(_) => b.bad = true,
             }
         }
-        if bad {
+        if b.bad {
             return Err(Fail);
         }
         Ok(Rec {
@@ -165,6 +108,89 @@ impl<'a> Eval<'a> {
             extra,
             span,
         })
+    }
+
+    /// Bind positional then named arguments to `names`; reports unknown names, extra
+    /// positional arguments and duplicates. `params` says the names are parameters of a
+    /// definition (not fields of a constructor).
+    fn bind_slots(
+        &mut self,
+        owner: &str,
+        names: &[&str],
+        given: Vec<Given>,
+        variadic: bool,
+        params: bool,
+    ) -> Bound {
+        let mut b = Bound {
+            slots: vec![None; names.len()],
+            extra: Vec::new(),
+            bad: false,
+        };
+        let mut next = 0usize;
+        for (name, v) in given {
+            let idx = match &name {
+                Some(n) => names.iter().position(|f| *f == n.name),
+                None if variadic => {
+                    b.extra.push(v);
+                    continue;
+                }
+                None if next < names.len() => {
+                    next += 1;
+                    Some(next - 1)
+                }
+                None => {
+                    let e = CheckError::TooManyArguments {
+                        name: owner.into(),
+                        max: names.len(),
+                    };
+                    self.err(e, v.span, "one too many");
+                    b.bad = true;
+                    continue;
+                }
+            };
+            let Some(idx) = idx else {
+                let n = name
+                    .as_ref()
+                    .map(|n| (n.name.clone(), n.span))
+                    .unwrap_or_default();
+                let help = suggest(&n.0, names.iter().copied());
+                let (e, label) = if params {
+                    (
+                        CheckError::UnknownArgument {
+                            name: owner.into(),
+                            param: n.0,
+                        },
+                        "no such parameter",
+                    )
+                } else {
+                    (
+                        CheckError::UnknownField {
+                            name: owner.into(),
+                            field: n.0,
+                        },
+                        "unknown field",
+                    )
+                };
+                self.err_help(e, n.1, label, help);
+                b.bad = true;
+                continue;
+            };
+            if b.slots[idx].is_some() {
+                let at = name.as_ref().map(|n| n.span).unwrap_or(v.span);
+                self.err_help(
+                    CheckError::DuplicateField {
+                        field: names[idx].into(),
+                    },
+                    at,
+                    "given again here",
+                    "remove one of them",
+                );
+                b.bad = true;
+                continue;
+            }
+            b.slots[idx] = Some(v);
+        }
+        b
     }
 
     /// A field's default; `Err` when it is required.
@@ -239,46 +265,9 @@ impl<'a> Eval<'a> {
             (Ty::Any, _) => v.v.clone(),
             (Ty::Opt(_), V::None) => V::None,
             (Ty::Opt(t), _) => return self.conform(v, *t, range, field),
-            (Ty::Int, V::Int(i)) => {
-                self.range(*i as f64, range, field, span)?;
-                V::Int(*i)
-            }
-            (Ty::Float, V::Int(_) | V::Float(_)) => {
-                let x = v.v.as_f64().unwrap_or(0.0);
-                self.range(x, range, field, span)?;
-                V::Float(x)
-            }
-            (Ty::Frac, V::Int(_) | V::Float(_) | V::Frac(_)) => {
-                let x = v.v.as_f64().unwrap_or(0.0);
-                self.range(x, range, field, span)?;
-                V::Frac(x)
-            }
+            (Ty::Int | Ty::Float | Ty::Frac, _) => self.conform_number(&v, ty, range, field)?,
             (Ty::Str, V::Str(_)) | (Ty::Bool, V::Bool(_)) => v.v.clone(),
-            (Ty::Sym(allowed), V::Sym(s)) if allowed.contains(s) => v.v.clone(),
-            (Ty::Sym(allowed), V::Str(s)) if allowed.contains(&s.as_str()) => V::Sym(
-                allowed
-                    .iter()
-                    .find(|a| **a == s.as_str())
-                    .copied()
-                    .unwrap_or_default(),
-            ),
-            (Ty::Sym(allowed), other) => {
-                let name = match other {
-                    V::Sym(s) => s.to_string(),
-                    V::Str(s) => s.clone(),
-                    o => o.describe(),
-                };
-                let help = suggest(&name, allowed.iter().copied());
-                return Err(self.err_help(
-                    CheckError::TypeMismatch {
-                        expected: ty.describe(),
-                        found: other.describe(),
-                    },
-                    span,
-                    format!("`{field}` does not accept this"),
-                    help,
-                ));
-            }
+            (Ty::Sym(allowed), _) => self.conform_symbol(&v, allowed, ty, field)?,
             (Ty::List(t), V::List(items)) => {
                 let mut out = Vec::with_capacity(items.len());
                 let mut bad = false;
@@ -298,43 +287,102 @@ impl<'a> Eval<'a> {
                 let b = self.conform(items[1].clone(), Ty::Float, range, field);
                 V::Tuple(vec![a?, b?])
             }
-            (Ty::Edge, V::Tuple(items)) if items.len() == 2 => {
-                let op = match &items[0].v {
-                    V::Str(s) => s.clone(),
-                    V::Op(o) => o.name.clone(),
-                    V::Rec(r) if r.kind() == Kind::Op => r.schema.name.to_string(),
-                    other => {
-                        return Err(self.mismatch(
-                            "an op or an op name",
-                            &other.clone(),
-                            items[0].span,
-                        ))
-                    }
-                };
-                let input = self.conform(items[1].clone(), Ty::Int, Range::Min(0), "input")?;
-                V::Tuple(vec![
-                    Val {
-                        v: V::Str(op),
-                        span: items[0].span,
-                    },
-                    input,
-                ])
-            }
+            (Ty::Edge, V::Tuple(items)) if items.len() == 2 => self.conform_edge(items)?,
             (Ty::Rec(Kind::Op), V::Op(_)) => v.v.clone(),
             (Ty::Rec(k), V::Rec(r)) if r.kind() == k => v.v.clone(),
             (Ty::Rec(Kind::Condition), V::Cmp { .. }) => v.v.clone(),
-            (_, other) => {
-                return Err(self.err(
-                    CheckError::TypeMismatch {
-                        expected: ty.describe(),
-                        found: other.describe(),
-                    },
-                    span,
-                    format!("`{field}` expects {}", ty.describe()),
-                ))
-            }
+            (_, other) => return Err(self.wrong_type(ty, other, span, field)),
         };
         Ok(Val { v: out, span })
+    }
+
+    fn wrong_type(&mut self, ty: Ty, found: &V, span: Span, field: &str) -> Fail {
+        let e = CheckError::TypeMismatch {
+            expected: ty.describe(),
+            found: found.describe(),
+        };
+        let d = Diag::error(e, span, format!("`{field}` expects {}", ty.describe()));
+        // An import named like a constructor hides it (`import std.spaces.darts` and the
+        // `darts` sampler): say how to reach the constructor.
+        let hidden = match (ty, found) {
+            (Ty::Rec(k), V::Module(id)) => self.loaded.module(*id).and_then(|m| {
+                let stem = std::path::Path::new(self.loaded.sources.name(m.src))
+                    .file_stem()?
+                    .to_str()?
+                    .to_string();
+                builtins::constructor(&stem)
+                    .filter(|c| c.kind == k)
+                    .map(|c| c.name)
+            }),
+            _ => None,
+        };
+        let d = match hidden {
+            Some(c) => d.with_help(format!("`{c}` names an imported module here; write `{c}()` for the {}, or import the module `as` another name", ty.describe().trim_start_matches("a "))),
+            None => d,
+        };
+        self.report(d)
+    }
+
+    /// Integers, numbers (integers accepted) and fractions (numbers accepted), ranged.
+    fn conform_number(&mut self, v: &Val, ty: Ty, range: Range, field: &str) -> R<V> {
+        let x = match (ty, &v.v) {
+            (Ty::Int, V::Int(i)) => *i as f64,
+            (Ty::Float, V::Int(_) | V::Float(_))
+            | (Ty::Frac, V::Int(_) | V::Float(_) | V::Frac(_)) => v.v.as_f64().unwrap_or(0.0),
+            (_, other) => return Err(self.wrong_type(ty, other, v.span, field)),
+        };
+        self.range(x, range, field, v.span)?;
+        Ok(match (ty, &v.v) {
+            (Ty::Int, V::Int(i)) => V::Int(*i),
+            (Ty::Frac, _) => V::Frac(x),
+            _ => V::Float(x),
+        })
+    }
+
+    /// A symbol of the allowed set (a string naming one is accepted too).
+    fn conform_symbol(
+        &mut self,
+        v: &Val,
+        allowed: &'static [&'static str],
+        ty: Ty,
+        field: &str,
+    ) -> R<V> {
+        let name = match &v.v {
+            V::Sym(s) => s.to_string(),
+            V::Str(s) => s.clone(),
+            o => o.describe(),
+        };
+        if let Some(s) = allowed.iter().find(|a| **a == name) {
+            if matches!(v.v, V::Sym(_) | V::Str(_)) {
+                return Ok(V::Sym(s));
+            }
+        }
+        let help = suggest(&name, allowed.iter().copied());
+        let e = CheckError::TypeMismatch {
+            expected: ty.describe(),
+            found: v.v.describe(),
+        };
+        Err(self.err_help(e, v.span, format!("`{field}` does not accept this"), help))
+    }
+
+    /// A genotype edge `(op, input)`; the op may be written as an op value or its name.
+    fn conform_edge(&mut self, items: &[Val]) -> R<V> {
+        let op = match &items[0].v {
+            V::Str(s) => s.clone(),
+            V::Op(o) => o.name.clone(),
+            V::Rec(r) if r.kind() == Kind::Op => r.schema.name.to_string(),
+            other => {
+                return Err(self.mismatch("an op or an op name", &other.clone(), items[0].span))
+            }
+        };
+        let input = self.conform(items[1].clone(), Ty::Int, Range::Min(0), "input")?;
+        Ok(V::Tuple(vec![
+            Val {
+                v: V::Str(op),
+                span: items[0].span,
+            },
+            input,
+        ]))
     }
 
     /// Check a value against a parameter annotation such as `int`, `list[op]`, `dataset?`.
@@ -398,112 +446,59 @@ impl<'a> Eval<'a> {
         span: Span,
         env: &Env,
     ) -> R<Vec<(String, Val)>> {
-        let mut slots: Vec<Option<Val>> = vec![None; params.len()];
-        let mut bad = false;
-        let mut pos = 0usize;
+        let mut given = Vec::with_capacity(args.len());
+        let mut failed = false;
         for a in args {
-            let Ok(v) = self.eval(&a.value, env) else {
-                bad = true;
-                continue;
-            };
-            let idx = match &a.name {
-                Some(n) => match params.iter().position(|p| p.name.name == n.name) {
-                    Some(i) => i,
-                    None => {
-                        let help = suggest(&n.name, params.iter().map(|p| p.name.name.as_str()));
-                        self.err_help(
-                            CheckError::UnknownArgument {
-                                name: name.into(),
-                                param: n.name.clone(),
-                            },
-                            n.span,
-                            "no such parameter",
-                            help,
-                        );
-                        bad = true;
-                        continue;
-                    }
-                },
-                None if pos < params.len() => {
-                    pos += 1;
-                    pos - 1
-                }
-                None => {
-                    self.err(
-                        CheckError::TooManyArguments {
-                            name: name.into(),
-                            max: params.len(),
-                        },
-                        v.span,
-                        "one too many",
-                    );
-                    bad = true;
-                    continue;
-                }
-            };
-            if slots[idx].is_some() {
-                let at = a.name.as_ref().map(|n| n.span).unwrap_or(v.span);
-                self.err_help(
-                    CheckError::DuplicateField {
-                        field: params[idx].name.name.clone(),
-                    },
-                    at,
-                    "given again here",
-                    "remove one of them",
-                );
-                bad = true;
-                continue;
+            match self.eval(&a.value, env) {
+                Ok(v) => given.push((
+                    a.name.as_ref().map(|n| Named {
+                        name: n.name.clone(),
+                        span: n.span,
+                    }),
+                    v,
+                )),
+                Err(_) => failed = true,
             }
-            let v = match &params[idx].ty {
-                Some(t) => match self.conform_ann(v, t) {
-                    Ok(v) => v,
-                    Err(_) => {
-                        bad = true;
-                        continue;
-                    }
-                },
-                None => v,
-            };
-            slots[idx] = Some(v);
         }
+        let names: Vec<&str> = params.iter().map(|p| p.name.name.as_str()).collect();
+        let b = self.bind_slots(name, &names, given, false, true);
+        let mut bad = b.bad || failed;
         let mut bound: Vec<(String, Val)> = Vec::with_capacity(params.len());
-        for (p, slot) in params.iter().zip(slots) {
+        for (p, slot) in params.iter().zip(b.slots) {
             let v = match (slot, &p.default) {
-                (Some(v), _) => v,
-                (None, Some(d)) => {
-                    let denv = Env {
+                (Some(v), _) => Ok(v),
+                (None, Some(d)) => self.eval(
+                    d,
+                    &Env {
                         module,
                         locals: bound.clone(),
                         metrics: false,
-                    };
-                    match self.eval(d, &denv).and_then(|v| match &p.ty {
-                        Some(t) => self.conform_ann(v, t),
-                        None => Ok(v),
-                    }) {
-                        Ok(v) => v,
-                        Err(_) => {
-                            bad = true;
-                            continue;
-                        }
-                    }
-                }
+                    },
+                ),
                 (None, None) => {
                     if !bad {
+                        let e = CheckError::MissingArgument {
+                            name: name.into(),
+                            param: p.name.name.clone(),
+                        };
                         self.err_help(
-                            CheckError::MissingArgument {
-                                name: name.into(),
-                                param: p.name.name.clone(),
-                            },
+                            e,
                             span,
                             format!("`{}` is not given", p.name.name),
                             format!("pass `{} = ...`", p.name.name),
                         );
                     }
-                    bad = true;
-                    continue;
+                    Err(Fail)
                 }
             };
-            bound.push((p.name.name.clone(), v));
+            let v = v.and_then(|v| match &p.ty {
+                Some(t) => self.conform_ann(v, t),
+                None => Ok(v),
+            });
+            match v {
+                Ok(v) => bound.push((p.name.name.clone(), v)),
+                Err(_) => bad = true,
+            }
         }
         if bad {
             Err(Fail)
@@ -511,4 +506,11 @@ impl<'a> Eval<'a> {
             Ok(bound)
         }
     }
+}
+
+/// Arguments bound to slots.
+struct Bound {
+    slots: Vec<Option<Val>>,
+    extra: Vec<Val>,
+    bad: bool,
 }

@@ -105,10 +105,8 @@ impl<'a> Eval<'a> {
         let sampler = get_rec(&s.rec, "sampler").ok_or(Fail)?;
         let two_path = sampler.schema.name == "two_path";
         let objective = get_rec(&s.rec, "objective").ok_or(Fail)?;
-        let batch = get_int(&s.rec, "batch").unwrap_or(0);
-        if objective.schema.name == "simclr" && batch < 2 {
-            let sp = s.rec.get("batch").map(|b| b.span).unwrap_or(s.span);
-            self.err_help(CheckError::BatchTooSmall { batch }, sp, "needs at least 2 images", "a contrastive loss needs negatives: use a batch of at least 2 (typically 32 to 512)");
+        if objective.schema.name == "simclr" {
+            self.contrastive_batch(s);
         }
         if !two_path {
             for opt in ["skip_drop", "pool_drop"] {
@@ -162,103 +160,102 @@ impl<'a> Eval<'a> {
     }
 
     fn phases(&mut self, s: &mut CheckedStage, two_path: bool) -> R<()> {
-        let mut sum = 0usize;
         let mut failed = false;
         for p in &mut s.phases {
-            let epochs = get_int(&p.rec, "epochs");
-            let max = get_int(&p.rec, "max_epochs");
-            let len = match (&p.when, epochs, max) {
-                (None, Some(e), _) => e,
-                (Some(_), _, Some(m)) => m,
-                (Some(_), Some(e), None) => e,
-                (None, None, _) => {
-                    self.err_help(
-                        CheckError::PhaseLength {
-                            phase: p.name.clone(),
-                        },
-                        p.span,
-                        "how many epochs?",
-                        "add `epochs = N`, or `when <condition>` with `max_epochs = N`",
-                    );
-                    failed = true;
-                    continue;
-                }
-                (Some(_), None, None) => {
-                    self.err_help(
-                        CheckError::PhaseLength {
-                            phase: p.name.clone(),
-                        },
-                        p.span,
-                        "a condition needs a bound",
-                        "add `max_epochs = N` so the phase ends even if the condition never holds",
-                    );
-                    failed = true;
-                    continue;
-                }
-            };
-            p.epochs = len.max(0) as usize;
-            sum += p.epochs;
-            if let Some(Val { v: V::Rec(r), .. }) = &p.when {
-                if r.kind() != Kind::Condition {
-                    failed = true;
-                }
-            } else if let Some(w) = &p.when {
-                if !matches!(w.v, V::Cmp { .. }) {
-                    self.mismatch(
-                        "a condition (`loss < 0.5`, `arch_stable(epochs = 5)`)",
-                        &w.v.clone(),
-                        w.span,
-                    );
-                    failed = true;
-                }
-            }
-            if !two_path {
-                if let Some(d) = p.rec.get("drop").filter(|d| d.v == V::Bool(true)) {
-                    self.report(
-                        Diag::warning(
-                            CheckError::UnusedOption {
-                                option: "drop".into(),
-                            },
-                            d.span,
-                            "no effect without a two_path sampler",
-                        )
-                        .with_help(
-                            "skip/pool drop resampling only exists with `sampler = two_path(...)`",
-                        ),
-                    );
-                }
+            match self.check_phase(p, two_path) {
+                Ok(len) => p.epochs = len,
+                Err(_) => failed = true,
             }
         }
         if failed {
             return Err(Fail);
         }
-        let declared = get_int(&s.rec, "epochs");
-        match (declared, s.phases.is_empty()) {
+        let sum: usize = s.phases.iter().map(|p| p.epochs).sum();
+        match (get_int(&s.rec, "epochs"), s.phases.is_empty()) {
             (Some(e), false) if e as usize != sum => {
-                let sp = s.rec.get("epochs").map(|v| v.span).unwrap_or(s.span);
                 let e = e as usize;
+                let err = CheckError::PhaseEpochs {
+                    stage: s.name.clone(),
+                    sum,
+                    epochs: e,
+                };
+                let help = format!("make the phases add up to {e}, or set `epochs = {sum}`");
                 Err(self.err_help(
-                    CheckError::PhaseEpochs {
-                        stage: s.name.clone(),
-                        sum,
-                        epochs: e,
-                    },
-                    sp,
+                    err,
+                    field_span(s, "epochs"),
                     format!("{e} epochs here"),
-                    format!("make the phases add up to {e}, or set `epochs = {sum}`"),
+                    help,
                 ))
             }
-            (None, true) => Err(self.err_help(
-                CheckError::MissingField {
+            (None, true) => {
+                let err = CheckError::MissingField {
                     name: s.name.clone(),
                     field: "epochs".into(),
-                },
-                s.span,
-                "how long does it search?",
-                "add `epochs = N`, or phases such as `phase search { epochs = N }`",
-            )),
+                };
+                let help = "add `epochs = N`, or phases such as `phase search { epochs = N }`";
+                Err(self.err_help(err, s.span, "how long does it search?", help))
+            }
             _ => Ok(()),
         }
+    }
+
+    /// One phase: its length (the bound of a `when` phase), its condition, its options.
+    fn check_phase(&mut self, p: &CheckedPhase, two_path: bool) -> R<usize> {
+        let (epochs, max) = (get_int(&p.rec, "epochs"), get_int(&p.rec, "max_epochs"));
+        let len = match (&p.when, epochs, max) {
+            (None, Some(e), _) | (Some(_), None | Some(_), Some(e)) | (Some(_), Some(e), None) => e,
+            (None, None, _) => {
+                let help = "add `epochs = N`, or `when <condition>` with `max_epochs = N`";
+                return Err(self.err_help(
+                    CheckError::PhaseLength {
+                        phase: p.name.clone(),
+                    },
+                    p.span,
+                    "how many epochs?",
+                    help,
+                ));
+            }
+            (Some(_), None, None) => {
+                let help =
+                    "add `max_epochs = N` so the phase ends even if the condition never holds";
+                return Err(self.err_help(
+                    CheckError::PhaseLength {
+                        phase: p.name.clone(),
+                    },
+                    p.span,
+                    "a condition needs a bound",
+                    help,
+                ));
+            }
+        };
+        if let Some(w) = &p.when {
+            let is_condition = match &w.v {
+                V::Rec(r) => r.kind() == Kind::Condition,
+                V::Cmp { .. } => true,
+                _ => false,
+            };
+            if !is_condition {
+                return Err(self.mismatch(
+                    "a condition (`loss < 0.5`, `arch_stable(epochs = 5)`)",
+                    &w.v.clone(),
+                    w.span,
+                ));
+            }
+        }
+        if let Some(d) = p
+            .rec
+            .get("drop")
+            .filter(|d| !two_path && d.v == V::Bool(true))
+        {
+            let e = CheckError::UnusedOption {
+                option: "drop".into(),
+            };
+            let help = "skip/pool drop resampling only exists with `sampler = two_path(...)`";
+            self.report(
+                Diag::warning(e, d.span, "no effect without a two_path sampler").with_help(help),
+            );
+        }
+        Ok(len.max(0) as usize)
     }
 
     fn classes(&mut self, data: &Rc<Rec>, s: &CheckedStage) -> R<usize> {
@@ -293,6 +290,23 @@ impl<'a> Eval<'a> {
         };
         s.derive_from = Some(search.name.clone());
         let space = search.net.as_ref().map(|n| n.space.clone()).ok_or(Fail)?;
+        // NAS-Bench-201 keeps every edge of a node (node k has k + 1 inputs); DARTS keeps 2.
+        let keep_all = get_int(&space, "nodes").unwrap_or(3);
+        let default_keep = if space.schema.name == "nb201_net" {
+            keep_all
+        } else {
+            2
+        };
+        if let Some(slot) = s
+            .rec
+            .fields
+            .iter_mut()
+            .find(|(n, _)| *n == "edges_per_node")
+        {
+            if slot.1.v.is_none() {
+                slot.1.v = V::Int(default_keep);
+            }
+        }
         if space.schema.name == "darts_net" {
             if let Some(k) = get_int(&s.rec, "edges_per_node") {
                 if k > 2 {
@@ -321,61 +335,16 @@ impl<'a> Eval<'a> {
         data: &Rc<Rec>,
     ) -> R<()> {
         let derive = self.producer(s, done, "derive");
-        let explicit = get_rec(&s.rec, "network");
-        let init = get_rec(&s.rec, "init");
-        let wants_preserved = init.as_ref().is_some_and(|i| i.schema.name == "preserved");
-        let (space, cell) = match (&explicit, derive) {
-            (Some(net), Some(d)) if net.get("genotype").is_none_or(|g| g.v.is_none()) => {
-                // The derived cell on another skeleton (DARTS: search small, train large).
-                let search = done.iter().find(|x| Some(&x.name) == d.derive_from.as_ref()).ok_or(Fail)?;
-                let searched = &search.net.as_ref().ok_or(Fail)?.space;
-                if searched.get("alpha").and_then(|a| a.v.as_str()) == Some("per_cell") && get_int(searched, "cells") != get_int(net, "cells") {
-                    let sp = s.rec.get("network").map(|v| v.span).unwrap_or(s.span);
-                    return Err(self.err_help(
-                        CheckError::GenotypeShape { reason: "a per-cell genotype fits only a network of the searched depth".into() },
-                        sp,
-                        "different number of cells than the search",
-                        "search with `alpha = shared`, or keep the searched depth",
-                    ));
-                }
-                if searched.schema.name != net.schema.name {
-                    let sp = s.rec.get("network").map(|v| v.span).unwrap_or(s.span);
-                    return Err(self.err(CheckError::GenotypeShape { reason: "the network family differs from the searched one".into() }, sp, "another family"));
-                }
-                (net.clone(), CellPlan::Derived(d.name.clone()))
-            }
-            (Some(net), _) => {
-                let Some(g) = net.get("genotype").filter(|g| !g.v.is_none()).cloned() else {
-                    let sp = s.rec.get("network").map(|v| v.span).unwrap_or(s.span);
-                    return Err(self.err_help(
-                        CheckError::GenotypeShape { reason: "the network has no genotype".into() },
-                        sp,
-                        "a fixed network needs `genotype = ...`",
-                        "give the network a genotype, or leave `network` out to train the derived one",
-                    ));
-                };
-                (net.clone(), CellPlan::Genotype(g))
-            }
-            (None, Some(d)) => {
-                let search = done.iter().find(|x| Some(&x.name) == d.derive_from.as_ref()).ok_or(Fail)?;
-                (search.net.as_ref().ok_or(Fail)?.space.clone(), CellPlan::Derived(d.name.clone()))
-            }
-            (None, None) => {
-                return Err(self.err_help(
-                    CheckError::NoProducer { stage: s.name.clone(), needs: "a derived network (a `derive` stage)".into() },
-                    s.span,
-                    "no network to train",
-                    "add a `derive` stage before it (`after derive`), or give `network = ...` with a genotype",
-                ))
-            }
-        };
+        let (space, cell) = self.net_source(s, done, derive)?;
+        let wants_preserved = get_rec(&s.rec, "init").is_some_and(|i| i.schema.name == "preserved");
         if wants_preserved && derive.is_none() {
-            let sp = s.rec.get("init").map(|v| v.span).unwrap_or(s.span);
+            let sp = field_span(s, "init");
+            let e = CheckError::NoProducer {
+                stage: s.name.clone(),
+                needs: "preserved weights (a `derive` stage)".into(),
+            };
             return Err(self.err_help(
-                CheckError::NoProducer {
-                    stage: s.name.clone(),
-                    needs: "preserved weights (a `derive` stage)".into(),
-                },
+                e,
                 sp,
                 "no derive stage runs before this one",
                 "add `after <derive stage>`, or use `init = random`",
@@ -386,36 +355,31 @@ impl<'a> Eval<'a> {
             self.check_genotype(&space, g)?;
         }
         self.fill_supervised(s, derive.is_some(), data)?;
-        let affine = s
-            .rec
-            .get("affine")
-            .and_then(|v| if let V::Bool(b) = v.v { Some(b) } else { None })
-            .unwrap_or(true);
+        let affine = matches!(s.rec.get("affine").map(|v| &v.v), Some(V::Bool(true)));
+        let objective = get_rec(&s.rec, "objective");
+        if objective
+            .as_ref()
+            .is_some_and(|o| o.schema.name == "simclr")
+        {
+            self.contrastive_batch(s);
+        }
         let head = match s.kind {
-            "ssl_train" => HeadPlan::Mlp(
-                get_rec(&s.rec, "objective")
-                    .map(|o| mlp_dims(&o))
-                    .unwrap_or_default(),
-            ),
-            "knn" => HeadPlan::Mlp(Vec::new()),
+            "ssl_train" => HeadPlan::Mlp(objective.map(|o| mlp_dims(&o)).unwrap_or_default()),
+            "knn" => HeadPlan::Features,
             _ => HeadPlan::Classifier(self.classes(data, s)?),
         };
-        let aux_weight = get_f64(&s.rec, "auxiliary");
-        if let (Some(_), "nb201_net") = (aux_weight, space.schema.name) {
-            let sp = s.rec.get("auxiliary").map(|v| v.span).unwrap_or(s.span);
+        let mut aux_weight = get_f64(&s.rec, "auxiliary");
+        if aux_weight.is_some() && space.schema.name == "nb201_net" {
+            let e = CheckError::UnusedOption {
+                option: "auxiliary".into(),
+            };
             self.report(Diag::warning(
-                CheckError::UnusedOption {
-                    option: "auxiliary".into(),
-                },
-                sp,
+                e,
+                field_span(s, "auxiliary"),
                 "NAS-Bench-201 networks have no auxiliary tower",
             ));
+            aux_weight = None;
         }
-        let aux_weight = if space.schema.name == "nb201_net" {
-            None
-        } else {
-            aux_weight
-        };
         s.net = Some(NetPlan {
             space,
             cell,
@@ -424,6 +388,97 @@ impl<'a> Eval<'a> {
             aux_weight,
         });
         Ok(())
+    }
+
+    /// Where a fixed-network stage's network comes from: a given network with a genotype,
+    /// the derived cell on a given skeleton, or the derived cell on the searched skeleton.
+    fn net_source(
+        &mut self,
+        s: &CheckedStage,
+        done: &[CheckedStage],
+        derive: Option<&CheckedStage>,
+    ) -> R<(Rc<Rec>, CellPlan)> {
+        let explicit = get_rec(&s.rec, "network");
+        let genotype = explicit
+            .as_ref()
+            .and_then(|n| n.get("genotype").filter(|g| !g.v.is_none()).cloned());
+        match (explicit, derive, genotype) {
+            (Some(net), _, Some(g)) => Ok((net, CellPlan::Genotype(g))),
+            (net, Some(d), _) => {
+                let search = done
+                    .iter()
+                    .find(|x| Some(&x.name) == d.derive_from.as_ref())
+                    .ok_or(Fail)?;
+                let searched = search.net.as_ref().ok_or(Fail)?.space.clone();
+                match net {
+                    Some(net) => {
+                        self.same_skeleton(s, &searched, &net)?;
+                        Ok((net, CellPlan::Derived(d.name.clone())))
+                    }
+                    None => Ok((searched, CellPlan::Derived(d.name.clone()))),
+                }
+            }
+            (Some(_), None, None) => {
+                let e = CheckError::GenotypeShape {
+                    reason: "the network has no genotype".into(),
+                };
+                let help =
+                    "give the network a genotype, or leave `network` out to train the derived one";
+                Err(self.err_help(
+                    e,
+                    field_span(s, "network"),
+                    "a fixed network needs `genotype = ...`",
+                    help,
+                ))
+            }
+            (None, None, _) => {
+                let e = CheckError::NoProducer {
+                    stage: s.name.clone(),
+                    needs: "a derived network (a `derive` stage)".into(),
+                };
+                let help = "add a `derive` stage before it (`after derive`), or give `network = ...` with a genotype";
+                Err(self.err_help(e, s.span, "no network to train", help))
+            }
+        }
+    }
+
+    /// The derived cell on another skeleton (DARTS: search small, train large) must come
+    /// from the same family, and per-cell genotypes need the searched depth.
+    fn same_skeleton(&mut self, s: &CheckedStage, searched: &Rec, net: &Rec) -> R<()> {
+        let sp = field_span(s, "network");
+        if searched.schema.name != net.schema.name {
+            let e = CheckError::GenotypeShape {
+                reason: "the network family differs from the searched one".into(),
+            };
+            return Err(self.err(e, sp, "another family"));
+        }
+        let per_cell = searched.get("alpha").and_then(|a| a.v.as_str()) == Some("per_cell");
+        if per_cell && get_int(searched, "cells") != get_int(net, "cells") {
+            let e = CheckError::GenotypeShape {
+                reason: "a per-cell genotype fits only a network of the searched depth".into(),
+            };
+            return Err(self.err_help(
+                e,
+                sp,
+                "different number of cells than the search",
+                "search with `alpha = shared`, or keep the searched depth",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A contrastive loss needs at least two images per batch.
+    fn contrastive_batch(&mut self, s: &CheckedStage) {
+        let batch = get_int(&s.rec, "batch").unwrap_or(0);
+        if batch < 2 {
+            let help = "a contrastive loss needs negatives: use a batch of at least 2 (typically 32 to 512)";
+            self.err_help(
+                CheckError::BatchTooSmall { batch },
+                field_span(s, "batch"),
+                "needs at least 2 images",
+                help,
+            );
+        }
     }
 
     /// Fill computed fields: init, affine, optimiser, augmentation, seeds.
@@ -546,4 +601,9 @@ fn supervised_augment(ev: &mut Eval, data: &Rec, span: crate::source::Span) -> R
         span,
         false,
     )
+}
+
+/// The span of a stage field's value, else of the stage.
+fn field_span(s: &CheckedStage, field: &str) -> crate::source::Span {
+    s.rec.get(field).map(|v| v.span).unwrap_or(s.span)
 }

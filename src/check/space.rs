@@ -151,96 +151,121 @@ impl<'a> Eval<'a> {
         let V::Rec(g) = &g.v else { return Err(Fail) };
         let ops: Vec<String> = op_names(space).into_iter().map(|(n, _)| n).collect();
         let nodes = get_int(space, "nodes").unwrap_or(0).max(0) as usize;
-        let mut failed = false;
         if g.schema.name == "nb201_arch" {
-            let text = get_str(g, "arch").unwrap_or("");
-            let span = g.get("arch").map(|v| v.span).unwrap_or(g.span);
-            match parse_nb201(text) {
-                Err(reason) => {
-                    return Err(self.err_help(CheckError::Nb201String { reason }, span, "not an NAS-Bench-201 architecture", "example: \"|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|none~1|nor_conv_1x1~2|\""));
-                }
-                Ok(cell) => {
-                    if cell.len() != nodes || space.schema.name != "nb201_net" {
-                        return Err(self.err(
-                            CheckError::GenotypeShape {
-                                reason: format!("{} nodes given, the cell has {nodes}", cell.len()),
-                            },
-                            span,
-                            "wrong number of nodes",
-                        ));
-                    }
-                    for (op, _) in cell.iter().flatten() {
-                        if !ops.contains(op) {
-                            self.err_help(
-                                CheckError::UnknownOp { op: op.clone() },
-                                span,
-                                format!("`{op}` is not a candidate"),
-                                suggest(op, ops.iter().map(String::as_str)),
-                            );
-                            failed = true;
-                        }
-                    }
-                }
-            }
-            return if failed { Err(Fail) } else { Ok(()) };
+            return self.check_nb201(space, g, &ops, nodes);
         }
         if space.schema.name != "darts_net" {
-            return Err(self.err(
-                CheckError::GenotypeShape {
-                    reason: "a DARTS genotype on a NAS-Bench-201 network".into(),
-                },
-                g.span,
-                "use `nb201_arch(...)`",
-            ));
+            let e = CheckError::GenotypeShape {
+                reason: "a DARTS genotype on a NAS-Bench-201 network".into(),
+            };
+            return Err(self.err(e, g.span, "use `nb201_arch(...)`"));
         }
+        let mut failed = false;
         for half in ["normal", "reduce"] {
-            let Some(Val {
+            if let Some(Val {
                 v: V::List(edges),
                 span,
             }) = g.get(half)
-            else {
-                continue;
+            {
+                failed |= self
+                    .check_darts_half(half, edges, *span, &ops, nodes)
+                    .is_err();
+            }
+        }
+        if failed {
+            Err(Fail)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// An NAS-Bench-201 string: well formed, the cell's node count, known ops.
+    fn check_nb201(&mut self, space: &Rec, g: &Rec, ops: &[String], nodes: usize) -> R<()> {
+        let text = get_str(g, "arch").unwrap_or("");
+        let span = g.get("arch").map(|v| v.span).unwrap_or(g.span);
+        let cell = parse_nb201(text).map_err(|reason| {
+            let help = "example: \"|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|none~1|nor_conv_1x1~2|\"";
+            self.err_help(CheckError::Nb201String { reason }, span, "not an NAS-Bench-201 architecture", help)
+        })?;
+        if cell.len() != nodes || space.schema.name != "nb201_net" {
+            let e = CheckError::GenotypeShape {
+                reason: format!("{} nodes given, the cell has {nodes}", cell.len()),
             };
-            if edges.len() != 2 * nodes {
+            return Err(self.err(e, span, "wrong number of nodes"));
+        }
+        let mut failed = false;
+        for (op, _) in cell.iter().flatten() {
+            if !ops.contains(op) {
+                let help = suggest(op, ops.iter().map(String::as_str));
                 self.err_help(
-                    CheckError::GenotypeShape {
-                        reason: format!(
-                            "`{half}` has {} edges, the cell's {nodes} nodes need {}",
-                            edges.len(),
-                            2 * nodes
-                        ),
-                    },
-                    *span,
-                    "wrong number of edges",
-                    "list two (op, input) pairs per node, node by node",
+                    CheckError::UnknownOp { op: op.clone() },
+                    span,
+                    format!("`{op}` is not a candidate"),
+                    help,
                 );
                 failed = true;
-                continue;
             }
-            for (i, e) in edges.iter().enumerate() {
-                let V::Tuple(parts) = &e.v else { continue };
-                let (Some(op), Some(input)) = (parts[0].v.as_str(), parts[1].v.as_int()) else {
-                    continue;
-                };
-                if !ops.iter().any(|o| o == op) {
-                    self.err_help(
-                        CheckError::UnknownOp { op: op.into() },
-                        parts[0].span,
-                        "not a candidate of this space",
-                        suggest(op, ops.iter().map(String::as_str)),
-                    );
-                    failed = true;
-                }
-                let node = i / 2;
-                if input as usize >= node + 2 {
-                    self.err_help(
-                        CheckError::GenotypeShape { reason: format!("node {node} reads input {input}, but only inputs 0..{} exist before it", node + 1) },
-                        parts[1].span,
-                        "input from a later node",
-                        "inputs 0 and 1 are the cell inputs, 2 + k is node k",
-                    );
-                    failed = true;
-                }
+        }
+        if failed {
+            Err(Fail)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// One half of a DARTS genotype: two edges per node, known ops, earlier inputs only.
+    fn check_darts_half(
+        &mut self,
+        half: &str,
+        edges: &[Val],
+        span: Span,
+        ops: &[String],
+        nodes: usize,
+    ) -> R<()> {
+        if edges.len() != 2 * nodes {
+            let reason = format!(
+                "`{half}` has {} edges, the cell's {nodes} nodes need {}",
+                edges.len(),
+                2 * nodes
+            );
+            let help = "list two (op, input) pairs per node, node by node";
+            return Err(self.err_help(
+                CheckError::GenotypeShape { reason },
+                span,
+                "wrong number of edges",
+                help,
+            ));
+        }
+        let mut failed = false;
+        for (i, e) in edges.iter().enumerate() {
+            let V::Tuple(parts) = &e.v else { continue };
+            let (Some(op), Some(input)) = (parts[0].v.as_str(), parts[1].v.as_int()) else {
+                continue;
+            };
+            if !ops.iter().any(|o| o == op) {
+                let help = suggest(op, ops.iter().map(String::as_str));
+                self.err_help(
+                    CheckError::UnknownOp { op: op.into() },
+                    parts[0].span,
+                    "not a candidate of this space",
+                    help,
+                );
+                failed = true;
+            }
+            let node = i / 2;
+            if input as usize >= node + 2 {
+                let reason = format!(
+                    "node {node} reads input {input}, but only inputs 0..{} exist before it",
+                    node + 1
+                );
+                let help = "inputs 0 and 1 are the cell inputs, 2 + k is node k";
+                self.err_help(
+                    CheckError::GenotypeShape { reason },
+                    parts[1].span,
+                    "input from a later node",
+                    help,
+                );
+                failed = true;
             }
         }
         if failed {

@@ -136,40 +136,8 @@ impl<'a> Eval<'a> {
             }
         }
         let rec = self.assemble(schema, given, s.kind.span, false);
-        let mut phases = Vec::new();
-        let mut failed = rec.is_err();
-        if !s.phases.is_empty() && schema.name != "ssl_search" {
-            self.err(
-                CheckError::UnknownField {
-                    name: schema.name.into(),
-                    field: "phase".into(),
-                },
-                s.phases[0].span,
-                "only search stages have phases",
-            );
-            failed = true;
-        }
-        for p in &s.phases {
-            let given = p
-                .fields
-                .iter()
-                .map(|(n, v)| (Some(n.clone()), v.clone()))
-                .collect();
-            match self.assemble(&PHASE, given, p.name.span, false) {
-                Ok(r) => phases.push(CheckedPhase {
-                    name: p.name.name.clone(),
-                    rec: r,
-                    when: p.when.clone(),
-                    epochs: 0,
-                    span: p.name.span,
-                }),
-                Err(_) => failed = true,
-            }
-        }
-        if failed {
-            return Err(Fail);
-        }
-        let rec = rec?;
+        let phases = self.stage_phases(schema.name, s);
+        let (rec, phases) = (rec?, phases?);
         Ok(CheckedStage {
             name: s.name.name.clone(),
             kind: schema.name,
@@ -182,6 +150,45 @@ impl<'a> Eval<'a> {
         })
     }
 
+    /// The phases of a stage, checked against the phase schema (search stages only).
+    fn stage_phases(&mut self, kind: &str, s: &StageVal) -> R<Vec<CheckedPhase>> {
+        let mut failed = false;
+        if let Some(first) = s.phases.first().filter(|_| kind != "ssl_search") {
+            let e = CheckError::UnknownField {
+                name: kind.into(),
+                field: "phase".into(),
+            };
+            self.err(e, first.span, "only search stages have phases");
+            failed = true;
+        }
+        let mut phases = Vec::with_capacity(s.phases.len());
+        for p in &s.phases {
+            let given = p
+                .fields
+                .iter()
+                .map(|(n, v)| (Some(n.clone()), v.clone()))
+                .collect();
+            match self.assemble(&PHASE, given, p.name.span, false) {
+                Ok(rec) => {
+                    let name = p.name.name.clone();
+                    phases.push(CheckedPhase {
+                        name,
+                        rec,
+                        when: p.when.clone(),
+                        epochs: 0,
+                        span: p.name.span,
+                    });
+                }
+                Err(_) => failed = true,
+            }
+        }
+        if failed {
+            Err(Fail)
+        } else {
+            Ok(phases)
+        }
+    }
+
     /// Resolve references between stages and order them (declaration order among ready ones).
     fn order(&mut self, pv: &PipeVal, mut stages: Vec<CheckedStage>) -> R<Vec<CheckedStage>> {
         let index: HashMap<String, usize> = stages
@@ -189,32 +196,48 @@ impl<'a> Eval<'a> {
             .enumerate()
             .map(|(i, s)| (s.name.clone(), i))
             .collect();
+        self.stage_refs(pv, &mut stages, &index)?;
+        match topological(&stages, &index) {
+            Ok(order) => {
+                let mut slots: Vec<Option<CheckedStage>> = stages.into_iter().map(Some).collect();
+                Ok(order.into_iter().filter_map(|i| slots[i].take()).collect())
+            }
+            Err(indeg) => Err(self.report_cycle(&stages, &index, &indeg)),
+        }
+    }
+
+    /// Check every stage reference (`after`, `from`, `init = from(...)`) and record the
+    /// implicit ones as dependencies.
+    fn stage_refs(
+        &mut self,
+        pv: &PipeVal,
+        stages: &mut [CheckedStage],
+        index: &HashMap<String, usize>,
+    ) -> R<()> {
         let mut failed = false;
         let names: Vec<String> = stages.iter().map(|s| s.name.clone()).collect();
-        for (i, s) in stages.iter_mut().enumerate() {
-            let src = &pv.stages[i];
+        for (s, src) in stages.iter_mut().zip(&pv.stages) {
             let mut refs: Vec<(String, Span)> =
                 src.after.iter().map(|a| (a.name.clone(), a.span)).collect();
             if let Some(f) = s.rec.get("from").filter(|v| !v.v.is_none()) {
                 refs.push((f.v.as_str().unwrap_or("").to_string(), f.span));
             }
-            if let Some(init) = s
+            let init = s
                 .rec
                 .get("init")
                 .and_then(rec_of)
-                .filter(|r| r.schema.name == "from")
-            {
-                if let Some(st) = init.get("stage") {
-                    refs.push((st.v.as_str().unwrap_or("").to_string(), st.span));
-                }
+                .filter(|r| r.schema.name == "from");
+            if let Some(st) = init.as_ref().and_then(|i| i.get("stage")) {
+                refs.push((st.v.as_str().unwrap_or("").to_string(), st.span));
             }
             for (r, span) in refs {
                 if !index.contains_key(&r) {
+                    let help = suggest(&r, names.iter().map(String::as_str));
                     self.err_help(
                         CheckError::UnknownStage { name: r.clone() },
                         span,
                         "no stage of this name",
-                        suggest(&r, names.iter().map(String::as_str)),
+                        help,
                     );
                     failed = true;
                 } else if !s.after.contains(&r) {
@@ -223,36 +246,10 @@ impl<'a> Eval<'a> {
             }
         }
         if failed {
-            return Err(Fail);
+            Err(Fail)
+        } else {
+            Ok(())
         }
-        let n = stages.len();
-        let mut indeg = vec![0usize; n];
-        let mut users: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for (i, s) in stages.iter().enumerate() {
-            for a in &s.after {
-                if let Some(&j) = index.get(a) {
-                    indeg[i] += 1;
-                    users[j].push(i);
-                }
-            }
-        }
-        let mut ready: std::collections::BTreeSet<usize> =
-            (0..n).filter(|i| indeg[*i] == 0).collect();
-        let mut order = Vec::with_capacity(n);
-        while let Some(i) = ready.pop_first() {
-            order.push(i);
-            for &u in &users[i] {
-                indeg[u] -= 1;
-                if indeg[u] == 0 {
-                    ready.insert(u);
-                }
-            }
-        }
-        if order.len() < n {
-            return Err(self.report_cycle(&stages, &index, &indeg));
-        }
-        let mut slots: Vec<Option<CheckedStage>> = stages.into_iter().map(Some).collect();
-        Ok(order.into_iter().filter_map(|i| slots[i].take()).collect())
     }
 
     fn report_cycle(
@@ -323,5 +320,38 @@ impl<'a> Eval<'a> {
         } else {
             None
         }
+    }
+}
+
+/// Kahn's algorithm, declaration order among ready stages; on a cycle, the remaining
+/// in-degrees (non-zero for the stages on or behind the cycle).
+fn topological(
+    stages: &[CheckedStage],
+    index: &HashMap<String, usize>,
+) -> Result<Vec<usize>, Vec<usize>> {
+    let n = stages.len();
+    let mut indeg = vec![0usize; n];
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, s) in stages.iter().enumerate() {
+        for j in s.after.iter().filter_map(|a| index.get(a)) {
+            indeg[i] += 1;
+            users[*j].push(i);
+        }
+    }
+    let mut ready: std::collections::BTreeSet<usize> = (0..n).filter(|i| indeg[*i] == 0).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(i) = ready.pop_first() {
+        order.push(i);
+        for &u in &users[i] {
+            indeg[u] -= 1;
+            if indeg[u] == 0 {
+                ready.insert(u);
+            }
+        }
+    }
+    if order.len() < n {
+        Err(indeg)
+    } else {
+        Ok(order)
     }
 }

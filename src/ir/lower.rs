@@ -193,28 +193,7 @@ impl Lower<'_> {
                 })
             }
             "finetune" | "linear_eval" | "train" => {
-                let spec = SupervisedSpec {
-                    network: net()?,
-                    init: self.init(rec(r, "init")?)?,
-                    labels: num(r, "labels")?,
-                    val_fraction: num(r, "val_fraction")?,
-                    epochs: int(r, "epochs")?,
-                    steps_per_epoch: opt_int(r, "steps_per_epoch")?,
-                    batch: int(r, "batch")?,
-                    optim: self.optim(rec(r, "optim")?)?,
-                    augment: self.augment(rec(r, "augment")?)?,
-                    frozen_features: s.kind == "linear_eval",
-                    drop_path: num(r, "drop_path")?,
-                    seeds: match &get(r, "seeds")?.v {
-                        V::List(xs) => xs
-                            .iter()
-                            .filter_map(|x| x.v.as_int())
-                            .map(|i| i.max(0) as u64)
-                            .collect(),
-                        _ => vec![seed],
-                    },
-                    span: span.clone(),
-                };
+                let spec = self.supervised(s, net()?, seed)?;
                 match s.kind {
                     "finetune" => StageKind::Finetune(spec),
                     "linear_eval" => StageKind::LinearEval(spec),
@@ -247,6 +226,33 @@ impl Lower<'_> {
             after: s.after.clone(),
             kind,
             span,
+        })
+    }
+
+    fn supervised(&self, s: &CheckedStage, network: NetworkSpec, seed: u64) -> L<SupervisedSpec> {
+        let r = &s.rec;
+        let seeds = match &get(r, "seeds")?.v {
+            V::List(xs) => xs
+                .iter()
+                .filter_map(|x| x.v.as_int())
+                .map(|i| i.max(0) as u64)
+                .collect(),
+            _ => vec![seed],
+        };
+        Ok(SupervisedSpec {
+            network,
+            init: self.init(rec(r, "init")?)?,
+            labels: num(r, "labels")?,
+            val_fraction: num(r, "val_fraction")?,
+            epochs: int(r, "epochs")?,
+            steps_per_epoch: opt_int(r, "steps_per_epoch")?,
+            batch: int(r, "batch")?,
+            optim: self.optim(rec(r, "optim")?)?,
+            augment: self.augment(rec(r, "augment")?)?,
+            frozen_features: s.kind == "linear_eval",
+            drop_path: num(r, "drop_path")?,
+            seeds,
+            span: self.span(s.span),
         })
     }
 

@@ -275,83 +275,93 @@ impl<'o> Loader<'o> {
 
     fn import(&mut self, from: &ModKey, root: &Path, imp: &ast::Import) -> Option<(String, ModId)> {
         let bind = imp.binding()?.name;
-        match &imp.target {
+        let id = match &imp.target {
             ImportTarget::Module(parts) => {
                 let names: Vec<&str> = parts.iter().map(|p| p.name.as_str()).collect();
                 let span = parts.first()?.span.to(parts.last()?.span);
-                let dotted = names.join(".");
                 if names.first() == Some(&"std") {
-                    let path = names[1..].join(".");
-                    for dir in &self.opts.lib_dirs {
-                        let f = dir
-                            .join("std")
-                            .join(format!("{}.nas", names[1..].join("/")));
-                        if f.is_file() {
-                            let id =
-                                self.load(ModKey::File(normalize(&f)), normalize(dir), Some(span))?;
-                            return Some((bind, id));
-                        }
-                    }
-                    if stdlib::lookup(&path).is_some() {
-                        let id = self.load(ModKey::Std(path), PathBuf::new(), Some(span))?;
-                        return Some((bind, id));
-                    }
-                    let cands: Vec<String> = stdlib::STDLIB
-                        .iter()
-                        .map(|(p, _)| format!("std.{p}"))
-                        .collect();
-                    self.not_found(&dotted, span, cands);
-                    return None;
+                    self.import_std(&names[1..], span)?
+                } else {
+                    self.import_dotted(from, root, &names, span)?
                 }
-                let rel = format!("{}.nas", names.join("/"));
-                let mut dirs: Vec<PathBuf> = Vec::new();
-                if let Some(d) = self.dir_of(from) {
-                    dirs.push(d);
-                }
-                dirs.extend(self.opts.lib_dirs.iter().map(|d| normalize(d)));
-                for dir in &dirs {
-                    let f = normalize(&dir.join(&rel));
-                    if f.is_file() {
-                        let id = self.load(ModKey::File(f), root.to_path_buf(), Some(span))?;
-                        return Some((bind, id));
-                    }
-                }
-                let cands = candidates(&dirs);
-                self.not_found(&dotted, span, cands);
-                None
             }
-            ImportTarget::Path(p, span) => {
-                let Some(dir) = self.dir_of(from) else {
-                    self.not_found(p, *span, Vec::new());
-                    return None;
-                };
-                let target = normalize(&dir.join(p));
-                let escapes = match target.strip_prefix(root) {
-                    Ok(rest) => rest.components().next() == Some(Component::ParentDir),
-                    Err(_) => true,
-                };
-                if escapes || Path::new(p).is_absolute() {
-                    self.diags.push(
-                        Diag::error(
-                            ResolveError::ImportEscapes { path: p.clone() },
-                            *span,
-                            "this path leaves the project folder",
-                        )
-                        .with_help(format!(
-                            "imports stay inside `{}`; pass other folders with `--lib DIR`",
-                            show_dir(root)
-                        )),
-                    );
-                    return None;
-                }
-                if !target.is_file() {
-                    self.not_found(p, *span, candidates(&[dir]));
-                    return None;
-                }
-                let id = self.load(ModKey::File(target), root.to_path_buf(), Some(*span))?;
-                Some((bind, id))
+            ImportTarget::Path(p, span) => self.import_path(from, root, p, *span)?,
+        };
+        Some((bind, id))
+    }
+
+    /// `import std.x.y`: an override in a library folder, else the embedded module.
+    fn import_std(&mut self, names: &[&str], span: Span) -> Option<ModId> {
+        for dir in &self.opts.lib_dirs {
+            let f = dir.join("std").join(format!("{}.nas", names.join("/")));
+            if f.is_file() {
+                return self.load(ModKey::File(normalize(&f)), normalize(dir), Some(span));
             }
         }
+        let path = names.join(".");
+        if stdlib::lookup(&path).is_some() {
+            return self.load(ModKey::Std(path), PathBuf::new(), Some(span));
+        }
+        let cands: Vec<String> = stdlib::STDLIB
+            .iter()
+            .map(|(p, _)| format!("std.{p}"))
+            .collect();
+        self.not_found(&format!("std.{path}"), span, cands);
+        None
+    }
+
+    /// `import a.b`: `a/b.nas` beside the importing file, then in each library folder.
+    fn import_dotted(
+        &mut self,
+        from: &ModKey,
+        root: &Path,
+        names: &[&str],
+        span: Span,
+    ) -> Option<ModId> {
+        let rel = format!("{}.nas", names.join("/"));
+        let mut dirs: Vec<PathBuf> = self.dir_of(from).into_iter().collect();
+        dirs.extend(self.opts.lib_dirs.iter().map(|d| normalize(d)));
+        for dir in &dirs {
+            let f = normalize(&dir.join(&rel));
+            if f.is_file() {
+                return self.load(ModKey::File(f), root.to_path_buf(), Some(span));
+            }
+        }
+        self.not_found(&names.join("."), span, candidates(&dirs));
+        None
+    }
+
+    /// `import "rel/path.nas"`: relative to the importing file, inside its project root.
+    fn import_path(&mut self, from: &ModKey, root: &Path, p: &str, span: Span) -> Option<ModId> {
+        let Some(dir) = self.dir_of(from) else {
+            self.not_found(p, span, Vec::new());
+            return None;
+        };
+        let target = normalize(&dir.join(p));
+        let escapes = match target.strip_prefix(root) {
+            Ok(rest) => rest.components().next() == Some(Component::ParentDir),
+            Err(_) => true,
+        };
+        if escapes || Path::new(p).is_absolute() {
+            let help = format!(
+                "imports stay inside `{}`; pass other folders with `--lib DIR`",
+                show_dir(root)
+            );
+            let d = Diag::error(
+                ResolveError::ImportEscapes {
+                    path: p.to_string(),
+                },
+                span,
+                "this path leaves the project folder",
+            );
+            self.diags.push(d.with_help(help));
+            return None;
+        }
+        if !target.is_file() {
+            self.not_found(p, span, candidates(&[dir]));
+            return None;
+        }
+        self.load(ModKey::File(target), root.to_path_buf(), Some(span))
     }
 
     fn dir_of(&self, key: &ModKey) -> Option<PathBuf> {

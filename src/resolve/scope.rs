@@ -147,59 +147,12 @@ impl<'a> Scope<'a> {
 
     fn expr(&mut self, e: &'a Expr, metrics: bool) {
         match &e.kind {
-            ExprKind::Name(n) => {
-                if !self.lenient && !self.known(n, metrics) && !self.module.broken {
-                    let mut cands: Vec<&str> = self.locals.iter().copied().collect();
-                    cands.extend(self.module.items.keys().map(String::as_str));
-                    cands.extend(self.module.imports.keys().map(String::as_str));
-                    for g in global_names() {
-                        cands.push(g);
-                    }
-                    if metrics {
-                        for m in METRICS {
-                            cands.push(m);
-                        }
-                    }
-                    self.diags.push(
-                        Diag::error(
-                            ResolveError::UnknownName { name: n.clone() },
-                            e.span,
-                            "not defined",
-                        )
-                        .with_help(suggest(n, cands)),
-                    );
-                }
-            }
+            // In `when`, unknown names are reported as unknown metrics by the evaluator.
+            ExprKind::Name(n) if !self.lenient && !metrics => self.name_ref(n, e.span),
             ExprKind::Member(base, member) => {
                 if let ExprKind::Name(n) = &base.kind {
-                    if self.lenient {
+                    if self.lenient || self.module_member(n, member) {
                         return;
-                    }
-                    if !self.locals.contains(n.as_str()) && !self.module.items.contains_key(n) {
-                        if let Some(target) = self
-                            .module
-                            .imports
-                            .get(n)
-                            .and_then(|id| self.loaded.module(*id))
-                        {
-                            if !target.broken && !target.items.contains_key(&member.name) {
-                                self.diags.push(
-                                    Diag::error(
-                                        ResolveError::UnknownMember {
-                                            module: n.clone(),
-                                            name: member.name.clone(),
-                                        },
-                                        member.span,
-                                        "not in that module",
-                                    )
-                                    .with_help(suggest(
-                                        &member.name,
-                                        target.items.keys().map(String::as_str),
-                                    )),
-                                );
-                            }
-                            return;
-                        }
                     }
                 }
                 self.expr(base, metrics);
@@ -220,5 +173,51 @@ impl<'a> Scope<'a> {
             }
             _ => {}
         }
+    }
+
+    fn name_ref(&mut self, n: &str, span: crate::source::Span) {
+        if self.known(n, false) || self.module.broken {
+            return;
+        }
+        let mut cands: Vec<&str> = self.locals.iter().copied().collect();
+        cands.extend(self.module.items.keys().map(String::as_str));
+        cands.extend(self.module.imports.keys().map(String::as_str));
+        for g in global_names() {
+            cands.push(g);
+        }
+        let d = Diag::error(
+            ResolveError::UnknownName {
+                name: n.to_string(),
+            },
+            span,
+            "not defined",
+        );
+        self.diags.push(d.with_help(suggest(n, cands)));
+    }
+
+    /// `module.member` where `module` is an import (not shadowed): check the member.
+    /// Returns whether the expression was an import's member.
+    fn module_member(&mut self, n: &str, member: &Ident) -> bool {
+        if self.locals.contains(n) || self.module.items.contains_key(n) {
+            return false;
+        }
+        let Some(target) = self
+            .module
+            .imports
+            .get(n)
+            .and_then(|id| self.loaded.module(*id))
+        else {
+            return false;
+        };
+        if !target.broken && !target.items.contains_key(&member.name) {
+            let e = ResolveError::UnknownMember {
+                module: n.to_string(),
+                name: member.name.clone(),
+            };
+            let help = suggest(&member.name, target.items.keys().map(String::as_str));
+            self.diags
+                .push(Diag::error(e, member.span, "not in that module").with_help(help));
+        }
+        true
     }
 }

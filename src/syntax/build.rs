@@ -348,17 +348,18 @@ impl Builder {
 
     fn expr(&mut self, p: Pair<'_, Rule>) -> Expr {
         let span = self.span(&p);
-        let ops = p
+        if let Some(op) = p
             .clone()
             .into_inner()
             .filter(|c| c.as_rule() != Rule::postfixed)
-            .count();
-        if ops > MAX_CHAIN {
+            .nth(MAX_CHAIN)
+        {
+            let at = self.span(&op);
             self.diags.push(
                 Diag::error(
                     ParseError::TooComplex { limit: MAX_CHAIN },
-                    span,
-                    "this expression is too long",
+                    at,
+                    "one operator too many",
                 )
                 .with_help("split it into smaller named parts with `let`"),
             );
@@ -589,6 +590,7 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         | Rule::div
         | Rule::of => "an operator",
         Rule::member => "`.`",
+        Rule::colon => "`:`",
         Rule::call_args | Rule::args => "`(`",
         Rule::arg | Rule::named_arg => "an argument",
         Rule::list => "a list",

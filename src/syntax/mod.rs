@@ -28,12 +28,8 @@ const CALL_LIMIT: usize = 200_000_000;
 /// Parse one file. On a syntax error the AST is `None`.
 pub fn parse(src: SourceId, text: &str) -> (Option<ast::File>, Vec<Diag>) {
     if text.trim().is_empty() {
-        let d = Diag::warning(
-            ParseError::EmptyFile,
-            Span::new(src, 0, text.len()),
-            "nothing here",
-        )
-        .with_help("an empty file defines nothing; add a `pipeline` or definitions");
+        let d = Diag::warning(ParseError::EmptyFile, Span::new(src, 0, 0), "nothing here")
+            .with_help("an empty file defines nothing; add a `pipeline` or definitions");
         return (
             Some(ast::File {
                 src,

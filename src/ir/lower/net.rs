@@ -27,8 +27,64 @@ pub fn feature_width(space: &Rec) -> L<usize> {
 impl Lower<'_> {
     pub(super) fn network(&self, plan: &NetPlan, data: &DatasetSpec) -> L<NetworkSpec> {
         let space = &*plan.space;
+        let auxiliary = match (&plan.head, plan.aux_weight) {
+            (HeadPlan::Classifier(classes), Some(weight)) => Some(AuxSpec {
+                classes: *classes,
+                weight,
+            }),
+            _ => None,
+        };
+        Ok(NetworkSpec {
+            family: self.family(plan, space)?,
+            in_channels: data.channels,
+            image_size: data.image_size,
+            head: head(plan, space)?,
+            auxiliary,
+            span: self.span(space.span),
+        })
+    }
+
+    fn family(&self, plan: &NetPlan, space: &Rec) -> L<Family> {
         let ops = self.ops(space)?;
-        let cell = match &plan.cell {
+        let cell = self.cell(plan, space)?;
+        if space.schema.name != "darts_net" {
+            return Ok(Family::Nb201(Nb201Net {
+                channels: int(space, "channels")?,
+                cells_per_stage: int(space, "cells_per_stage")?,
+                nodes: int(space, "nodes")?,
+                affine: plan.affine,
+                ops,
+                cell,
+            }));
+        }
+        let nodes = int(space, "nodes")?;
+        let imagenet = get(space, "stem")?.v.as_str() == Some("imagenet");
+        Ok(Family::Darts(DartsNet {
+            stem: if imagenet {
+                StemKind::Imagenet
+            } else {
+                StemKind::Cifar
+            },
+            cells: int(space, "cells")?,
+            channels: int(space, "channels")?,
+            reductions: reductions(space)
+                .into_iter()
+                .map(|r| r.max(0) as usize)
+                .collect(),
+            nodes,
+            multiplier: get(space, "multiplier")?
+                .v
+                .as_int()
+                .map(|m| m as usize)
+                .unwrap_or(nodes),
+            affine: plan.affine,
+            ops,
+            cell,
+        }))
+    }
+
+    fn cell(&self, plan: &NetPlan, space: &Rec) -> L<CellSpec> {
+        Ok(match &plan.cell {
             CellPlan::Search { per_cell, two_path } => CellSpec::Search {
                 alpha: if *per_cell && space.schema.name == "darts_net" {
                     AlphaSharing::PerCell
@@ -47,70 +103,6 @@ impl Lower<'_> {
             CellPlan::Derived(stage) => CellSpec::Derived {
                 stage: stage.clone(),
             },
-        };
-        let family = match space.schema.name {
-            "darts_net" => {
-                let nodes = int(space, "nodes")?;
-                Family::Darts(DartsNet {
-                    stem: if get(space, "stem")?.v.as_str() == Some("imagenet") {
-                        StemKind::Imagenet
-                    } else {
-                        StemKind::Cifar
-                    },
-                    cells: int(space, "cells")?,
-                    channels: int(space, "channels")?,
-                    reductions: reductions(space)
-                        .into_iter()
-                        .map(|r| r.max(0) as usize)
-                        .collect(),
-                    nodes,
-                    multiplier: get(space, "multiplier")?
-                        .v
-                        .as_int()
-                        .map(|m| m as usize)
-                        .unwrap_or(nodes),
-                    affine: plan.affine,
-                    ops,
-                    cell,
-                })
-            }
-            _ => Family::Nb201(Nb201Net {
-                channels: int(space, "channels")?,
-                cells_per_stage: int(space, "cells_per_stage")?,
-                nodes: int(space, "nodes")?,
-                affine: plan.affine,
-                ops,
-                cell,
-            }),
-        };
-        let head = match &plan.head {
-            HeadPlan::Classifier(classes) => HeadSpec::Classifier { classes: *classes },
-            HeadPlan::Mlp(dims) if dims.is_empty() => HeadSpec::Mlp {
-                hidden: vec![feature_width(space)?],
-                out: 128,
-            },
-            HeadPlan::Mlp(dims) => {
-                let (out, hidden) = dims.split_last().ok_or_else(|| internal("empty mlp"))?;
-                HeadSpec::Mlp {
-                    hidden: hidden.to_vec(),
-                    out: *out,
-                }
-            }
-        };
-        let auxiliary = match (&plan.head, plan.aux_weight) {
-            (HeadPlan::Classifier(classes), Some(weight)) => Some(AuxSpec {
-                classes: *classes,
-                weight,
-            }),
-            _ => None,
-        };
-        Ok(NetworkSpec {
-            family,
-            in_channels: data.channels,
-            image_size: data.image_size,
-            head,
-            auxiliary,
-            span: self.span(space.span),
         })
     }
 
@@ -240,4 +232,23 @@ impl Lower<'_> {
             reduce: half("reduce", "reduce_concat")?,
         })
     }
+}
+
+/// The head: a classifier, or the projection MLP (default: features width, then 128).
+fn head(plan: &NetPlan, space: &Rec) -> L<HeadSpec> {
+    Ok(match &plan.head {
+        HeadPlan::Classifier(classes) => HeadSpec::Classifier { classes: *classes },
+        HeadPlan::Features => HeadSpec::Features,
+        HeadPlan::Mlp(dims) if dims.is_empty() => HeadSpec::Mlp {
+            hidden: vec![feature_width(space)?],
+            out: 128,
+        },
+        HeadPlan::Mlp(dims) => {
+            let (out, hidden) = dims.split_last().ok_or_else(|| internal("empty mlp"))?;
+            HeadSpec::Mlp {
+                hidden: hidden.to_vec(),
+                out: *out,
+            }
+        }
+    })
 }

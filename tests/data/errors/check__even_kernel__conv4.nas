@@ -1,0 +1,1 @@
+op bad = seq(relu, conv(4), bn)

@@ -1,0 +1,2 @@
+import std.augment
+let v = augment.simclr_sswp()

@@ -1,0 +1,1 @@
+let w = sgd(momentum = 0.9)

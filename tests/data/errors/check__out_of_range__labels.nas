@@ -1,0 +1,18 @@
+import std.data
+import std.spaces.darts
+import std.augment
+
+pipeline p {
+  data = data.digits()
+  space = darts.cifar(cells = 4, channels = 8, ops = darts.sswp_ops, alpha = per_cell)
+  views = augmentation(views = 2, steps = [random_resized_crop(size = 8), normalize([0.3], [0.4])])
+  stage search: ssl_search {
+    objective = simclr(temperature = 0.1)
+    batch = 32
+    weights = sgd(lr = 0.05)
+    arch = adam(lr = 1e-3, every = 5)
+    epochs = 4
+  }
+  stage d: derive after search
+  stage tune: finetune(labels = 1.5, epochs = 2) after d
+}

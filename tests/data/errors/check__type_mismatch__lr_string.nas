@@ -1,0 +1,1 @@
+let w = sgd(lr = "fast")

@@ -1,0 +1,1 @@
+op bad = conv(3, stride = "two")

@@ -1,0 +1,2 @@
+import std.spaces.darts
+let s = darts.cifar(layers = 20)

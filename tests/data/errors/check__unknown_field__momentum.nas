@@ -1,0 +1,1 @@
+let w = sgd(lr = 0.1, momentun = 0.9)

@@ -1,0 +1,1 @@
+def f(a: int, b: int, a: int) = a

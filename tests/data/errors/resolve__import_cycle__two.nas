@@ -1,0 +1,2 @@
+import cycle.b
+let x = 1

@@ -1,0 +1,1 @@
+import "../../../Cargo.toml" as cargo

@@ -1,0 +1,2 @@
+import std.spaces.darts
+let s = darts.cifr(cells = 8)

@@ -1,0 +1,1 @@
+def f(n: integer = 3) = n

@@ -1,0 +1,1 @@
+let p = "C:\data"

@@ -1,0 +1,2 @@
+import std.data
+let d = data.cifar10("data/cifar-10
