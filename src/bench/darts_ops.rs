@@ -6,7 +6,7 @@
 //! in DARTS (BN affine = false), mirroring /work/shared/bench/torch_ref.py's `edge` mode so
 //! the numbers can be put side by side.
 
-use super::timing::{time_fwd_bwd, Path, Timing};
+use super::timing::{time_fwd_bwd, Measured, Path, Timing};
 use super::BenchError;
 use crate::nn::kernels as k;
 use candle_core::{DType, Device, Result, Tensor, Var};
@@ -123,6 +123,10 @@ pub struct OpsConfig {
     pub seed: u64,
     pub dtype: DType,
     pub device: Device,
+    /// Which implementations to time (both by default).
+    pub paths: Vec<Path>,
+    /// Only cases whose name contains this text (all when `None`).
+    pub only: Option<String>,
 }
 
 impl Default for OpsConfig {
@@ -134,11 +138,17 @@ impl Default for OpsConfig {
             seed: 0,
             dtype: DType::F32,
             device: Device::Cpu,
+            paths: vec![Path::Fast, Path::Slow],
+            only: None,
         }
     }
 }
 
 impl OpsConfig {
+    fn wants(&self, case: &str) -> bool {
+        self.only.as_ref().is_none_or(|o| case.contains(o.as_str()))
+    }
+
     fn size_name(&self, s: EdgeSize) -> String {
         format!(
             "C={} {}x{} s{} batch {}",
@@ -299,12 +309,24 @@ fn input(cfg: &OpsConfig, size: EdgeSize, rng: &mut ChaCha8Rng) -> Result<Var> {
     Var::from_tensor(&Tensor::from_vec(v, &dims[..], &cfg.device)?.to_dtype(cfg.dtype)?)
 }
 
+fn timing(case: String, size: String, path: Path, m: Measured) -> Timing {
+    let (fwd_ms, fwd_bwd_ms, best_fwd_bwd_ms) = (m.fwd_ms, m.fwd_bwd_ms, m.best_fwd_bwd_ms);
+    Timing {
+        case,
+        size,
+        path,
+        fwd_ms,
+        fwd_bwd_ms,
+        best_fwd_bwd_ms,
+    }
+}
+
 /// Times every DARTS op at every size, fast and slow (forward + `sum(y^2)` + backward,
 /// with gradients for the input and all parameters).
 pub fn ops(cfg: &OpsConfig) -> std::result::Result<Vec<Timing>, BenchError> {
     let mut out = Vec::new();
     for &size in &cfg.sizes {
-        for op in DartsOp::ALL {
+        for op in DartsOp::ALL.into_iter().filter(|o| cfg.wants(o.name())) {
             let what = format!("{} at {}", op.name(), cfg.size_name(size));
             let err = |source| BenchError::Tensor {
                 what: what.clone(),
@@ -318,18 +340,11 @@ pub fn ops(cfg: &OpsConfig) -> std::result::Result<Vec<Timing>, BenchError> {
                 device: cfg.device.clone(),
             };
             let built = build(op, &mut p, size.channels, size.stride).map_err(err)?;
-            for path in [Path::Fast, Path::Slow] {
+            for &path in &cfg.paths {
                 let kn = Kernels::of(path);
                 let f = || run_op(&built, &kn, x.as_tensor(), size.stride);
-                let (fwd_ms, fwd_bwd_ms) = time_fwd_bwd(cfg.runs, &what, &f)?;
-                let (case, size) = (op.name().to_string(), cfg.size_name(size));
-                out.push(Timing {
-                    case,
-                    size,
-                    path,
-                    fwd_ms,
-                    fwd_bwd_ms,
-                });
+                let m = time_fwd_bwd(cfg.runs, &what, &f)?;
+                out.push(timing(op.name().to_string(), cfg.size_name(size), path, m));
             }
         }
     }
@@ -340,7 +355,7 @@ pub fn ops(cfg: &OpsConfig) -> std::result::Result<Vec<Timing>, BenchError> {
 pub fn kernels(cfg: &OpsConfig) -> std::result::Result<Vec<Timing>, BenchError> {
     let mut out = Vec::new();
     for &size in &cfg.sizes {
-        for case in KernelCase::ALL {
+        for case in KernelCase::ALL.into_iter().filter(|c| cfg.wants(&c.name())) {
             let what = format!("{} at {}", case.name(), cfg.size_name(size));
             let err = |source| BenchError::Tensor {
                 what: what.clone(),
@@ -358,7 +373,7 @@ pub fn kernels(cfg: &OpsConfig) -> std::result::Result<Vec<Timing>, BenchError> 
                 KernelCase::Depthwise { k, .. } => Some(p.var(&[c, 1, k, k], k * k).map_err(err)?),
                 _ => None,
             };
-            for path in [Path::Fast, Path::Slow] {
+            for &path in &cfg.paths {
                 let kn = Kernels::of(path);
                 let (x, s) = (x.as_tensor(), size.stride);
                 let f = || match (case, &w) {
@@ -369,15 +384,8 @@ pub fn kernels(cfg: &OpsConfig) -> std::result::Result<Vec<Timing>, BenchError> 
                     (KernelCase::AvgPool3x3, _) => (kn.avg)(x, 3, s, 1),
                     _ => kn.bn(x),
                 };
-                let (fwd_ms, fwd_bwd_ms) = time_fwd_bwd(cfg.runs, &what, &f)?;
-                let (case, size) = (case.name(), cfg.size_name(size));
-                out.push(Timing {
-                    case,
-                    size,
-                    path,
-                    fwd_ms,
-                    fwd_bwd_ms,
-                });
+                let m = time_fwd_bwd(cfg.runs, &what, &f)?;
+                out.push(timing(case.name(), cfg.size_name(size), path, m));
             }
         }
     }

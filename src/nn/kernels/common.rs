@@ -46,6 +46,28 @@ macro_rules! by_dtype {
 }
 pub(crate) use by_dtype;
 
+/// Runs `f` compiled for AVX2 + FMA when the CPU has them (x86-64), so that the row loops
+/// inlined into `f` use 256-bit vectors; elsewhere it runs `f` as compiled (SSE2 on
+/// x86-64). `f` should be an `#[inline(always)]` closure so that it is compiled into the
+/// AVX2 function rather than called from it.
+#[inline(always)]
+pub(crate) fn simd<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU features `with_avx2` is compiled for were detected just above.
+            return unsafe { with_avx2(f) };
+        }
+    }
+    f()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
 /// Whether the fast CPU kernels handle this dtype.
 pub(crate) fn is_fast_dtype(dtype: DType) -> bool {
     matches!(dtype, DType::F32 | DType::F64)
@@ -186,8 +208,14 @@ pub(crate) fn scatter_scaled_row<T: Real>(
     }
     let (dy, cw) = (&dy[r.lo..r.hi], &cw[r.lo..r.hi]);
     let dx = &mut dx[r.i0..r.i0 + (len - 1) * stride + 1];
-    for ((d, &g), &c) in dx.iter_mut().step_by(stride).zip(dy).zip(cw) {
-        *d += wv * g * c;
+    if stride == 1 {
+        for ((d, &g), &c) in dx.iter_mut().zip(dy).zip(cw) {
+            *d += wv * g * c;
+        }
+    } else {
+        for ((d, &g), &c) in dx.iter_mut().step_by(stride).zip(dy).zip(cw) {
+            *d += wv * g * c;
+        }
     }
 }
 
@@ -198,12 +226,57 @@ pub(crate) fn max_row<T: Real>(out: &mut [T], inp: &[T], r: TapRange, stride: us
     if len == 0 {
         return;
     }
+    // A select, not a branch: which input wins is data-dependent and unpredictable.
+    let keep_max = |o: &mut T, v: T| *o = if (v > *o) | v.is_nan() { v } else { *o };
     let out = &mut out[r.lo..r.hi];
+    if stride == 1 {
+        // Equal-length slices: the compiler drops bounds checks and vectorises.
+        out.iter_mut()
+            .zip(&inp[r.i0..r.i0 + len])
+            .for_each(|(o, &v)| keep_max(o, v));
+    } else {
+        let inp = &inp[r.i0..r.i0 + (len - 1) * stride + 1];
+        out.iter_mut()
+            .zip(inp.iter().step_by(stride))
+            .for_each(|(o, &v)| keep_max(o, v));
+    }
+}
+
+/// Running argmax along a row: where `inp[i0 + j * stride]` beats `best[lo + j]` (strictly,
+/// so the earliest tap wins ties; a first NaN also wins), record the value and its plane
+/// index `base + i0 + j * stride`.
+#[inline(always)]
+pub(crate) fn argmax_row<T: Real>(
+    best: &mut [T],
+    idx: &mut [u32],
+    inp: &[T],
+    base: usize,
+    r: TapRange,
+    stride: usize,
+) {
+    let len = r.hi - r.lo;
+    if len == 0 {
+        return;
+    }
+    let (best, idx) = (&mut best[r.lo..r.hi], &mut idx[r.lo..r.hi]);
     let inp = &inp[r.i0..r.i0 + (len - 1) * stride + 1];
-    for (o, &v) in out.iter_mut().zip(inp.iter().step_by(stride)) {
-        if v > *o || v.is_nan() {
-            *o = v;
-        }
+    let first = (base + r.i0) as u32;
+    let step = stride as u32;
+    let update = |j: usize, b: &mut T, i: &mut u32, v: T| {
+        let take = (v > *b) | (v.is_nan() & !b.is_nan());
+        *b = if take { v } else { *b };
+        *i = if take { first + j as u32 * step } else { *i };
+    };
+    let pairs = best.iter_mut().zip(idx.iter_mut()).enumerate();
+    if stride == 1 {
+        let inp = &inp[..len];
+        pairs
+            .zip(inp)
+            .for_each(|((j, (b, i)), &v)| update(j, b, i, v));
+    } else {
+        pairs
+            .zip(inp.iter().step_by(stride))
+            .for_each(|((j, (b, i)), &v)| update(j, b, i, v));
     }
 }
 

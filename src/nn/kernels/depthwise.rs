@@ -6,7 +6,7 @@
 //! both gradients, each computed by another custom op; those ops themselves have no
 //! backward (no second-order gradients).
 
-use super::common::{axpy_row, by_dtype, dot_row, scatter_row, slice, Axis, Real};
+use super::common::{axpy_row, by_dtype, dot_row, scatter_row, simd, slice, Axis, Real};
 use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
@@ -147,19 +147,24 @@ fn conv_fwd<T: Real>(
     out.par_chunks_mut(p.ho * p.wo)
         .enumerate()
         .for_each(|(plane, o)| {
-            let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
-            let wk = &wt[(plane % p.c) * k * k..(plane % p.c + 1) * k * k];
-            for (oy, orow) in o.chunks_exact_mut(p.wo).enumerate() {
-                for ky in 0..k {
-                    let Some(iy) = p.ay.input_of(oy, ky) else {
-                        continue;
-                    };
-                    let irow = &xp[iy * p.w..(iy + 1) * p.w];
-                    for (kx, &r) in cols.iter().enumerate() {
-                        axpy_row(orow, irow, wk[ky * k + kx], r, p.ax.stride);
+            simd(
+                #[inline(always)]
+                || {
+                    let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
+                    let wk = &wt[(plane % p.c) * k * k..(plane % p.c + 1) * k * k];
+                    for (oy, orow) in o.chunks_exact_mut(p.wo).enumerate() {
+                        for ky in 0..k {
+                            let Some(iy) = p.ay.input_of(oy, ky) else {
+                                continue;
+                            };
+                            let irow = &xp[iy * p.w..(iy + 1) * p.w];
+                            for (kx, &r) in cols.iter().enumerate() {
+                                axpy_row(orow, irow, wk[ky * k + kx], r, p.ax.stride);
+                            }
+                        }
                     }
-                }
-            }
+                },
+            )
         });
     Ok(T::to_cpu_storage_owned(out))
 }
@@ -200,19 +205,24 @@ fn conv_grad_input<T: Real>(
     dx.par_chunks_mut(p.h * p.w)
         .enumerate()
         .for_each(|(plane, d)| {
-            let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
-            let wk = &wt[(plane % p.c) * k * k..(plane % p.c + 1) * k * k];
-            for (oy, grow) in gp.chunks_exact(p.wo).enumerate() {
-                for ky in 0..k {
-                    let Some(iy) = p.ay.input_of(oy, ky) else {
-                        continue;
-                    };
-                    let drow = &mut d[iy * p.w..(iy + 1) * p.w];
-                    for (kx, &r) in cols.iter().enumerate() {
-                        scatter_row(drow, grow, wk[ky * k + kx], r, p.ax.stride);
+            simd(
+                #[inline(always)]
+                || {
+                    let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
+                    let wk = &wt[(plane % p.c) * k * k..(plane % p.c + 1) * k * k];
+                    for (oy, grow) in gp.chunks_exact(p.wo).enumerate() {
+                        for ky in 0..k {
+                            let Some(iy) = p.ay.input_of(oy, ky) else {
+                                continue;
+                            };
+                            let drow = &mut d[iy * p.w..(iy + 1) * p.w];
+                            for (kx, &r) in cols.iter().enumerate() {
+                                scatter_row(drow, grow, wk[ky * k + kx], r, p.ax.stride);
+                            }
+                        }
                     }
-                }
-            }
+                },
+            )
         });
     Ok(T::to_cpu_storage_owned(dx))
 }
@@ -254,19 +264,24 @@ fn conv_grad_weight<T: Real>(
     part.par_chunks_mut(k * k)
         .enumerate()
         .for_each(|(plane, acc)| {
-            let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
-            let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
-            for (oy, grow) in gp.chunks_exact(p.wo).enumerate() {
-                for ky in 0..k {
-                    let Some(iy) = p.ay.input_of(oy, ky) else {
-                        continue;
-                    };
-                    let xrow = &xp[iy * p.w..(iy + 1) * p.w];
-                    for (kx, &r) in cols.iter().enumerate() {
-                        acc[ky * k + kx] += dot_row(grow, xrow, r, p.ax.stride);
+            simd(
+                #[inline(always)]
+                || {
+                    let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
+                    let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
+                    for (oy, grow) in gp.chunks_exact(p.wo).enumerate() {
+                        for ky in 0..k {
+                            let Some(iy) = p.ay.input_of(oy, ky) else {
+                                continue;
+                            };
+                            let xrow = &xp[iy * p.w..(iy + 1) * p.w];
+                            for (kx, &r) in cols.iter().enumerate() {
+                                acc[ky * k + kx] += dot_row(grow, xrow, r, p.ax.stride);
+                            }
+                        }
                     }
-                }
-            }
+                },
+            )
         });
     let kk = k * k;
     let mut dw = vec![T::ZERO; p.c * kk];

@@ -3,13 +3,15 @@
 //! backward, parallel over the N x C planes.
 //!
 //! Contract: the input is a contiguous f32/f64 CPU tensor (checked by `mod.rs`). Max-pool
-//! backward recomputes each window's argmax from the saved input and output instead of
-//! storing indices (candle keeps both alive for the graph anyway, so this costs no memory)
+//! backward recomputes each window's argmax from the saved input instead of storing
+//! indices (candle keeps the input alive for the graph anyway, so this costs no memory)
 //! and sends the gradient to the first maximum in row-major window order, as PyTorch does.
 //! The gradient ops have no backward of their own.
 
-use super::common::{axpy_row, by_dtype, max_row, scatter_scaled_row, slice, Axis, Real, TapRange};
-use candle_core::{bail, CpuStorage, CustomOp1, CustomOp3, Layout, Result, Shape, Tensor};
+use super::common::{
+    argmax_row, axpy_row, by_dtype, max_row, scatter_scaled_row, simd, slice, Axis, Real,
+};
+use candle_core::{bail, CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
 /// Window size, stride and padding of a pooling op.
@@ -68,7 +70,7 @@ pub(crate) fn avg_pool(x: &Tensor, pool: Pool) -> Result<Tensor> {
 }
 
 struct MaxPool(Pool);
-/// Applied to (x, y, dy).
+/// Applied to (x, dy).
 struct MaxPoolGrad(Pool);
 struct AvgPool(Pool);
 /// Applied to dy; needs the input size (not determined by the output size at stride 2).
@@ -89,9 +91,8 @@ impl CustomOp1 for MaxPool {
         Ok((out, Shape::from((n, c, p.ho, p.wo))))
     }
 
-    fn bwd(&self, x: &Tensor, y: &Tensor, dy: &Tensor) -> Result<Option<Tensor>> {
-        Ok(Some(x.apply_op3_no_bwd(
-            y,
+    fn bwd(&self, x: &Tensor, _y: &Tensor, dy: &Tensor) -> Result<Option<Tensor>> {
+        Ok(Some(x.apply_op2_no_bwd(
             &dy.contiguous()?,
             &MaxPoolGrad(self.0),
         )?))
@@ -106,23 +107,28 @@ fn max_fwd<T: Real>(s: &CpuStorage, l: &Layout, p: Planes) -> Result<CpuStorage>
     out.par_chunks_mut(p.ho * p.wo)
         .enumerate()
         .for_each(|(plane, o)| {
-            let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
-            for (oy, orow) in o.chunks_exact_mut(p.wo).enumerate() {
-                for ky in 0..p.ay.k {
-                    let Some(iy) = p.ay.input_of(oy, ky) else {
-                        continue;
-                    };
-                    let irow = &xp[iy * p.w..(iy + 1) * p.w];
-                    for &r in &cols {
-                        max_row(orow, irow, r, p.ax.stride);
+            simd(
+                #[inline(always)]
+                || {
+                    let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
+                    for (oy, orow) in o.chunks_exact_mut(p.wo).enumerate() {
+                        for ky in 0..p.ay.k {
+                            let Some(iy) = p.ay.input_of(oy, ky) else {
+                                continue;
+                            };
+                            let irow = &xp[iy * p.w..(iy + 1) * p.w];
+                            for &r in &cols {
+                                max_row(orow, irow, r, p.ax.stride);
+                            }
+                        }
                     }
-                }
-            }
+                },
+            )
         });
     Ok(T::to_cpu_storage_owned(out))
 }
 
-impl CustomOp3 for MaxPoolGrad {
+impl CustomOp2 for MaxPoolGrad {
     fn name(&self) -> &'static str {
         "max-pool2d-grad"
     }
@@ -133,83 +139,63 @@ impl CustomOp3 for MaxPoolGrad {
         l1: &Layout,
         s2: &CpuStorage,
         l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
         let (p, (n, c)) = Planes::of(self.0, l1)?;
-        let want = (n, c, p.ho, p.wo);
-        if l2.shape().dims4()? != want || l3.shape().dims4()? != want {
-            bail!("internal error: max-pool grad shapes disagree, please report");
+        if l2.shape().dims4()? != (n, c, p.ho, p.wo) {
+            bail!("internal error: max-pool grad shape disagrees with the output, please report");
         }
-        let dx = by_dtype!(s1, self.name(), max_grad(s1, l1, s2, l2, s3, l3, p))?;
+        if p.h * p.w > u32::MAX as usize {
+            bail!("max_pool2d: planes of {}x{} are too large", p.h, p.w);
+        }
+        let dx = by_dtype!(s1, self.name(), max_grad(s1, l1, s2, l2, p))?;
         Ok((dx, l1.shape().clone()))
     }
 }
 
-/// dx[argmax(o)] += dy[o], where argmax is the first tap of o's window (row-major) whose
-/// input equals y[o] (or is NaN when y[o] is).
+/// dx[argmax(o)] += dy[o], where argmax(o) is the first maximum of o's window in row-major
+/// tap order, recomputed row by row with branch-free selects.
 fn max_grad<T: Real>(
     s1: &CpuStorage,
     l1: &Layout,
     s2: &CpuStorage,
     l2: &Layout,
-    s3: &CpuStorage,
-    l3: &Layout,
     p: Planes,
 ) -> Result<CpuStorage> {
-    let (x, y, dy) = (
-        slice::<T>(s1, l1)?,
-        slice::<T>(s2, l2)?,
-        slice::<T>(s3, l3)?,
-    );
+    let (x, dy) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
     let cols = p.ax.taps(p.wo);
     let mut dx = vec![T::ZERO; p.planes * p.h * p.w];
+    let scratch = || (vec![T::NEG_INF; p.wo], vec![u32::MAX; p.wo]);
     dx.par_chunks_mut(p.h * p.w)
         .enumerate()
-        .for_each(|(plane, d)| {
-            let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
-            let (lo, hi) = (plane * p.ho * p.wo, (plane + 1) * p.ho * p.wo);
-            let rows = y[lo..hi]
-                .chunks_exact(p.wo)
-                .zip(dy[lo..hi].chunks_exact(p.wo));
-            for (oy, (yrow, grow)) in rows.enumerate() {
-                for (ox, (&m, &g)) in yrow.iter().zip(grow).enumerate() {
-                    if let Some(i) = argmax(xp, &p, &cols, oy, ox, m) {
-                        d[i] += g;
+        .for_each_init(scratch, |(best, idx), (plane, d)| {
+            simd(
+                #[inline(always)]
+                || {
+                    let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
+                    let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
+                    for (oy, grow) in gp.chunks_exact(p.wo).enumerate() {
+                        best.fill(T::NEG_INF);
+                        idx.fill(u32::MAX);
+                        for ky in 0..p.ay.k {
+                            let Some(iy) = p.ay.input_of(oy, ky) else {
+                                continue;
+                            };
+                            let irow = &xp[iy * p.w..(iy + 1) * p.w];
+                            for &r in &cols {
+                                argmax_row(best, idx, irow, iy * p.w, r, p.ax.stride);
+                            }
+                        }
+                        // A window of only -inf values has no strict maximum and gets no gradient.
+                        for (&i, &g) in idx.iter().zip(grow) {
+                            if let Some(v) = d.get_mut(i as usize) {
+                                *v += g;
+                            }
+                        }
                     }
-                }
-            }
+                },
+            )
         });
     Ok(T::to_cpu_storage_owned(dx))
-}
-
-/// Plane offset of the first in-image tap of output (oy, ox) holding `m`.
-#[inline(always)]
-fn argmax<T: Real>(
-    xp: &[T],
-    p: &Planes,
-    cols: &[TapRange],
-    oy: usize,
-    ox: usize,
-    m: T,
-) -> Option<usize> {
-    let nan = m.is_nan();
-    for ky in 0..p.ay.k {
-        let Some(iy) = p.ay.input_of(oy, ky) else {
-            continue;
-        };
-        for r in cols {
-            if ox < r.lo || ox >= r.hi {
-                continue;
-            }
-            let i = iy * p.w + r.i0 + (ox - r.lo) * p.ax.stride;
-            let v = xp[i];
-            if v == m || (nan && v.is_nan()) {
-                return Some(i);
-            }
-        }
-    }
-    None
 }
 
 /// 1 / (number of in-image taps) for every output along one axis.
@@ -255,21 +241,26 @@ fn avg_fwd<T: Real>(s: &CpuStorage, l: &Layout, p: Planes) -> Result<CpuStorage>
     out.par_chunks_mut(p.ho * p.wo)
         .enumerate()
         .for_each(|(plane, o)| {
-            let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
-            for (oy, orow) in o.chunks_exact_mut(p.wo).enumerate() {
-                for ky in 0..p.ay.k {
-                    let Some(iy) = p.ay.input_of(oy, ky) else {
-                        continue;
-                    };
-                    let irow = &xp[iy * p.w..(iy + 1) * p.w];
-                    for &r in &cols {
-                        axpy_row(orow, irow, T::ONE, r, p.ax.stride);
+            simd(
+                #[inline(always)]
+                || {
+                    let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
+                    for (oy, orow) in o.chunks_exact_mut(p.wo).enumerate() {
+                        for ky in 0..p.ay.k {
+                            let Some(iy) = p.ay.input_of(oy, ky) else {
+                                continue;
+                            };
+                            let irow = &xp[iy * p.w..(iy + 1) * p.w];
+                            for &r in &cols {
+                                axpy_row(orow, irow, T::ONE, r, p.ax.stride);
+                            }
+                        }
+                        for (v, &ic) in orow.iter_mut().zip(&inv_c) {
+                            *v *= inv_r[oy] * ic;
+                        }
                     }
-                }
-                for (v, &ic) in orow.iter_mut().zip(&inv_c) {
-                    *v *= inv_r[oy] * ic;
-                }
-            }
+                },
+            )
         });
     Ok(T::to_cpu_storage_owned(out))
 }
@@ -299,18 +290,23 @@ fn avg_grad<T: Real>(s: &CpuStorage, l: &Layout, p: Planes) -> Result<CpuStorage
     dx.par_chunks_mut(p.h * p.w)
         .enumerate()
         .for_each(|(plane, d)| {
-            let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
-            for (oy, grow) in gp.chunks_exact(p.wo).enumerate() {
-                for ky in 0..p.ay.k {
-                    let Some(iy) = p.ay.input_of(oy, ky) else {
-                        continue;
-                    };
-                    let drow = &mut d[iy * p.w..(iy + 1) * p.w];
-                    for &r in &cols {
-                        scatter_scaled_row(drow, grow, &inv_c, inv_r[oy], r, p.ax.stride);
+            simd(
+                #[inline(always)]
+                || {
+                    let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
+                    for (oy, grow) in gp.chunks_exact(p.wo).enumerate() {
+                        for ky in 0..p.ay.k {
+                            let Some(iy) = p.ay.input_of(oy, ky) else {
+                                continue;
+                            };
+                            let drow = &mut d[iy * p.w..(iy + 1) * p.w];
+                            for &r in &cols {
+                                scatter_scaled_row(drow, grow, &inv_c, inv_r[oy], r, p.ax.stride);
+                            }
+                        }
                     }
-                }
-            }
+                },
+            )
         });
     Ok(T::to_cpu_storage_owned(dx))
 }
