@@ -310,14 +310,14 @@ fn input(cfg: &OpsConfig, size: EdgeSize, rng: &mut ChaCha8Rng) -> Result<Var> {
 }
 
 fn timing(case: String, size: String, path: Path, m: Measured) -> Timing {
-    let (fwd_ms, fwd_bwd_ms, best_fwd_bwd_ms) = (m.fwd_ms, m.fwd_bwd_ms, m.best_fwd_bwd_ms);
     Timing {
         case,
         size,
         path,
-        fwd_ms,
-        fwd_bwd_ms,
-        best_fwd_bwd_ms,
+        fwd_ms: m.fwd_ms,
+        fwd_bwd_ms: m.fwd_bwd_ms,
+        best_fwd_bwd_ms: m.best_fwd_bwd_ms,
+        cpu_fwd_bwd_ms: m.cpu_fwd_bwd_ms,
     }
 }
 

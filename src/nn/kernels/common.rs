@@ -172,26 +172,6 @@ pub(crate) fn axpy_row<T: Real>(out: &mut [T], inp: &[T], wv: T, r: TapRange, st
     }
 }
 
-/// Transpose of [`axpy_row`]: `dx[i0 + j * stride] += wv * dy[lo + j]`.
-#[inline(always)]
-pub(crate) fn scatter_row<T: Real>(dx: &mut [T], dy: &[T], wv: T, r: TapRange, stride: usize) {
-    let len = r.hi - r.lo;
-    if len == 0 {
-        return;
-    }
-    let dy = &dy[r.lo..r.hi];
-    if stride == 1 {
-        for (d, &g) in dx[r.i0..r.i0 + len].iter_mut().zip(dy) {
-            *d += wv * g;
-        }
-    } else {
-        let dx = &mut dx[r.i0..r.i0 + (len - 1) * stride + 1];
-        for (d, &g) in dx.iter_mut().step_by(stride).zip(dy) {
-            *d += wv * g;
-        }
-    }
-}
-
 /// `dx[i0 + j * stride] += wv * dy[lo + j] * cw[lo + j]` (a scatter with per-column weights).
 #[inline(always)]
 pub(crate) fn scatter_scaled_row<T: Real>(
@@ -277,25 +257,6 @@ pub(crate) fn argmax_row<T: Real>(
         pairs
             .zip(inp.iter().step_by(stride))
             .for_each(|((j, (b, i)), &v)| update(j, b, i, v));
-    }
-}
-
-/// `sum_j a[lo + j] * b[i0 + j * stride]` with eight partial sums so that the compiler can
-/// keep them in vector registers (a single running sum is a serial dependency chain).
-#[inline(always)]
-pub(crate) fn dot_row<T: Real>(a: &[T], b: &[T], r: TapRange, stride: usize) -> T {
-    let len = r.hi - r.lo;
-    if len == 0 {
-        return T::ZERO;
-    }
-    let a = &a[r.lo..r.hi];
-    if stride == 1 {
-        dot(a, &b[r.i0..r.i0 + len])
-    } else {
-        let b = &b[r.i0..r.i0 + (len - 1) * stride + 1];
-        a.iter()
-            .zip(b.iter().step_by(stride))
-            .fold(T::ZERO, |s, (&x, &y)| s + x * y)
     }
 }
 

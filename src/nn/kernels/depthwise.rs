@@ -6,7 +6,8 @@
 //! both gradients, each computed by another custom op; those ops themselves have no
 //! backward (no second-order gradients).
 
-use super::common::{axpy_row, by_dtype, dot_row, scatter_row, simd, slice, Axis, Real};
+use super::common::{by_dtype, dot, simd, slice, Axis, Real};
+use super::padded::{axpy, Padded};
 use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
@@ -41,7 +42,6 @@ struct Planes {
     ho: usize,
     wo: usize,
     k: usize,
-    ay: Axis,
     ax: Axis,
 }
 
@@ -56,7 +56,6 @@ impl Planes {
             ho: ay.out()?,
             wo: ax.out()?,
             k,
-            ay,
             ax,
         })
     }
@@ -142,31 +141,64 @@ fn conv_fwd<T: Real>(
     p: Planes,
 ) -> Result<CpuStorage> {
     let (x, wt) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
-    let (k, cols) = (p.k, p.ax.taps(p.wo));
+    let g = Taps::new(&p);
     let mut out = vec![T::ZERO; p.n * p.c * p.ho * p.wo];
-    out.par_chunks_mut(p.ho * p.wo)
-        .enumerate()
-        .for_each(|(plane, o)| {
+    out.par_chunks_mut(p.ho * p.wo).enumerate().for_each_init(
+        || vec![T::ZERO; g.pad.len()],
+        |buf, (plane, o)| {
+            let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
+            let wk = g.weights(wt, plane, p.c);
             simd(
                 #[inline(always)]
                 || {
-                    let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
-                    let wk = &wt[(plane % p.c) * k * k..(plane % p.c + 1) * k * k];
-                    for (oy, orow) in o.chunks_exact_mut(p.wo).enumerate() {
-                        for ky in 0..k {
-                            let Some(iy) = p.ay.input_of(oy, ky) else {
-                                continue;
-                            };
-                            let irow = &xp[iy * p.w..(iy + 1) * p.w];
-                            for (kx, &r) in cols.iter().enumerate() {
-                                axpy_row(orow, irow, wk[ky * k + kx], r, p.ax.stride);
-                            }
-                        }
+                    g.pad.fill(buf, xp);
+                    for (oy, orow) in o.chunks_exact_mut(g.wo).enumerate() {
+                        g.for_taps(oy, |t, start| axpy(orow, &buf[start..start + g.wo], wk[t]));
                     }
                 },
             )
-        });
+        },
+    );
     Ok(T::to_cpu_storage_owned(out))
+}
+
+/// The per-call tap geometry of the plane kernels.
+struct Taps {
+    k: usize,
+    dil: usize,
+    stride: usize,
+    wo: usize,
+    pad: Padded,
+}
+
+impl Taps {
+    fn new(p: &Planes) -> Self {
+        let (stride, pad) = (p.ax.stride, p.ax.pad);
+        Self {
+            k: p.k,
+            dil: p.ax.dil,
+            stride,
+            wo: p.wo,
+            pad: Padded::new(p.h, p.w, stride, pad),
+        }
+    }
+
+    fn weights<'a, T>(&self, wt: &'a [T], plane: usize, c: usize) -> &'a [T] {
+        let kk = self.k * self.k;
+        &wt[(plane % c) * kk..(plane % c + 1) * kk]
+    }
+
+    /// Calls `f(tap index ky*k + kx, start of its run in the padded plane)` for output row
+    /// `oy`, in row-major tap order.
+    #[inline(always)]
+    fn for_taps(&self, oy: usize, mut f: impl FnMut(usize, usize)) {
+        for ky in 0..self.k {
+            let r = oy * self.stride + ky * self.dil;
+            for kx in 0..self.k {
+                f(ky * self.k + kx, self.pad.start(r, kx * self.dil));
+            }
+        }
+    }
 }
 
 impl CustomOp2 for DwGradInput {
@@ -191,7 +223,8 @@ impl CustomOp2 for DwGradInput {
     }
 }
 
-/// dx[n,c,iy,ix] = sum over (oy,ox,ky,kx) reaching (iy,ix) of w[c,ky,kx] * dy[n,c,oy,ox]
+/// dx[n,c,iy,ix] = sum over (oy,ox,ky,kx) reaching (iy,ix) of w[c,ky,kx] * dy[n,c,oy,ox],
+/// accumulated into a padded plane (each tap a contiguous run) whose interior is dx.
 fn conv_grad_input<T: Real>(
     s1: &CpuStorage,
     l1: &Layout,
@@ -200,30 +233,27 @@ fn conv_grad_input<T: Real>(
     p: Planes,
 ) -> Result<CpuStorage> {
     let (dy, wt) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
-    let (k, cols) = (p.k, p.ax.taps(p.wo));
+    let g = Taps::new(&p);
     let mut dx = vec![T::ZERO; p.n * p.c * p.h * p.w];
-    dx.par_chunks_mut(p.h * p.w)
-        .enumerate()
-        .for_each(|(plane, d)| {
+    dx.par_chunks_mut(p.h * p.w).enumerate().for_each_init(
+        || vec![T::ZERO; g.pad.len()],
+        |buf, (plane, d)| {
+            let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
+            let wk = g.weights(wt, plane, p.c);
             simd(
                 #[inline(always)]
                 || {
-                    let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
-                    let wk = &wt[(plane % p.c) * k * k..(plane % p.c + 1) * k * k];
-                    for (oy, grow) in gp.chunks_exact(p.wo).enumerate() {
-                        for ky in 0..k {
-                            let Some(iy) = p.ay.input_of(oy, ky) else {
-                                continue;
-                            };
-                            let drow = &mut d[iy * p.w..(iy + 1) * p.w];
-                            for (kx, &r) in cols.iter().enumerate() {
-                                scatter_row(drow, grow, wk[ky * k + kx], r, p.ax.stride);
-                            }
-                        }
+                    buf.fill(T::ZERO);
+                    for (oy, grow) in gp.chunks_exact(g.wo).enumerate() {
+                        g.for_taps(oy, |t, start| {
+                            axpy(&mut buf[start..start + g.wo], grow, wk[t])
+                        });
                     }
+                    g.pad.extract(d, buf);
                 },
             )
-        });
+        },
+    );
     Ok(T::to_cpu_storage_owned(dx))
 }
 
@@ -258,32 +288,27 @@ fn conv_grad_weight<T: Real>(
     p: Planes,
 ) -> Result<CpuStorage> {
     let (x, dy) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
-    let (k, cols) = (p.k, p.ax.taps(p.wo));
+    let (g, kk) = (Taps::new(&p), p.k * p.k);
     // One k x k partial per plane, then a cheap sequential sum over the batch.
-    let mut part = vec![T::ZERO; p.n * p.c * k * k];
-    part.par_chunks_mut(k * k)
-        .enumerate()
-        .for_each(|(plane, acc)| {
+    let mut part = vec![T::ZERO; p.n * p.c * kk];
+    part.par_chunks_mut(kk).enumerate().for_each_init(
+        || vec![T::ZERO; g.pad.len()],
+        |buf, (plane, acc)| {
+            let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
+            let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
             simd(
                 #[inline(always)]
                 || {
-                    let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
-                    let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
-                    for (oy, grow) in gp.chunks_exact(p.wo).enumerate() {
-                        for ky in 0..k {
-                            let Some(iy) = p.ay.input_of(oy, ky) else {
-                                continue;
-                            };
-                            let xrow = &xp[iy * p.w..(iy + 1) * p.w];
-                            for (kx, &r) in cols.iter().enumerate() {
-                                acc[ky * k + kx] += dot_row(grow, xrow, r, p.ax.stride);
-                            }
-                        }
+                    g.pad.fill(buf, xp);
+                    for (oy, grow) in gp.chunks_exact(g.wo).enumerate() {
+                        g.for_taps(oy, |t, start| {
+                            acc[t] += dot(grow, &buf[start..start + g.wo])
+                        });
                     }
                 },
             )
-        });
-    let kk = k * k;
+        },
+    );
     let mut dw = vec![T::ZERO; p.c * kk];
     for (plane, acc) in part.chunks_exact(kk).enumerate() {
         let ch = plane % p.c;

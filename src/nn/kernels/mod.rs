@@ -13,6 +13,7 @@
 mod batchnorm;
 mod common;
 mod depthwise;
+mod padded;
 mod pool;
 
 use candle_core::{bail, Result, Tensor, D};
