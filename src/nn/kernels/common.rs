@@ -1,11 +1,12 @@
-//! Shared pieces of the CPU kernels: the float trait they are generic over, window geometry
-//! (which output positions a tap reaches without falling into the padding) and the
-//! vectorisable row loops used by convolution and pooling.
+//! Shared pieces of the CPU kernels: the float trait they are generic over, the dtype
+//! dispatch and AVX2 wrapper, window geometry along one axis, and multi-accumulator
+//! reductions.
 //!
-//! Contract: every row helper works on `[lo, hi)` output columns whose input column
-//! `i0 + j * stride` is known to be in range, so the hot loops need no bounds logic.
+//! Contract: kernels call [`slice`] on contiguous layouts only and run their per-plane
+//! work inside [`simd`]; [`Axis::out`] is the single place that validates window sizes.
 
 use candle_core::{bail, CpuStorage, DType, Layout, Result, WithDType};
+use std::ops::Range;
 
 /// The float element types the CPU kernels handle (f32 and f64).
 pub(crate) trait Real: WithDType {
@@ -93,19 +94,12 @@ pub(crate) struct Axis {
     pub dil: usize,
 }
 
-/// Valid output range `[lo, hi)` of one tap and the input index `i0` of output `lo`.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct TapRange {
-    pub lo: usize,
-    pub hi: usize,
-    pub i0: usize,
-}
-
 impl Axis {
     /// Number of outputs, or an error when the dilated window does not fit.
     pub fn out(&self) -> Result<usize> {
-        let span = self.dil * (self.k - 1) + 1;
-        if self.k == 0 || self.stride == 0 || self.dil == 0 || self.n + 2 * self.pad < span {
+        let fits = self.k > 0 && self.stride > 0 && self.dil > 0;
+        let span = self.dil * self.k.saturating_sub(1) + 1;
+        if !fits || self.n + 2 * self.pad < span {
             bail!(
                 "window k={} dilation={} stride={} does not fit {} + 2*{} positions",
                 self.k,
@@ -118,8 +112,9 @@ impl Axis {
         Ok((self.n + 2 * self.pad - span) / self.stride + 1)
     }
 
-    /// For tap `t`: outputs `o` with `0 <= o*stride + t*dil - pad < n`, clipped to `[0, out)`.
-    pub fn tap(&self, t: usize, out: usize) -> TapRange {
+    /// The outputs `o` whose tap `t` is in the image (`0 <= o*stride + t*dil - pad < n`),
+    /// clipped to `0..out`.
+    pub fn tap_outputs(&self, t: usize, out: usize) -> Range<usize> {
         let off = t * self.dil;
         let lo = if off >= self.pad {
             0
@@ -131,132 +126,7 @@ impl Axis {
         } else {
             0
         };
-        let hi = hi.max(lo);
-        // `lo` is the first output with lo*stride + off >= pad, so this cannot underflow.
-        TapRange {
-            lo,
-            hi,
-            i0: lo * self.stride + off - self.pad,
-        }
-    }
-
-    /// The tap ranges of all `k` taps.
-    pub fn taps(&self, out: usize) -> Vec<TapRange> {
-        (0..self.k).map(|t| self.tap(t, out)).collect()
-    }
-
-    /// Input index of output `o` and tap `t`, when it is not padding.
-    pub fn input_of(&self, o: usize, t: usize) -> Option<usize> {
-        let i = o * self.stride + t * self.dil;
-        (i >= self.pad && i - self.pad < self.n).then(|| i - self.pad)
-    }
-}
-
-/// `out[lo + j] += wv * inp[i0 + j * stride]` for `j` in `0..hi - lo`.
-#[inline(always)]
-pub(crate) fn axpy_row<T: Real>(out: &mut [T], inp: &[T], wv: T, r: TapRange, stride: usize) {
-    let len = r.hi - r.lo;
-    if len == 0 {
-        return;
-    }
-    let out = &mut out[r.lo..r.hi];
-    if stride == 1 {
-        for (o, &v) in out.iter_mut().zip(&inp[r.i0..r.i0 + len]) {
-            *o += wv * v;
-        }
-    } else {
-        let inp = &inp[r.i0..r.i0 + (len - 1) * stride + 1];
-        for (o, &v) in out.iter_mut().zip(inp.iter().step_by(stride)) {
-            *o += wv * v;
-        }
-    }
-}
-
-/// `dx[i0 + j * stride] += wv * dy[lo + j] * cw[lo + j]` (a scatter with per-column weights).
-#[inline(always)]
-pub(crate) fn scatter_scaled_row<T: Real>(
-    dx: &mut [T],
-    dy: &[T],
-    cw: &[T],
-    wv: T,
-    r: TapRange,
-    stride: usize,
-) {
-    let len = r.hi - r.lo;
-    if len == 0 {
-        return;
-    }
-    let (dy, cw) = (&dy[r.lo..r.hi], &cw[r.lo..r.hi]);
-    let dx = &mut dx[r.i0..r.i0 + (len - 1) * stride + 1];
-    if stride == 1 {
-        for ((d, &g), &c) in dx.iter_mut().zip(dy).zip(cw) {
-            *d += wv * g * c;
-        }
-    } else {
-        for ((d, &g), &c) in dx.iter_mut().step_by(stride).zip(dy).zip(cw) {
-            *d += wv * g * c;
-        }
-    }
-}
-
-/// `out[lo + j] = max(out[lo + j], inp[i0 + j * stride])`, propagating NaN like PyTorch.
-#[inline(always)]
-pub(crate) fn max_row<T: Real>(out: &mut [T], inp: &[T], r: TapRange, stride: usize) {
-    let len = r.hi - r.lo;
-    if len == 0 {
-        return;
-    }
-    // A select, not a branch: which input wins is data-dependent and unpredictable.
-    let keep_max = |o: &mut T, v: T| *o = if (v > *o) | v.is_nan() { v } else { *o };
-    let out = &mut out[r.lo..r.hi];
-    if stride == 1 {
-        // Equal-length slices: the compiler drops bounds checks and vectorises.
-        out.iter_mut()
-            .zip(&inp[r.i0..r.i0 + len])
-            .for_each(|(o, &v)| keep_max(o, v));
-    } else {
-        let inp = &inp[r.i0..r.i0 + (len - 1) * stride + 1];
-        out.iter_mut()
-            .zip(inp.iter().step_by(stride))
-            .for_each(|(o, &v)| keep_max(o, v));
-    }
-}
-
-/// Running argmax along a row: where `inp[i0 + j * stride]` beats `best[lo + j]` (strictly,
-/// so the earliest tap wins ties; a first NaN also wins), record the value and its plane
-/// index `base + i0 + j * stride`.
-#[inline(always)]
-pub(crate) fn argmax_row<T: Real>(
-    best: &mut [T],
-    idx: &mut [u32],
-    inp: &[T],
-    base: usize,
-    r: TapRange,
-    stride: usize,
-) {
-    let len = r.hi - r.lo;
-    if len == 0 {
-        return;
-    }
-    let (best, idx) = (&mut best[r.lo..r.hi], &mut idx[r.lo..r.hi]);
-    let inp = &inp[r.i0..r.i0 + (len - 1) * stride + 1];
-    let first = (base + r.i0) as u32;
-    let step = stride as u32;
-    let update = |j: usize, b: &mut T, i: &mut u32, v: T| {
-        let take = (v > *b) | (v.is_nan() & !b.is_nan());
-        *b = if take { v } else { *b };
-        *i = if take { first + j as u32 * step } else { *i };
-    };
-    let pairs = best.iter_mut().zip(idx.iter_mut()).enumerate();
-    if stride == 1 {
-        let inp = &inp[..len];
-        pairs
-            .zip(inp)
-            .for_each(|((j, (b, i)), &v)| update(j, b, i, v));
-    } else {
-        pairs
-            .zip(inp.iter().step_by(stride))
-            .for_each(|((j, (b, i)), &v)| update(j, b, i, v));
+        lo..hi.max(lo)
     }
 }
 

@@ -7,7 +7,7 @@
 //! backward (no second-order gradients).
 
 use super::common::{by_dtype, dot, simd, slice, Axis, Real};
-use super::padded::{axpy, Padded};
+use super::padded::{axpy, Taps};
 use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
@@ -141,13 +141,13 @@ fn conv_fwd<T: Real>(
     p: Planes,
 ) -> Result<CpuStorage> {
     let (x, wt) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
-    let g = Taps::new(&p);
+    let g = taps(&p);
     let mut out = vec![T::ZERO; p.n * p.c * p.ho * p.wo];
     out.par_chunks_mut(p.ho * p.wo).enumerate().for_each_init(
         || vec![T::ZERO; g.pad.len()],
         |buf, (plane, o)| {
             let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
-            let wk = g.weights(wt, plane, p.c);
+            let wk = weights(wt, p.k, plane, p.c);
             simd(
                 #[inline(always)]
                 || {
@@ -162,43 +162,14 @@ fn conv_fwd<T: Real>(
     Ok(T::to_cpu_storage_owned(out))
 }
 
-/// The per-call tap geometry of the plane kernels.
-struct Taps {
-    k: usize,
-    dil: usize,
-    stride: usize,
-    wo: usize,
-    pad: Padded,
+fn taps(p: &Planes) -> Taps {
+    Taps::new(p.k, p.ax.dil, p.ax.stride, p.ax.pad, p.h, p.w, p.wo)
 }
 
-impl Taps {
-    fn new(p: &Planes) -> Self {
-        let (stride, pad) = (p.ax.stride, p.ax.pad);
-        Self {
-            k: p.k,
-            dil: p.ax.dil,
-            stride,
-            wo: p.wo,
-            pad: Padded::new(p.h, p.w, stride, pad),
-        }
-    }
-
-    fn weights<'a, T>(&self, wt: &'a [T], plane: usize, c: usize) -> &'a [T] {
-        let kk = self.k * self.k;
-        &wt[(plane % c) * kk..(plane % c + 1) * kk]
-    }
-
-    /// Calls `f(tap index ky*k + kx, start of its run in the padded plane)` for output row
-    /// `oy`, in row-major tap order.
-    #[inline(always)]
-    fn for_taps(&self, oy: usize, mut f: impl FnMut(usize, usize)) {
-        for ky in 0..self.k {
-            let r = oy * self.stride + ky * self.dil;
-            for kx in 0..self.k {
-                f(ky * self.k + kx, self.pad.start(r, kx * self.dil));
-            }
-        }
-    }
+/// The k x k weights of the channel of `plane`.
+fn weights<T>(wt: &[T], k: usize, plane: usize, c: usize) -> &[T] {
+    let kk = k * k;
+    &wt[(plane % c) * kk..(plane % c + 1) * kk]
 }
 
 impl CustomOp2 for DwGradInput {
@@ -233,13 +204,13 @@ fn conv_grad_input<T: Real>(
     p: Planes,
 ) -> Result<CpuStorage> {
     let (dy, wt) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
-    let g = Taps::new(&p);
+    let g = taps(&p);
     let mut dx = vec![T::ZERO; p.n * p.c * p.h * p.w];
     dx.par_chunks_mut(p.h * p.w).enumerate().for_each_init(
         || vec![T::ZERO; g.pad.len()],
         |buf, (plane, d)| {
             let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
-            let wk = g.weights(wt, plane, p.c);
+            let wk = weights(wt, p.k, plane, p.c);
             simd(
                 #[inline(always)]
                 || {
@@ -288,7 +259,7 @@ fn conv_grad_weight<T: Real>(
     p: Planes,
 ) -> Result<CpuStorage> {
     let (x, dy) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
-    let (g, kk) = (Taps::new(&p), p.k * p.k);
+    let (g, kk) = (taps(&p), p.k * p.k);
     // One k x k partial per plane, then a cheap sequential sum over the batch.
     let mut part = vec![T::ZERO; p.n * p.c * kk];
     part.par_chunks_mut(kk).enumerate().for_each_init(

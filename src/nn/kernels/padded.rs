@@ -88,6 +88,49 @@ impl Padded {
     }
 }
 
+/// The per-call tap geometry of a window op over padded planes.
+pub(crate) struct Taps {
+    pub k: usize,
+    pub dil: usize,
+    pub stride: usize,
+    pub wo: usize,
+    pub pad: Padded,
+}
+
+impl Taps {
+    /// `k` x `k` taps with dilation, stride and padding over `h` x `w` planes, `wo` outputs
+    /// per row.
+    pub fn new(
+        k: usize,
+        dil: usize,
+        stride: usize,
+        pad: usize,
+        h: usize,
+        w: usize,
+        wo: usize,
+    ) -> Self {
+        Self {
+            k,
+            dil,
+            stride,
+            wo,
+            pad: Padded::new(h, w, stride, pad),
+        }
+    }
+
+    /// Calls `f(tap index ky*k + kx, start of its run in the padded plane)` for output row
+    /// `oy`, in row-major tap order.
+    #[inline(always)]
+    pub fn for_taps(&self, oy: usize, mut f: impl FnMut(usize, usize)) {
+        for ky in 0..self.k {
+            let r = oy * self.stride + ky * self.dil;
+            for kx in 0..self.k {
+                f(ky * self.k + kx, self.pad.start(r, kx * self.dil));
+            }
+        }
+    }
+}
+
 /// `out += wv * src` over equal lengths (vectorises: no bounds checks, unit stride).
 #[inline(always)]
 pub(crate) fn axpy<T: Real>(out: &mut [T], src: &[T], wv: T) {

@@ -8,9 +8,8 @@
 //! and sends the gradient to the first maximum in row-major window order, as PyTorch does.
 //! The gradient ops have no backward of their own.
 
-use super::common::{
-    argmax_row, axpy_row, by_dtype, max_row, scatter_scaled_row, simd, slice, Axis, Real,
-};
+use super::common::{by_dtype, simd, slice, Axis, Real};
+use super::padded::Taps;
 use candle_core::{bail, CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
@@ -99,33 +98,52 @@ impl CustomOp1 for MaxPool {
     }
 }
 
-/// y[o] = max over the in-image taps of o's window.
+fn taps(p: &Planes) -> Taps {
+    Taps::new(p.ax.k, 1, p.ax.stride, p.ax.pad, p.h, p.w, p.wo)
+}
+
+/// y[o] = max over the in-image taps of o's window (the padding holds -inf).
 fn max_fwd<T: Real>(s: &CpuStorage, l: &Layout, p: Planes) -> Result<CpuStorage> {
     let x = slice::<T>(s, l)?;
-    let cols = p.ax.taps(p.wo);
+    let g = taps(&p);
     let mut out = vec![T::NEG_INF; p.planes * p.ho * p.wo];
-    out.par_chunks_mut(p.ho * p.wo)
-        .enumerate()
-        .for_each(|(plane, o)| {
+    out.par_chunks_mut(p.ho * p.wo).enumerate().for_each_init(
+        || vec![T::NEG_INF; g.pad.len()],
+        |buf, (plane, o)| {
+            let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
             simd(
                 #[inline(always)]
                 || {
-                    let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
-                    for (oy, orow) in o.chunks_exact_mut(p.wo).enumerate() {
-                        for ky in 0..p.ay.k {
-                            let Some(iy) = p.ay.input_of(oy, ky) else {
-                                continue;
-                            };
-                            let irow = &xp[iy * p.w..(iy + 1) * p.w];
-                            for &r in &cols {
-                                max_row(orow, irow, r, p.ax.stride);
-                            }
-                        }
+                    g.pad.fill(buf, xp);
+                    for (oy, orow) in o.chunks_exact_mut(g.wo).enumerate() {
+                        g.for_taps(oy, |_, at| max_run(orow, &buf[at..at + g.wo]));
                     }
                 },
             )
-        });
+        },
+    );
     Ok(T::to_cpu_storage_owned(out))
+}
+
+/// `out = max(out, src)` elementwise, propagating NaN like PyTorch. A select, not a
+/// branch: which input wins is data-dependent and unpredictable.
+#[inline(always)]
+fn max_run<T: Real>(out: &mut [T], src: &[T]) {
+    for (o, &v) in out.iter_mut().zip(src) {
+        *o = if (v > *o) | v.is_nan() { v } else { *o };
+    }
+}
+
+/// Running argmax: where `src[j]` beats `best[j]` (strictly, so the earliest tap wins ties;
+/// a first NaN also wins) record it and its padded-plane position `at + j`.
+#[inline(always)]
+fn argmax_run<T: Real>(best: &mut [T], idx: &mut [u32], src: &[T], at: usize) {
+    let pairs = best.iter_mut().zip(idx.iter_mut()).zip(src);
+    for (j, ((b, i), &v)) in pairs.enumerate() {
+        let take = (v > *b) | (v.is_nan() & !b.is_nan());
+        *b = if take { v } else { *b };
+        *i = if take { (at + j) as u32 } else { *i };
+    }
 }
 
 impl CustomOp2 for MaxPoolGrad {
@@ -144,16 +162,14 @@ impl CustomOp2 for MaxPoolGrad {
         if l2.shape().dims4()? != (n, c, p.ho, p.wo) {
             bail!("internal error: max-pool grad shape disagrees with the output, please report");
         }
-        if p.h * p.w > u32::MAX as usize {
-            bail!("max_pool2d: planes of {}x{} are too large", p.h, p.w);
-        }
         let dx = by_dtype!(s1, self.name(), max_grad(s1, l1, s2, l2, p))?;
         Ok((dx, l1.shape().clone()))
     }
 }
 
 /// dx[argmax(o)] += dy[o], where argmax(o) is the first maximum of o's window in row-major
-/// tap order, recomputed row by row with branch-free selects.
+/// tap order, recomputed row by row with branch-free selects over the -inf-padded plane
+/// and scattered into a padded gradient plane whose interior is dx.
 fn max_grad<T: Real>(
     s1: &CpuStorage,
     l1: &Layout,
@@ -162,47 +178,55 @@ fn max_grad<T: Real>(
     p: Planes,
 ) -> Result<CpuStorage> {
     let (x, dy) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
-    let cols = p.ax.taps(p.wo);
+    let g = taps(&p);
+    if g.pad.len() > u32::MAX as usize {
+        bail!("max_pool2d: planes of {}x{} are too large", p.h, p.w);
+    }
     let mut dx = vec![T::ZERO; p.planes * p.h * p.w];
-    let scratch = || (vec![T::NEG_INF; p.wo], vec![u32::MAX; p.wo]);
-    dx.par_chunks_mut(p.h * p.w)
-        .enumerate()
-        .for_each_init(scratch, |(best, idx), (plane, d)| {
+    let scratch = || {
+        let row = (vec![T::NEG_INF; g.wo], vec![u32::MAX; g.wo]);
+        (
+            vec![T::NEG_INF; g.pad.len()],
+            vec![T::ZERO; g.pad.len()],
+            row,
+        )
+    };
+    dx.par_chunks_mut(p.h * p.w).enumerate().for_each_init(
+        scratch,
+        |(buf, dbuf, (best, idx)), (plane, d)| {
+            let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
+            let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
             simd(
                 #[inline(always)]
                 || {
-                    let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
-                    let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
-                    for (oy, grow) in gp.chunks_exact(p.wo).enumerate() {
+                    g.pad.fill(buf, xp);
+                    dbuf.fill(T::ZERO);
+                    for (oy, grow) in gp.chunks_exact(g.wo).enumerate() {
                         best.fill(T::NEG_INF);
                         idx.fill(u32::MAX);
-                        for ky in 0..p.ay.k {
-                            let Some(iy) = p.ay.input_of(oy, ky) else {
-                                continue;
-                            };
-                            let irow = &xp[iy * p.w..(iy + 1) * p.w];
-                            for &r in &cols {
-                                argmax_row(best, idx, irow, iy * p.w, r, p.ax.stride);
-                            }
-                        }
-                        // A window of only -inf values has no strict maximum and gets no gradient.
-                        for (&i, &g) in idx.iter().zip(grow) {
-                            if let Some(v) = d.get_mut(i as usize) {
-                                *v += g;
+                        g.for_taps(oy, |_, at| argmax_run(best, idx, &buf[at..at + g.wo], at));
+                        // A window of only -inf values has no strict maximum: no gradient.
+                        for (&i, &gv) in idx.iter().zip(grow) {
+                            if let Some(v) = dbuf.get_mut(i as usize) {
+                                *v += gv;
                             }
                         }
                     }
+                    g.pad.extract(d, dbuf);
                 },
             )
-        });
+        },
+    );
     Ok(T::to_cpu_storage_owned(dx))
 }
 
 /// 1 / (number of in-image taps) for every output along one axis.
 fn inv_counts<T: Real>(a: &Axis, out: usize) -> Vec<T> {
     let mut count = vec![0usize; out];
-    for r in a.taps(out) {
-        count[r.lo..r.hi].iter_mut().for_each(|c| *c += 1);
+    for t in 0..a.k {
+        count[a.tap_outputs(t, out)]
+            .iter_mut()
+            .for_each(|c| *c += 1);
     }
     count
         .into_iter()
@@ -231,38 +255,40 @@ impl CustomOp1 for AvgPool {
     }
 }
 
-/// y[o] = (sum of the in-image taps of o's window) / (their number); the count factorises
-/// into a row count times a column count.
+/// y[o] = (sum of the in-image taps of o's window) / (their number); the padding holds
+/// zeros and the count factorises into a row count times a column count.
 fn avg_fwd<T: Real>(s: &CpuStorage, l: &Layout, p: Planes) -> Result<CpuStorage> {
     let x = slice::<T>(s, l)?;
-    let cols = p.ax.taps(p.wo);
+    let g = taps(&p);
     let (inv_r, inv_c) = (inv_counts::<T>(&p.ay, p.ho), inv_counts::<T>(&p.ax, p.wo));
     let mut out = vec![T::ZERO; p.planes * p.ho * p.wo];
-    out.par_chunks_mut(p.ho * p.wo)
-        .enumerate()
-        .for_each(|(plane, o)| {
+    out.par_chunks_mut(p.ho * p.wo).enumerate().for_each_init(
+        || vec![T::ZERO; g.pad.len()],
+        |buf, (plane, o)| {
+            let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
             simd(
                 #[inline(always)]
                 || {
-                    let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
-                    for (oy, orow) in o.chunks_exact_mut(p.wo).enumerate() {
-                        for ky in 0..p.ay.k {
-                            let Some(iy) = p.ay.input_of(oy, ky) else {
-                                continue;
-                            };
-                            let irow = &xp[iy * p.w..(iy + 1) * p.w];
-                            for &r in &cols {
-                                axpy_row(orow, irow, T::ONE, r, p.ax.stride);
-                            }
-                        }
+                    g.pad.fill(buf, xp);
+                    for (oy, orow) in o.chunks_exact_mut(g.wo).enumerate() {
+                        g.for_taps(oy, |_, at| add_run(orow, &buf[at..at + g.wo]));
                         for (v, &ic) in orow.iter_mut().zip(&inv_c) {
                             *v *= inv_r[oy] * ic;
                         }
                     }
                 },
             )
-        });
+        },
+    );
     Ok(T::to_cpu_storage_owned(out))
+}
+
+/// `out += src` elementwise.
+#[inline(always)]
+fn add_run<T: Real>(out: &mut [T], src: &[T]) {
+    for (o, &v) in out.iter_mut().zip(src) {
+        *o += v;
+    }
 }
 
 impl CustomOp1 for AvgPoolGrad {
@@ -281,32 +307,32 @@ impl CustomOp1 for AvgPoolGrad {
     }
 }
 
-/// dx[i] = sum over the windows o containing i of dy[o] / count(o).
+/// dx[i] = sum over the windows o containing i of dy[o] / count(o), accumulated into a
+/// padded plane whose interior is dx.
 fn avg_grad<T: Real>(s: &CpuStorage, l: &Layout, p: Planes) -> Result<CpuStorage> {
     let dy = slice::<T>(s, l)?;
-    let cols = p.ax.taps(p.wo);
+    let g = taps(&p);
     let (inv_r, inv_c) = (inv_counts::<T>(&p.ay, p.ho), inv_counts::<T>(&p.ax, p.wo));
     let mut dx = vec![T::ZERO; p.planes * p.h * p.w];
-    dx.par_chunks_mut(p.h * p.w)
-        .enumerate()
-        .for_each(|(plane, d)| {
+    let scratch = || (vec![T::ZERO; g.pad.len()], vec![T::ZERO; g.wo]);
+    dx.par_chunks_mut(p.h * p.w).enumerate().for_each_init(
+        scratch,
+        |(dbuf, scaled), (plane, d)| {
+            let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
             simd(
                 #[inline(always)]
                 || {
-                    let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
-                    for (oy, grow) in gp.chunks_exact(p.wo).enumerate() {
-                        for ky in 0..p.ay.k {
-                            let Some(iy) = p.ay.input_of(oy, ky) else {
-                                continue;
-                            };
-                            let drow = &mut d[iy * p.w..(iy + 1) * p.w];
-                            for &r in &cols {
-                                scatter_scaled_row(drow, grow, &inv_c, inv_r[oy], r, p.ax.stride);
-                            }
+                    dbuf.fill(T::ZERO);
+                    for (oy, grow) in gp.chunks_exact(g.wo).enumerate() {
+                        for ((sv, &gv), &ic) in scaled.iter_mut().zip(grow).zip(&inv_c) {
+                            *sv = gv * inv_r[oy] * ic;
                         }
+                        g.for_taps(oy, |_, at| add_run(&mut dbuf[at..at + g.wo], scaled));
                     }
+                    g.pad.extract(d, dbuf);
                 },
             )
-        });
+        },
+    );
     Ok(T::to_cpu_storage_owned(dx))
 }
