@@ -125,7 +125,8 @@ pub struct OpsConfig {
     pub device: Device,
     /// Which implementations to time (both by default).
     pub paths: Vec<Path>,
-    /// Only cases whose name contains this text (all when `None`).
+    /// Only cases whose "name at size" (e.g. `sep_conv_3x3 at C=64 8x8 s1 batch 32`)
+    /// contains this text (all when `None`).
     pub only: Option<String>,
 }
 
@@ -145,8 +146,9 @@ impl Default for OpsConfig {
 }
 
 impl OpsConfig {
-    fn wants(&self, case: &str) -> bool {
-        self.only.as_ref().is_none_or(|o| case.contains(o.as_str()))
+    fn wants(&self, case: &str, size: EdgeSize) -> bool {
+        let what = format!("{case} at {}", self.size_name(size));
+        self.only.as_ref().is_none_or(|o| what.contains(o.as_str()))
     }
 
     fn size_name(&self, s: EdgeSize) -> String {
@@ -326,7 +328,10 @@ fn timing(case: String, size: String, path: Path, m: Measured) -> Timing {
 pub fn ops(cfg: &OpsConfig) -> std::result::Result<Vec<Timing>, BenchError> {
     let mut out = Vec::new();
     for &size in &cfg.sizes {
-        for op in DartsOp::ALL.into_iter().filter(|o| cfg.wants(o.name())) {
+        for op in DartsOp::ALL
+            .into_iter()
+            .filter(|o| cfg.wants(o.name(), size))
+        {
             let what = format!("{} at {}", op.name(), cfg.size_name(size));
             let err = |source| BenchError::Tensor {
                 what: what.clone(),
@@ -355,7 +360,10 @@ pub fn ops(cfg: &OpsConfig) -> std::result::Result<Vec<Timing>, BenchError> {
 pub fn kernels(cfg: &OpsConfig) -> std::result::Result<Vec<Timing>, BenchError> {
     let mut out = Vec::new();
     for &size in &cfg.sizes {
-        for case in KernelCase::ALL.into_iter().filter(|c| cfg.wants(&c.name())) {
+        for case in KernelCase::ALL
+            .into_iter()
+            .filter(|c| cfg.wants(&c.name(), size))
+        {
             let what = format!("{} at {}", case.name(), cfg.size_name(size));
             let err = |source| BenchError::Tensor {
                 what: what.clone(),

@@ -135,14 +135,22 @@ fn max_run<T: Real>(out: &mut [T], src: &[T]) {
 }
 
 /// Running argmax: where `src[j]` beats `best[j]` (strictly, so the earliest tap wins ties;
-/// a first NaN also wins) record it and its padded-plane position `at + j`.
+/// a first NaN also wins and then stays) record it and its padded-plane position `at + j`.
+/// Written as an indexed loop over equal-length slices with selects and wrapping index
+/// arithmetic, so that no bounds or overflow check keeps it from vectorising.
 #[inline(always)]
-fn argmax_run<T: Real>(best: &mut [T], idx: &mut [u32], src: &[T], at: usize) {
-    let pairs = best.iter_mut().zip(idx.iter_mut()).zip(src);
-    for (j, ((b, i), &v)) in pairs.enumerate() {
-        let take = (v > *b) | (v.is_nan() & !b.is_nan());
-        *b = if take { v } else { *b };
-        *i = if take { (at + j) as u32 } else { *i };
+fn argmax_run<T: Real>(best: &mut [T], idx: &mut [u32], src: &[T], at: u32) {
+    let n = best.len().min(idx.len()).min(src.len());
+    let (best, idx, src) = (&mut best[..n], &mut idx[..n], &src[..n]);
+    for j in 0..n {
+        let (v, b) = (src[j], best[j]);
+        let take = !(v <= b) & !b.is_nan();
+        best[j] = if take { v } else { b };
+        idx[j] = if take {
+            at.wrapping_add(j as u32)
+        } else {
+            idx[j]
+        };
     }
 }
 
@@ -204,7 +212,9 @@ fn max_grad<T: Real>(
                     for (oy, grow) in gp.chunks_exact(g.wo).enumerate() {
                         best.fill(T::NEG_INF);
                         idx.fill(u32::MAX);
-                        g.for_taps(oy, |_, at| argmax_run(best, idx, &buf[at..at + g.wo], at));
+                        g.for_taps(oy, |_, at| {
+                            argmax_run(best, idx, &buf[at..at + g.wo], at as u32)
+                        });
                         // A window of only -inf values has no strict maximum: no gradient.
                         for (&i, &gv) in idx.iter().zip(grow) {
                             if let Some(v) = dbuf.get_mut(i as usize) {
