@@ -91,10 +91,12 @@ pub enum KernelCase {
     AvgPool3x3,
     /// Training-mode batch norm, affine = false (stride ignored).
     BatchNorm,
+    /// 1x1 convolution C -> C at the edge's stride.
+    Pointwise,
 }
 
 impl KernelCase {
-    pub const ALL: [KernelCase; 7] = [
+    pub const ALL: [KernelCase; 8] = [
         KernelCase::Depthwise { k: 3, d: 1 },
         KernelCase::Depthwise { k: 5, d: 1 },
         KernelCase::Depthwise { k: 3, d: 2 },
@@ -102,6 +104,7 @@ impl KernelCase {
         KernelCase::MaxPool3x3,
         KernelCase::AvgPool3x3,
         KernelCase::BatchNorm,
+        KernelCase::Pointwise,
     ];
 
     pub fn name(self) -> String {
@@ -110,6 +113,7 @@ impl KernelCase {
             KernelCase::MaxPool3x3 => "max_pool 3x3".into(),
             KernelCase::AvgPool3x3 => "avg_pool 3x3".into(),
             KernelCase::BatchNorm => "batch_norm".into(),
+            KernelCase::Pointwise => "pointwise 1x1".into(),
         }
     }
 }
@@ -162,6 +166,7 @@ impl OpsConfig {
 /// The kernel functions an op is built from: the fast ones or their `_slow` twins.
 struct Kernels {
     dw: fn(&Tensor, &Tensor, usize, usize, usize) -> Result<Tensor>,
+    pw: fn(&Tensor, &Tensor, usize) -> Result<Tensor>,
     max: fn(&Tensor, usize, usize, usize) -> Result<Tensor>,
     avg: fn(&Tensor, usize, usize, usize) -> Result<Tensor>,
     bn: fn(&Tensor, Option<&Tensor>, Option<&Tensor>, f64) -> Result<(Tensor, Tensor, Tensor)>,
@@ -172,12 +177,14 @@ impl Kernels {
         match path {
             Path::Fast => Self {
                 dw: k::depthwise_conv2d,
+                pw: k::pointwise_conv2d,
                 max: k::max_pool2d,
                 avg: k::avg_pool2d,
                 bn: k::batch_norm_train,
             },
             Path::Slow => Self {
                 dw: k::depthwise_conv2d_slow,
+                pw: k::pointwise_conv2d_slow,
                 max: k::max_pool2d_slow,
                 avg: k::avg_pool2d_slow,
                 bn: k::batch_norm_train_slow,
@@ -231,7 +238,7 @@ impl DilConv {
     fn forward(&self, kn: &Kernels, x: &Tensor) -> Result<Tensor> {
         let pad = self.d * (self.k - 1) / 2;
         let h = (kn.dw)(&x.relu()?, self.dw.as_tensor(), self.s, pad, self.d)?;
-        kn.bn(&h.conv2d(self.pw.as_tensor(), 0, 1, 1, 1)?)
+        kn.bn(&(kn.pw)(&h, self.pw.as_tensor(), 1)?)
     }
 }
 
@@ -275,8 +282,8 @@ fn run_op(b: &Built, kn: &Kernels, x: &Tensor, s: usize) -> Result<Tensor> {
             let (_, _, h, w) = x.dims4()?;
             let x = x.relu()?;
             let shifted = x.narrow(2, 1, h - 1)?.narrow(3, 1, w - 1)?;
-            let a = x.conv2d(w1.as_tensor(), 0, 2, 1, 1)?;
-            let b = shifted.conv2d(w2.as_tensor(), 0, 2, 1, 1)?;
+            let a = (kn.pw)(&x, w1.as_tensor(), 2)?;
+            let b = (kn.pw)(&shifted, w2.as_tensor(), 2)?;
             kn.bn(&Tensor::cat(&[a, b], 1)?)
         }
         Built::MaxPool => kn.bn(&(kn.max)(x, 3, s, 1)?),
@@ -379,6 +386,7 @@ pub fn kernels(cfg: &OpsConfig) -> std::result::Result<Vec<Timing>, BenchError> 
             let c = size.channels;
             let w = match case {
                 KernelCase::Depthwise { k, .. } => Some(p.var(&[c, 1, k, k], k * k).map_err(err)?),
+                KernelCase::Pointwise => Some(p.var(&[c, c, 1, 1], c).map_err(err)?),
                 _ => None,
             };
             for &path in &cfg.paths {
@@ -390,6 +398,7 @@ pub fn kernels(cfg: &OpsConfig) -> std::result::Result<Vec<Timing>, BenchError> 
                     }
                     (KernelCase::MaxPool3x3, _) => (kn.max)(x, 3, s, 1),
                     (KernelCase::AvgPool3x3, _) => (kn.avg)(x, 3, s, 1),
+                    (KernelCase::Pointwise, Some(w)) => (kn.pw)(x, w.as_tensor(), s),
                     _ => kn.bn(x),
                 };
                 let m = time_fwd_bwd(cfg.runs, &what, &f)?;

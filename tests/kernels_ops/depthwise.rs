@@ -131,3 +131,66 @@ fn mismatched_weight_is_an_error_not_a_panic() {
     let w_even = Tensor::zeros((x.dim(1).unwrap(), 1, 3, 2), DType::F64, x.device()).unwrap();
     assert!(depthwise_conv2d(&x, &w_even, 1, 1, 1).is_err());
 }
+
+mod pointwise {
+    //! 1x1 convolution as a batched matmul vs candle's conv2d, and its gradients.
+    use crate::support::*;
+    use candle_core::{DType, Tensor};
+    use nas::nn::kernels::{pointwise_conv2d, pointwise_conv2d_slow};
+
+    fn inputs(seed: u64) -> (Tensor, Tensor) {
+        let mut r = rng(seed);
+        (
+            uniform(&mut r, &[3, 4, 7, 9]),
+            uniform(&mut r, &[5, 4, 1, 1]),
+        )
+    }
+
+    #[test]
+    fn matches_conv2d_forward_and_gradients() {
+        for dtype in [DType::F32, DType::F64] {
+            for stride in [1, 2] {
+                let (x, w) = inputs(stride as u64);
+                let xs = [x.to_dtype(dtype).unwrap(), w.to_dtype(dtype).unwrap()];
+                let fast = pointwise_conv2d(&xs[0], &xs[1], stride).unwrap();
+                let slow = pointwise_conv2d_slow(&xs[0], &xs[1], stride).unwrap();
+                assert!(
+                    max_abs_diff(&fast, &slow) < tol(dtype),
+                    "{dtype:?} s{stride}"
+                );
+                let f = |t: &[Tensor]| pointwise_conv2d(&t[0], &t[1], stride);
+                let s = |t: &[Tensor]| pointwise_conv2d_slow(&t[0], &t[1], stride);
+                for (a, b) in grads_of(&f, &xs, 1).iter().zip(&grads_of(&s, &xs, 1)) {
+                    let scale = to_f64_vec(b).iter().fold(1.0f64, |m, v| m.max(v.abs()));
+                    assert!(
+                        max_abs_diff(a, b) / scale < tol(dtype),
+                        "{dtype:?} s{stride}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn gradients_match_finite_differences() {
+        for stride in [1, 2] {
+            let (x, w) = inputs(10 + stride as u64);
+            let f = |t: &[Tensor]| pointwise_conv2d(&t[0], &t[1], stride);
+            check_grads(&f, &[x, w], 40, stride as u64);
+        }
+    }
+}
+
+#[test]
+fn pointwise_accepts_a_non_contiguous_input() {
+    let mut r = rng(77);
+    let x = uniform(&mut r, &[2, 4, 8, 8]);
+    let w = uniform(&mut r, &[3, 4, 1, 1]);
+    let shifted = x.narrow(2, 1, 7).unwrap().narrow(3, 1, 7).unwrap();
+    assert!(!shifted.is_contiguous());
+    for s in [1, 2] {
+        let fast = nas::nn::kernels::pointwise_conv2d(&shifted, &w, s).unwrap();
+        let slow = nas::nn::kernels::pointwise_conv2d_slow(&shifted, &w, s).unwrap();
+        assert!(max_abs_diff(&fast, &slow) < 1e-12);
+    }
+}
