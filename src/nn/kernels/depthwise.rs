@@ -143,17 +143,27 @@ fn conv_fwd<T: Real>(
     let (x, wt) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
     let g = taps(&p);
     let mut out = vec![T::ZERO; p.n * p.c * p.ho * p.wo];
+    let scratch = || (vec![T::ZERO; g.pad.len()], vec![T::ZERO; g.flat_len()]);
     out.par_chunks_mut(p.ho * p.wo).enumerate().for_each_init(
-        || vec![T::ZERO; g.pad.len()],
-        |buf, (plane, o)| {
+        scratch,
+        |(buf, flat), (plane, o)| {
             let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
             let wk = weights(wt, p.k, plane, p.c);
             simd(
                 #[inline(always)]
                 || {
                     g.pad.fill(buf, xp);
-                    for (oy, orow) in o.chunks_exact_mut(g.wo).enumerate() {
-                        g.for_taps(oy, |t, start| axpy(orow, &buf[start..start + g.wo], wk[t]));
+                    if g.flat() {
+                        let n = flat.len();
+                        flat.fill(T::ZERO);
+                        g.for_flat_taps(|t, at| axpy(flat, &buf[at..at + n], wk[t]));
+                        for (orow, frow) in o.chunks_exact_mut(g.wo).zip(flat.chunks(g.pitch())) {
+                            orow.copy_from_slice(&frow[..g.wo]);
+                        }
+                    } else {
+                        for (oy, orow) in o.chunks_exact_mut(g.wo).enumerate() {
+                            g.for_taps(oy, |t, at| axpy(orow, &buf[at..at + g.wo], wk[t]));
+                        }
                     }
                 },
             )
@@ -163,7 +173,14 @@ fn conv_fwd<T: Real>(
 }
 
 fn taps(p: &Planes) -> Taps {
-    Taps::new(p.k, p.ax.dil, p.ax.stride, p.ax.pad, p.h, p.w, p.wo)
+    Taps::new(
+        p.k,
+        p.ax.dil,
+        p.ax.stride,
+        p.ax.pad,
+        (p.h, p.w),
+        (p.ho, p.wo),
+    )
 }
 
 /// The k x k weights of the channel of `plane`.
@@ -206,25 +223,32 @@ fn conv_grad_input<T: Real>(
     let (dy, wt) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
     let g = taps(&p);
     let mut dx = vec![T::ZERO; p.n * p.c * p.h * p.w];
-    dx.par_chunks_mut(p.h * p.w).enumerate().for_each_init(
-        || vec![T::ZERO; g.pad.len()],
-        |buf, (plane, d)| {
+    // The flat dy copy keeps zeros in its scratch columns, so they add nothing.
+    let scratch = || (vec![T::ZERO; g.pad.len()], vec![T::ZERO; g.flat_len()]);
+    dx.par_chunks_mut(p.h * p.w)
+        .enumerate()
+        .for_each_init(scratch, |(buf, flat), (plane, d)| {
             let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
             let wk = weights(wt, p.k, plane, p.c);
             simd(
                 #[inline(always)]
                 || {
                     buf.fill(T::ZERO);
-                    for (oy, grow) in gp.chunks_exact(g.wo).enumerate() {
-                        g.for_taps(oy, |t, start| {
-                            axpy(&mut buf[start..start + g.wo], grow, wk[t])
-                        });
+                    if g.flat() {
+                        let n = flat.len();
+                        for (frow, grow) in flat.chunks_mut(g.pitch()).zip(gp.chunks_exact(g.wo)) {
+                            frow[..g.wo].copy_from_slice(grow);
+                        }
+                        g.for_flat_taps(|t, at| axpy(&mut buf[at..at + n], flat, wk[t]));
+                    } else {
+                        for (oy, grow) in gp.chunks_exact(g.wo).enumerate() {
+                            g.for_taps(oy, |t, at| axpy(&mut buf[at..at + g.wo], grow, wk[t]));
+                        }
                     }
                     g.pad.extract(d, buf);
                 },
             )
-        },
-    );
+        });
     Ok(T::to_cpu_storage_owned(dx))
 }
 
@@ -262,24 +286,30 @@ fn conv_grad_weight<T: Real>(
     let (g, kk) = (taps(&p), p.k * p.k);
     // One k x k partial per plane, then a cheap sequential sum over the batch.
     let mut part = vec![T::ZERO; p.n * p.c * kk];
-    part.par_chunks_mut(kk).enumerate().for_each_init(
-        || vec![T::ZERO; g.pad.len()],
-        |buf, (plane, acc)| {
+    let scratch = || (vec![T::ZERO; g.pad.len()], vec![T::ZERO; g.flat_len()]);
+    part.par_chunks_mut(kk)
+        .enumerate()
+        .for_each_init(scratch, |(buf, flat), (plane, acc)| {
             let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
             let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
             simd(
                 #[inline(always)]
                 || {
                     g.pad.fill(buf, xp);
-                    for (oy, grow) in gp.chunks_exact(g.wo).enumerate() {
-                        g.for_taps(oy, |t, start| {
-                            acc[t] += dot(grow, &buf[start..start + g.wo])
-                        });
+                    if g.flat() {
+                        let n = flat.len();
+                        for (frow, grow) in flat.chunks_mut(g.pitch()).zip(gp.chunks_exact(g.wo)) {
+                            frow[..g.wo].copy_from_slice(grow);
+                        }
+                        g.for_flat_taps(|t, at| acc[t] += dot(flat, &buf[at..at + n]));
+                    } else {
+                        for (oy, grow) in gp.chunks_exact(g.wo).enumerate() {
+                            g.for_taps(oy, |t, at| acc[t] += dot(grow, &buf[at..at + g.wo]));
+                        }
                     }
                 },
             )
-        },
-    );
+        });
     let mut dw = vec![T::ZERO; p.c * kk];
     for (plane, acc) in part.chunks_exact(kk).enumerate() {
         let ch = plane % p.c;

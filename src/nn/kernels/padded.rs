@@ -45,6 +45,11 @@ impl Padded {
         }
     }
 
+    /// Columns per stride phase (the row pitch of the padded plane).
+    pub fn wq(&self) -> usize {
+        self.wq
+    }
+
     /// Number of elements of a padded plane buffer.
     pub fn len(&self) -> usize {
         self.stride * self.hp * self.wq
@@ -93,29 +98,55 @@ pub(crate) struct Taps {
     pub k: usize,
     pub dil: usize,
     pub stride: usize,
+    pub ho: usize,
     pub wo: usize,
     pub pad: Padded,
 }
 
 impl Taps {
-    /// `k` x `k` taps with dilation, stride and padding over `h` x `w` planes, `wo` outputs
-    /// per row.
+    /// `k` x `k` taps with dilation, stride and padding from `(h, w)` input planes to
+    /// `(ho, wo)` output planes.
     pub fn new(
         k: usize,
         dil: usize,
         stride: usize,
         pad: usize,
-        h: usize,
-        w: usize,
-        wo: usize,
+        input: (usize, usize),
+        output: (usize, usize),
     ) -> Self {
+        let ((h, w), (ho, wo)) = (input, output);
         Self {
             k,
             dil,
             stride,
+            ho,
             wo,
             pad: Padded::new(h, w, stride, pad),
         }
+    }
+
+    /// Distance between output rows in the "flat" layout, where output (oy, ox) sits at
+    /// `oy * pitch + ox`: then every tap reads one run of [`Taps::flat_len`] values for the
+    /// whole plane (the `pitch - wo` columns between rows are scratch).
+    pub fn pitch(&self) -> usize {
+        self.stride * self.pad.wq()
+    }
+
+    pub fn flat_len(&self) -> usize {
+        (self.ho - 1) * self.pitch() + self.wo
+    }
+
+    /// Whether the flat layout is worth it: fewer, longer loops in exchange for computing
+    /// the scratch columns too. Measured on the DARTS sizes, even 2x extra work (stride 2:
+    /// pitch ~ 2 wo) is faster than short per-row loops; beyond 3x use per-row runs.
+    pub fn flat(&self) -> bool {
+        self.pitch() <= 3 * self.wo
+    }
+
+    /// Calls `f(tap index, start of its whole-plane run)` in the flat layout.
+    #[inline(always)]
+    pub fn for_flat_taps(&self, f: impl FnMut(usize, usize)) {
+        self.for_taps(0, f)
     }
 
     /// Calls `f(tap index ky*k + kx, start of its run in the padded plane)` for output row

@@ -99,7 +99,7 @@ impl CustomOp1 for MaxPool {
 }
 
 fn taps(p: &Planes) -> Taps {
-    Taps::new(p.ax.k, 1, p.ax.stride, p.ax.pad, p.h, p.w, p.wo)
+    Taps::new(p.ax.k, 1, p.ax.stride, p.ax.pad, (p.h, p.w), (p.ho, p.wo))
 }
 
 /// y[o] = max over the in-image taps of o's window (the padding holds -inf).
