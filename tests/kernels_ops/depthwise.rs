@@ -16,7 +16,8 @@ fn configs() -> Vec<(usize, usize, usize, usize)> {
             }
         }
     }
-    v.extend([(3, 1, 1, 0), (5, 2, 1, 1), (3, 2, 2, 3)]);
+    // Stride 3 makes the kernels use per-row runs instead of whole-plane ones.
+    v.extend([(3, 1, 1, 0), (5, 2, 1, 1), (3, 2, 2, 3), (3, 3, 1, 1)]);
     v
 }
 
@@ -59,7 +60,7 @@ fn fast_forward_matches_slow_f32_and_f64() {
 #[test]
 fn fast_gradients_match_slow_gradients_f32_and_f64() {
     for dtype in [DType::F32, DType::F64] {
-        for (i, (k, s, d, p)) in configs().into_iter().enumerate() {
+        for (i, (k, s, d, p)) in candle_backward_configs().enumerate() {
             let (x, w) = inputs(200 + i as u64, k);
             let xs = [x.to_dtype(dtype).unwrap(), w.to_dtype(dtype).unwrap()];
             let fast = grads_of(
@@ -84,8 +85,18 @@ fn fast_gradients_match_slow_gradients_f32_and_f64() {
     }
 }
 
-fn fd_check(op: fn(&Tensor, &Tensor, usize, usize, usize) -> Result<Tensor>) {
-    for (i, (k, s, d, p)) in configs().into_iter().enumerate() {
+/// Configurations whose gradients candle's conv2d (the `_slow` reference) can compute:
+/// for the 7x9 inputs at stride 3 its backward fails with a shape mismatch
+/// ("lhs: [3, 1, 7, 9], rhs: [3, 1, 7, 7]": conv_transpose2d without output padding).
+fn candle_backward_configs() -> impl Iterator<Item = (usize, usize, usize, usize)> {
+    configs().into_iter().filter(|c| c.1 < 3)
+}
+
+fn fd_check(
+    op: fn(&Tensor, &Tensor, usize, usize, usize) -> Result<Tensor>,
+    cases: Vec<(usize, usize, usize, usize)>,
+) {
+    for (i, (k, s, d, p)) in cases.into_iter().enumerate() {
         let (x, w) = inputs(300 + i as u64, k);
         check_grads(
             &|t: &[Tensor]| op(&t[0], &t[1], s, p, d),
@@ -98,12 +109,12 @@ fn fd_check(op: fn(&Tensor, &Tensor, usize, usize, usize) -> Result<Tensor>) {
 
 #[test]
 fn fast_gradients_match_finite_differences() {
-    fd_check(depthwise_conv2d);
+    fd_check(depthwise_conv2d, configs());
 }
 
 #[test]
 fn slow_gradients_match_finite_differences() {
-    fd_check(depthwise_conv2d_slow);
+    fd_check(depthwise_conv2d_slow, candle_backward_configs().collect());
 }
 
 #[test]

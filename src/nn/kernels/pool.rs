@@ -107,16 +107,31 @@ fn max_fwd<T: Real>(s: &CpuStorage, l: &Layout, p: Planes) -> Result<CpuStorage>
     let x = slice::<T>(s, l)?;
     let g = taps(&p);
     let mut out = vec![T::NEG_INF; p.planes * p.ho * p.wo];
+    let scratch = || {
+        (
+            vec![T::NEG_INF; g.pad.len()],
+            vec![T::NEG_INF; g.flat_len()],
+        )
+    };
     out.par_chunks_mut(p.ho * p.wo).enumerate().for_each_init(
-        || vec![T::NEG_INF; g.pad.len()],
-        |buf, (plane, o)| {
+        scratch,
+        |(buf, flat), (plane, o)| {
             let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
             simd(
                 #[inline(always)]
                 || {
                     g.pad.fill(buf, xp);
-                    for (oy, orow) in o.chunks_exact_mut(g.wo).enumerate() {
-                        g.for_taps(oy, |_, at| max_run(orow, &buf[at..at + g.wo]));
+                    if g.flat() {
+                        let n = flat.len();
+                        flat.fill(T::NEG_INF);
+                        g.for_flat_taps(|_, at| max_run(flat, &buf[at..at + n]));
+                        for (orow, frow) in o.chunks_exact_mut(g.wo).zip(flat.chunks(g.pitch())) {
+                            orow.copy_from_slice(&frow[..g.wo]);
+                        }
+                    } else {
+                        for (oy, orow) in o.chunks_exact_mut(g.wo).enumerate() {
+                            g.for_taps(oy, |_, at| max_run(orow, &buf[at..at + g.wo]));
+                        }
                     }
                 },
             )
@@ -191,8 +206,10 @@ fn max_grad<T: Real>(
         bail!("max_pool2d: planes of {}x{} are too large", p.h, p.w);
     }
     let mut dx = vec![T::ZERO; p.planes * p.h * p.w];
+    // Running (best value, position) per output: per row, or per flat plane.
+    let run = if g.flat() { g.flat_len() } else { g.wo };
     let scratch = || {
-        let row = (vec![T::NEG_INF; g.wo], vec![u32::MAX; g.wo]);
+        let row = (vec![T::NEG_INF; run], vec![u32::MAX; run]);
         (
             vec![T::NEG_INF; g.pad.len()],
             vec![T::ZERO; g.pad.len()],
@@ -209,17 +226,30 @@ fn max_grad<T: Real>(
                 || {
                     g.pad.fill(buf, xp);
                     dbuf.fill(T::ZERO);
-                    for (oy, grow) in gp.chunks_exact(g.wo).enumerate() {
-                        best.fill(T::NEG_INF);
-                        idx.fill(u32::MAX);
-                        g.for_taps(oy, |_, at| {
-                            argmax_run(best, idx, &buf[at..at + g.wo], at as u32)
-                        });
-                        // A window of only -inf values has no strict maximum: no gradient.
+                    // A window of only -inf values has no strict maximum: no gradient.
+                    let mut scatter = |idx: &[u32], grow: &[T]| {
                         for (&i, &gv) in idx.iter().zip(grow) {
                             if let Some(v) = dbuf.get_mut(i as usize) {
                                 *v += gv;
                             }
+                        }
+                    };
+                    if g.flat() {
+                        best.fill(T::NEG_INF);
+                        idx.fill(u32::MAX);
+                        let n = best.len();
+                        g.for_flat_taps(|_, at| argmax_run(best, idx, &buf[at..at + n], at as u32));
+                        for (irow, grow) in idx.chunks(g.pitch()).zip(gp.chunks_exact(g.wo)) {
+                            scatter(&irow[..g.wo], grow);
+                        }
+                    } else {
+                        for (oy, grow) in gp.chunks_exact(g.wo).enumerate() {
+                            best.fill(T::NEG_INF);
+                            idx.fill(u32::MAX);
+                            g.for_taps(oy, |_, at| {
+                                argmax_run(best, idx, &buf[at..at + g.wo], at as u32)
+                            });
+                            scatter(idx, grow);
                         }
                     }
                     g.pad.extract(d, dbuf);
@@ -272,16 +302,28 @@ fn avg_fwd<T: Real>(s: &CpuStorage, l: &Layout, p: Planes) -> Result<CpuStorage>
     let g = taps(&p);
     let (inv_r, inv_c) = (inv_counts::<T>(&p.ay, p.ho), inv_counts::<T>(&p.ax, p.wo));
     let mut out = vec![T::ZERO; p.planes * p.ho * p.wo];
+    let scratch = || (vec![T::ZERO; g.pad.len()], vec![T::ZERO; g.flat_len()]);
     out.par_chunks_mut(p.ho * p.wo).enumerate().for_each_init(
-        || vec![T::ZERO; g.pad.len()],
-        |buf, (plane, o)| {
+        scratch,
+        |(buf, flat), (plane, o)| {
             let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
             simd(
                 #[inline(always)]
                 || {
                     g.pad.fill(buf, xp);
+                    if g.flat() {
+                        let n = flat.len();
+                        flat.fill(T::ZERO);
+                        g.for_flat_taps(|_, at| add_run(flat, &buf[at..at + n]));
+                        for (orow, frow) in o.chunks_exact_mut(g.wo).zip(flat.chunks(g.pitch())) {
+                            orow.copy_from_slice(&frow[..g.wo]);
+                        }
+                    } else {
+                        for (oy, orow) in o.chunks_exact_mut(g.wo).enumerate() {
+                            g.for_taps(oy, |_, at| add_run(orow, &buf[at..at + g.wo]));
+                        }
+                    }
                     for (oy, orow) in o.chunks_exact_mut(g.wo).enumerate() {
-                        g.for_taps(oy, |_, at| add_run(orow, &buf[at..at + g.wo]));
                         for (v, &ic) in orow.iter_mut().zip(&inv_c) {
                             *v *= inv_r[oy] * ic;
                         }
@@ -324,7 +366,9 @@ fn avg_grad<T: Real>(s: &CpuStorage, l: &Layout, p: Planes) -> Result<CpuStorage
     let g = taps(&p);
     let (inv_r, inv_c) = (inv_counts::<T>(&p.ay, p.ho), inv_counts::<T>(&p.ax, p.wo));
     let mut dx = vec![T::ZERO; p.planes * p.h * p.w];
-    let scratch = || (vec![T::ZERO; g.pad.len()], vec![T::ZERO; g.wo]);
+    // dy / count, per row or as a flat plane (whose scratch columns stay zero).
+    let run = if g.flat() { g.flat_len() } else { g.wo };
+    let scratch = || (vec![T::ZERO; g.pad.len()], vec![T::ZERO; run]);
     dx.par_chunks_mut(p.h * p.w).enumerate().for_each_init(
         scratch,
         |(dbuf, scaled), (plane, d)| {
@@ -333,11 +377,23 @@ fn avg_grad<T: Real>(s: &CpuStorage, l: &Layout, p: Planes) -> Result<CpuStorage
                 #[inline(always)]
                 || {
                     dbuf.fill(T::ZERO);
-                    for (oy, grow) in gp.chunks_exact(g.wo).enumerate() {
-                        for ((sv, &gv), &ic) in scaled.iter_mut().zip(grow).zip(&inv_c) {
+                    let scale = |srow: &mut [T], grow: &[T], oy: usize| {
+                        for ((sv, &gv), &ic) in srow.iter_mut().zip(grow).zip(&inv_c) {
                             *sv = gv * inv_r[oy] * ic;
                         }
-                        g.for_taps(oy, |_, at| add_run(&mut dbuf[at..at + g.wo], scaled));
+                    };
+                    if g.flat() {
+                        let n = scaled.len();
+                        let rows = scaled.chunks_mut(g.pitch()).zip(gp.chunks_exact(g.wo));
+                        for (oy, (srow, grow)) in rows.enumerate() {
+                            scale(srow, grow, oy);
+                        }
+                        g.for_flat_taps(|_, at| add_run(&mut dbuf[at..at + n], scaled));
+                    } else {
+                        for (oy, grow) in gp.chunks_exact(g.wo).enumerate() {
+                            scale(scaled, grow, oy);
+                            g.for_taps(oy, |_, at| add_run(&mut dbuf[at..at + g.wo], scaled));
+                        }
                     }
                     g.pad.extract(d, dbuf);
                 },
