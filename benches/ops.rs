@@ -5,6 +5,7 @@
 use nas::bench::{kernels, ops, table, OpsConfig};
 
 fn main() {
+    let tuned = nas::bench::keep_freed_memory();
     // cargo passes `--bench` to harness-less benches; ignore flags.
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -21,7 +22,7 @@ fn main() {
     }
     cfg.only = args.get(3).cloned();
     println!(
-        "threads: {} (RAYON_NUM_THREADS or cores), runs per case: {runs}",
+        "threads: {} (RAYON_NUM_THREADS or cores), runs per case: {runs}, malloc keeps freed memory: {tuned}",
         rayon::current_num_threads()
     );
     let run =
