@@ -6,7 +6,7 @@
 //! in DARTS (BN affine = false), mirroring /work/shared/bench/torch_ref.py's `edge` mode so
 //! the numbers can be put side by side.
 
-use super::timing::{time_fwd_bwd, Path, Timing};
+use super::timing::{time_fwd_bwd, Measured, Path, Timing};
 use super::BenchError;
 use crate::nn::kernels as k;
 use candle_core::{DType, Device, Result, Tensor, Var};
@@ -91,10 +91,12 @@ pub enum KernelCase {
     AvgPool3x3,
     /// Training-mode batch norm, affine = false (stride ignored).
     BatchNorm,
+    /// 1x1 convolution C -> C at the edge's stride.
+    Pointwise,
 }
 
 impl KernelCase {
-    pub const ALL: [KernelCase; 7] = [
+    pub const ALL: [KernelCase; 8] = [
         KernelCase::Depthwise { k: 3, d: 1 },
         KernelCase::Depthwise { k: 5, d: 1 },
         KernelCase::Depthwise { k: 3, d: 2 },
@@ -102,6 +104,7 @@ impl KernelCase {
         KernelCase::MaxPool3x3,
         KernelCase::AvgPool3x3,
         KernelCase::BatchNorm,
+        KernelCase::Pointwise,
     ];
 
     pub fn name(self) -> String {
@@ -110,6 +113,7 @@ impl KernelCase {
             KernelCase::MaxPool3x3 => "max_pool 3x3".into(),
             KernelCase::AvgPool3x3 => "avg_pool 3x3".into(),
             KernelCase::BatchNorm => "batch_norm".into(),
+            KernelCase::Pointwise => "pointwise 1x1".into(),
         }
     }
 }
@@ -123,6 +127,11 @@ pub struct OpsConfig {
     pub seed: u64,
     pub dtype: DType,
     pub device: Device,
+    /// Which implementations to time (both by default).
+    pub paths: Vec<Path>,
+    /// Only cases whose "name at size" (e.g. `sep_conv_3x3 at C=64 8x8 s1 batch 32`)
+    /// contains this text (all when `None`).
+    pub only: Option<String>,
 }
 
 impl Default for OpsConfig {
@@ -134,11 +143,18 @@ impl Default for OpsConfig {
             seed: 0,
             dtype: DType::F32,
             device: Device::Cpu,
+            paths: vec![Path::Fast, Path::Slow],
+            only: None,
         }
     }
 }
 
 impl OpsConfig {
+    fn wants(&self, case: &str, size: EdgeSize) -> bool {
+        let what = format!("{case} at {}", self.size_name(size));
+        self.only.as_ref().is_none_or(|o| what.contains(o.as_str()))
+    }
+
     fn size_name(&self, s: EdgeSize) -> String {
         format!(
             "C={} {}x{} s{} batch {}",
@@ -150,6 +166,7 @@ impl OpsConfig {
 /// The kernel functions an op is built from: the fast ones or their `_slow` twins.
 struct Kernels {
     dw: fn(&Tensor, &Tensor, usize, usize, usize) -> Result<Tensor>,
+    pw: fn(&Tensor, &Tensor, usize) -> Result<Tensor>,
     max: fn(&Tensor, usize, usize, usize) -> Result<Tensor>,
     avg: fn(&Tensor, usize, usize, usize) -> Result<Tensor>,
     bn: fn(&Tensor, Option<&Tensor>, Option<&Tensor>, f64) -> Result<(Tensor, Tensor, Tensor)>,
@@ -160,12 +177,14 @@ impl Kernels {
         match path {
             Path::Fast => Self {
                 dw: k::depthwise_conv2d,
+                pw: k::pointwise_conv2d,
                 max: k::max_pool2d,
                 avg: k::avg_pool2d,
                 bn: k::batch_norm_train,
             },
             Path::Slow => Self {
                 dw: k::depthwise_conv2d_slow,
+                pw: k::pointwise_conv2d_slow,
                 max: k::max_pool2d_slow,
                 avg: k::avg_pool2d_slow,
                 bn: k::batch_norm_train_slow,
@@ -219,7 +238,7 @@ impl DilConv {
     fn forward(&self, kn: &Kernels, x: &Tensor) -> Result<Tensor> {
         let pad = self.d * (self.k - 1) / 2;
         let h = (kn.dw)(&x.relu()?, self.dw.as_tensor(), self.s, pad, self.d)?;
-        kn.bn(&h.conv2d(self.pw.as_tensor(), 0, 1, 1, 1)?)
+        kn.bn(&(kn.pw)(&h, self.pw.as_tensor(), 1)?)
     }
 }
 
@@ -263,8 +282,8 @@ fn run_op(b: &Built, kn: &Kernels, x: &Tensor, s: usize) -> Result<Tensor> {
             let (_, _, h, w) = x.dims4()?;
             let x = x.relu()?;
             let shifted = x.narrow(2, 1, h - 1)?.narrow(3, 1, w - 1)?;
-            let a = x.conv2d(w1.as_tensor(), 0, 2, 1, 1)?;
-            let b = shifted.conv2d(w2.as_tensor(), 0, 2, 1, 1)?;
+            let a = (kn.pw)(&x, w1.as_tensor(), 2)?;
+            let b = (kn.pw)(&shifted, w2.as_tensor(), 2)?;
             kn.bn(&Tensor::cat(&[a, b], 1)?)
         }
         Built::MaxPool => kn.bn(&(kn.max)(x, 3, s, 1)?),
@@ -299,12 +318,27 @@ fn input(cfg: &OpsConfig, size: EdgeSize, rng: &mut ChaCha8Rng) -> Result<Var> {
     Var::from_tensor(&Tensor::from_vec(v, &dims[..], &cfg.device)?.to_dtype(cfg.dtype)?)
 }
 
+fn timing(case: String, size: String, path: Path, m: Measured) -> Timing {
+    Timing {
+        case,
+        size,
+        path,
+        fwd_ms: m.fwd_ms,
+        fwd_bwd_ms: m.fwd_bwd_ms,
+        best_fwd_bwd_ms: m.best_fwd_bwd_ms,
+        cpu_fwd_bwd_ms: m.cpu_fwd_bwd_ms,
+    }
+}
+
 /// Times every DARTS op at every size, fast and slow (forward + `sum(y^2)` + backward,
 /// with gradients for the input and all parameters).
 pub fn ops(cfg: &OpsConfig) -> std::result::Result<Vec<Timing>, BenchError> {
     let mut out = Vec::new();
     for &size in &cfg.sizes {
-        for op in DartsOp::ALL {
+        for op in DartsOp::ALL
+            .into_iter()
+            .filter(|o| cfg.wants(o.name(), size))
+        {
             let what = format!("{} at {}", op.name(), cfg.size_name(size));
             let err = |source| BenchError::Tensor {
                 what: what.clone(),
@@ -318,18 +352,11 @@ pub fn ops(cfg: &OpsConfig) -> std::result::Result<Vec<Timing>, BenchError> {
                 device: cfg.device.clone(),
             };
             let built = build(op, &mut p, size.channels, size.stride).map_err(err)?;
-            for path in [Path::Fast, Path::Slow] {
+            for &path in &cfg.paths {
                 let kn = Kernels::of(path);
                 let f = || run_op(&built, &kn, x.as_tensor(), size.stride);
-                let (fwd_ms, fwd_bwd_ms) = time_fwd_bwd(cfg.runs, &what, &f)?;
-                let (case, size) = (op.name().to_string(), cfg.size_name(size));
-                out.push(Timing {
-                    case,
-                    size,
-                    path,
-                    fwd_ms,
-                    fwd_bwd_ms,
-                });
+                let m = time_fwd_bwd(cfg.runs, &what, &f)?;
+                out.push(timing(op.name().to_string(), cfg.size_name(size), path, m));
             }
         }
     }
@@ -340,7 +367,10 @@ pub fn ops(cfg: &OpsConfig) -> std::result::Result<Vec<Timing>, BenchError> {
 pub fn kernels(cfg: &OpsConfig) -> std::result::Result<Vec<Timing>, BenchError> {
     let mut out = Vec::new();
     for &size in &cfg.sizes {
-        for case in KernelCase::ALL {
+        for case in KernelCase::ALL
+            .into_iter()
+            .filter(|c| cfg.wants(&c.name(), size))
+        {
             let what = format!("{} at {}", case.name(), cfg.size_name(size));
             let err = |source| BenchError::Tensor {
                 what: what.clone(),
@@ -356,9 +386,10 @@ pub fn kernels(cfg: &OpsConfig) -> std::result::Result<Vec<Timing>, BenchError> 
             let c = size.channels;
             let w = match case {
                 KernelCase::Depthwise { k, .. } => Some(p.var(&[c, 1, k, k], k * k).map_err(err)?),
+                KernelCase::Pointwise => Some(p.var(&[c, c, 1, 1], c).map_err(err)?),
                 _ => None,
             };
-            for path in [Path::Fast, Path::Slow] {
+            for &path in &cfg.paths {
                 let kn = Kernels::of(path);
                 let (x, s) = (x.as_tensor(), size.stride);
                 let f = || match (case, &w) {
@@ -367,17 +398,11 @@ pub fn kernels(cfg: &OpsConfig) -> std::result::Result<Vec<Timing>, BenchError> 
                     }
                     (KernelCase::MaxPool3x3, _) => (kn.max)(x, 3, s, 1),
                     (KernelCase::AvgPool3x3, _) => (kn.avg)(x, 3, s, 1),
+                    (KernelCase::Pointwise, Some(w)) => (kn.pw)(x, w.as_tensor(), s),
                     _ => kn.bn(x),
                 };
-                let (fwd_ms, fwd_bwd_ms) = time_fwd_bwd(cfg.runs, &what, &f)?;
-                let (case, size) = (case.name(), cfg.size_name(size));
-                out.push(Timing {
-                    case,
-                    size,
-                    path,
-                    fwd_ms,
-                    fwd_bwd_ms,
-                });
+                let m = time_fwd_bwd(cfg.runs, &what, &f)?;
+                out.push(timing(case.name(), cfg.size_name(size), path, m));
             }
         }
     }

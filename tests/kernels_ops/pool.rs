@@ -8,7 +8,15 @@ use nas::nn::kernels::{avg_pool2d, avg_pool2d_slow, max_pool2d, max_pool2d_slow}
 type Pool = fn(&Tensor, usize, usize, usize) -> Result<Tensor>;
 
 /// (kernel, stride, padding): the DARTS 3x3 pools plus a 5x5 and an unpadded case.
-const CONFIGS: [(usize, usize, usize); 5] = [(3, 1, 1), (3, 2, 1), (5, 1, 2), (5, 2, 2), (3, 2, 0)];
+/// Stride 3 makes the kernels use per-row runs instead of whole-plane ones.
+const CONFIGS: [(usize, usize, usize); 6] = [
+    (3, 1, 1),
+    (3, 2, 1),
+    (5, 1, 2),
+    (5, 2, 2),
+    (3, 2, 0),
+    (3, 3, 1),
+];
 
 /// Batch 2-3, channels 3-5, odd non-square planes, no ties anywhere.
 fn input(seed: u64) -> Tensor {

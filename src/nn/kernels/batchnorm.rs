@@ -8,7 +8,7 @@
 //! through mean and var, so `stats` must carry no gradient of its own (it is produced by a
 //! no-backward op) and gets none.
 
-use super::common::{by_dtype, slice, sum, Real};
+use super::common::{by_dtype, simd, slice, sum, Real};
 use candle_core::{bail, CpuStorage, CustomOp1, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
@@ -80,9 +80,15 @@ fn bn_stats<T: Real>(
     let per_channel: Vec<(T, T)> = (0..c)
         .into_par_iter()
         .map(|ch| {
-            let mean = (0..n).fold(T::ZERO, |a, i| a + sum(plane(i, ch))) / count;
-            let var = (0..n).fold(T::ZERO, |a, i| a + centered_sq(plane(i, ch), mean)) / count;
-            (mean, var)
+            simd(
+                #[inline(always)]
+                || {
+                    let mean = (0..n).fold(T::ZERO, |a, i| a + sum(plane(i, ch))) / count;
+                    let var =
+                        (0..n).fold(T::ZERO, |a, i| a + centered_sq(plane(i, ch), mean)) / count;
+                    (mean, var)
+                },
+            )
         })
         .collect();
     let mut out: Vec<T> = per_channel.iter().map(|p| p.0).collect();
@@ -175,12 +181,17 @@ fn bn_norm<T: Real>(
         .zip(x.par_chunks(m))
         .enumerate()
         .for_each(|(plane, (yp, xp))| {
-            let ch = plane % c;
-            let scale = gamma[ch] / (var[ch] + eps).sqrt();
-            let shift = beta[ch] - mean[ch] * scale;
-            for (o, &v) in yp.iter_mut().zip(xp) {
-                *o = v * scale + shift;
-            }
+            simd(
+                #[inline(always)]
+                || {
+                    let ch = plane % c;
+                    let scale = gamma[ch] / (var[ch] + eps).sqrt();
+                    let shift = beta[ch] - mean[ch] * scale;
+                    for (o, &v) in yp.iter_mut().zip(xp) {
+                        *o = v * scale + shift;
+                    }
+                },
+            )
         });
     Ok(T::to_cpu_storage_owned(y))
 }
@@ -234,13 +245,18 @@ fn bn_grad_sums<T: Real>(
     let per_channel: Vec<(T, T)> = (0..c)
         .into_par_iter()
         .map(|ch| {
-            let (mut sxh, mut sdy) = (T::ZERO, T::ZERO);
-            for i in 0..n {
-                let r = plane(i, ch);
-                sxh += centered_dot(&dy[r.clone()], &x[r.clone()], T::ZERO, mean[ch]);
-                sdy += sum(&dy[r]);
-            }
-            (sxh / (var[ch] + eps).sqrt(), sdy)
+            simd(
+                #[inline(always)]
+                || {
+                    let (mut sxh, mut sdy) = (T::ZERO, T::ZERO);
+                    for i in 0..n {
+                        let r = plane(i, ch);
+                        sxh += centered_dot(&dy[r.clone()], &x[r.clone()], T::ZERO, mean[ch]);
+                        sdy += sum(&dy[r]);
+                    }
+                    (sxh / (var[ch] + eps).sqrt(), sdy)
+                },
+            )
         })
         .collect();
     let mut out: Vec<T> = per_channel.iter().map(|p| p.0).collect();
@@ -298,18 +314,23 @@ fn bn_grad_input<T: Real>(
     let (eps, count) = (T::from_f64(eps), T::from_f64((n * m) as f64));
     let mut dx = vec![T::ZERO; x.len()];
     dx.par_chunks_mut(m).enumerate().for_each(|(plane, d)| {
-        let ch = plane % c;
-        let inv = T::ONE / (var[ch] + eps).sqrt();
-        let a = gamma[ch] * inv;
-        let b = T::ZERO - a * inv * sxh[ch] / count;
-        let k = T::ZERO - a * sdy[ch] / count - b * mean[ch];
-        let (xp, gp) = (
-            &x[plane * m..(plane + 1) * m],
-            &dy[plane * m..(plane + 1) * m],
-        );
-        for ((o, &g), &v) in d.iter_mut().zip(gp).zip(xp) {
-            *o = a * g + b * v + k;
-        }
+        simd(
+            #[inline(always)]
+            || {
+                let ch = plane % c;
+                let inv = T::ONE / (var[ch] + eps).sqrt();
+                let a = gamma[ch] * inv;
+                let b = T::ZERO - a * inv * sxh[ch] / count;
+                let k = T::ZERO - a * sdy[ch] / count - b * mean[ch];
+                let (xp, gp) = (
+                    &x[plane * m..(plane + 1) * m],
+                    &dy[plane * m..(plane + 1) * m],
+                );
+                for ((o, &g), &v) in d.iter_mut().zip(gp).zip(xp) {
+                    *o = a * g + b * v + k;
+                }
+            },
+        )
     });
     Ok(T::to_cpu_storage_owned(dx))
 }

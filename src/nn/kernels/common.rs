@@ -1,11 +1,12 @@
-//! Shared pieces of the CPU kernels: the float trait they are generic over, window geometry
-//! (which output positions a tap reaches without falling into the padding) and the
-//! vectorisable row loops used by convolution and pooling.
+//! Shared pieces of the CPU kernels: the float trait they are generic over, the dtype
+//! dispatch and AVX2 wrapper, window geometry along one axis, and multi-accumulator
+//! reductions.
 //!
-//! Contract: every row helper works on `[lo, hi)` output columns whose input column
-//! `i0 + j * stride` is known to be in range, so the hot loops need no bounds logic.
+//! Contract: kernels call [`slice`] on contiguous layouts only and run their per-plane
+//! work inside [`simd`]; [`Axis::out`] is the single place that validates window sizes.
 
 use candle_core::{bail, CpuStorage, DType, Layout, Result, WithDType};
+use std::ops::Range;
 
 /// The float element types the CPU kernels handle (f32 and f64).
 pub(crate) trait Real: WithDType {
@@ -46,6 +47,28 @@ macro_rules! by_dtype {
 }
 pub(crate) use by_dtype;
 
+/// Runs `f` compiled for AVX2 + FMA when the CPU has them (x86-64), so that the row loops
+/// inlined into `f` use 256-bit vectors; elsewhere it runs `f` as compiled (SSE2 on
+/// x86-64). `f` should be an `#[inline(always)]` closure so that it is compiled into the
+/// AVX2 function rather than called from it.
+#[inline(always)]
+pub(crate) fn simd<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU features `with_avx2` is compiled for were detected just above.
+            return unsafe { with_avx2(f) };
+        }
+    }
+    f()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
 /// Whether the fast CPU kernels handle this dtype.
 pub(crate) fn is_fast_dtype(dtype: DType) -> bool {
     matches!(dtype, DType::F32 | DType::F64)
@@ -71,19 +94,12 @@ pub(crate) struct Axis {
     pub dil: usize,
 }
 
-/// Valid output range `[lo, hi)` of one tap and the input index `i0` of output `lo`.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct TapRange {
-    pub lo: usize,
-    pub hi: usize,
-    pub i0: usize,
-}
-
 impl Axis {
     /// Number of outputs, or an error when the dilated window does not fit.
     pub fn out(&self) -> Result<usize> {
-        let span = self.dil * (self.k - 1) + 1;
-        if self.k == 0 || self.stride == 0 || self.dil == 0 || self.n + 2 * self.pad < span {
+        let fits = self.k > 0 && self.stride > 0 && self.dil > 0;
+        let span = self.dil * self.k.saturating_sub(1) + 1;
+        if !fits || self.n + 2 * self.pad < span {
             bail!(
                 "window k={} dilation={} stride={} does not fit {} + 2*{} positions",
                 self.k,
@@ -96,8 +112,9 @@ impl Axis {
         Ok((self.n + 2 * self.pad - span) / self.stride + 1)
     }
 
-    /// For tap `t`: outputs `o` with `0 <= o*stride + t*dil - pad < n`, clipped to `[0, out)`.
-    pub fn tap(&self, t: usize, out: usize) -> TapRange {
+    /// The outputs `o` whose tap `t` is in the image (`0 <= o*stride + t*dil - pad < n`),
+    /// clipped to `0..out`.
+    pub fn tap_outputs(&self, t: usize, out: usize) -> Range<usize> {
         let off = t * self.dil;
         let lo = if off >= self.pad {
             0
@@ -109,120 +126,7 @@ impl Axis {
         } else {
             0
         };
-        let hi = hi.max(lo);
-        // `lo` is the first output with lo*stride + off >= pad, so this cannot underflow.
-        TapRange {
-            lo,
-            hi,
-            i0: lo * self.stride + off - self.pad,
-        }
-    }
-
-    /// The tap ranges of all `k` taps.
-    pub fn taps(&self, out: usize) -> Vec<TapRange> {
-        (0..self.k).map(|t| self.tap(t, out)).collect()
-    }
-
-    /// Input index of output `o` and tap `t`, when it is not padding.
-    pub fn input_of(&self, o: usize, t: usize) -> Option<usize> {
-        let i = o * self.stride + t * self.dil;
-        (i >= self.pad && i - self.pad < self.n).then(|| i - self.pad)
-    }
-}
-
-/// `out[lo + j] += wv * inp[i0 + j * stride]` for `j` in `0..hi - lo`.
-#[inline(always)]
-pub(crate) fn axpy_row<T: Real>(out: &mut [T], inp: &[T], wv: T, r: TapRange, stride: usize) {
-    let len = r.hi - r.lo;
-    if len == 0 {
-        return;
-    }
-    let out = &mut out[r.lo..r.hi];
-    if stride == 1 {
-        for (o, &v) in out.iter_mut().zip(&inp[r.i0..r.i0 + len]) {
-            *o += wv * v;
-        }
-    } else {
-        let inp = &inp[r.i0..r.i0 + (len - 1) * stride + 1];
-        for (o, &v) in out.iter_mut().zip(inp.iter().step_by(stride)) {
-            *o += wv * v;
-        }
-    }
-}
-
-/// Transpose of [`axpy_row`]: `dx[i0 + j * stride] += wv * dy[lo + j]`.
-#[inline(always)]
-pub(crate) fn scatter_row<T: Real>(dx: &mut [T], dy: &[T], wv: T, r: TapRange, stride: usize) {
-    let len = r.hi - r.lo;
-    if len == 0 {
-        return;
-    }
-    let dy = &dy[r.lo..r.hi];
-    if stride == 1 {
-        for (d, &g) in dx[r.i0..r.i0 + len].iter_mut().zip(dy) {
-            *d += wv * g;
-        }
-    } else {
-        let dx = &mut dx[r.i0..r.i0 + (len - 1) * stride + 1];
-        for (d, &g) in dx.iter_mut().step_by(stride).zip(dy) {
-            *d += wv * g;
-        }
-    }
-}
-
-/// `dx[i0 + j * stride] += wv * dy[lo + j] * cw[lo + j]` (a scatter with per-column weights).
-#[inline(always)]
-pub(crate) fn scatter_scaled_row<T: Real>(
-    dx: &mut [T],
-    dy: &[T],
-    cw: &[T],
-    wv: T,
-    r: TapRange,
-    stride: usize,
-) {
-    let len = r.hi - r.lo;
-    if len == 0 {
-        return;
-    }
-    let (dy, cw) = (&dy[r.lo..r.hi], &cw[r.lo..r.hi]);
-    let dx = &mut dx[r.i0..r.i0 + (len - 1) * stride + 1];
-    for ((d, &g), &c) in dx.iter_mut().step_by(stride).zip(dy).zip(cw) {
-        *d += wv * g * c;
-    }
-}
-
-/// `out[lo + j] = max(out[lo + j], inp[i0 + j * stride])`, propagating NaN like PyTorch.
-#[inline(always)]
-pub(crate) fn max_row<T: Real>(out: &mut [T], inp: &[T], r: TapRange, stride: usize) {
-    let len = r.hi - r.lo;
-    if len == 0 {
-        return;
-    }
-    let out = &mut out[r.lo..r.hi];
-    let inp = &inp[r.i0..r.i0 + (len - 1) * stride + 1];
-    for (o, &v) in out.iter_mut().zip(inp.iter().step_by(stride)) {
-        if v > *o || v.is_nan() {
-            *o = v;
-        }
-    }
-}
-
-/// `sum_j a[lo + j] * b[i0 + j * stride]` with eight partial sums so that the compiler can
-/// keep them in vector registers (a single running sum is a serial dependency chain).
-#[inline(always)]
-pub(crate) fn dot_row<T: Real>(a: &[T], b: &[T], r: TapRange, stride: usize) -> T {
-    let len = r.hi - r.lo;
-    if len == 0 {
-        return T::ZERO;
-    }
-    let a = &a[r.lo..r.hi];
-    if stride == 1 {
-        dot(a, &b[r.i0..r.i0 + len])
-    } else {
-        let b = &b[r.i0..r.i0 + (len - 1) * stride + 1];
-        a.iter()
-            .zip(b.iter().step_by(stride))
-            .fold(T::ZERO, |s, (&x, &y)| s + x * y)
+        lo..hi.max(lo)
     }
 }
 

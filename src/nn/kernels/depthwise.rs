@@ -6,7 +6,8 @@
 //! both gradients, each computed by another custom op; those ops themselves have no
 //! backward (no second-order gradients).
 
-use super::common::{axpy_row, by_dtype, dot_row, scatter_row, slice, Axis, Real};
+use super::common::{by_dtype, dot, simd, slice, Axis, Real};
+use super::padded::{axpy, Taps};
 use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
@@ -41,7 +42,6 @@ struct Planes {
     ho: usize,
     wo: usize,
     k: usize,
-    ay: Axis,
     ax: Axis,
 }
 
@@ -56,7 +56,6 @@ impl Planes {
             ho: ay.out()?,
             wo: ax.out()?,
             k,
-            ay,
             ax,
         })
     }
@@ -142,26 +141,52 @@ fn conv_fwd<T: Real>(
     p: Planes,
 ) -> Result<CpuStorage> {
     let (x, wt) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
-    let (k, cols) = (p.k, p.ax.taps(p.wo));
+    let g = taps(&p);
     let mut out = vec![T::ZERO; p.n * p.c * p.ho * p.wo];
-    out.par_chunks_mut(p.ho * p.wo)
-        .enumerate()
-        .for_each(|(plane, o)| {
+    let scratch = || (vec![T::ZERO; g.pad.len()], vec![T::ZERO; g.flat_len()]);
+    out.par_chunks_mut(p.ho * p.wo).enumerate().for_each_init(
+        scratch,
+        |(buf, flat), (plane, o)| {
             let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
-            let wk = &wt[(plane % p.c) * k * k..(plane % p.c + 1) * k * k];
-            for (oy, orow) in o.chunks_exact_mut(p.wo).enumerate() {
-                for ky in 0..k {
-                    let Some(iy) = p.ay.input_of(oy, ky) else {
-                        continue;
-                    };
-                    let irow = &xp[iy * p.w..(iy + 1) * p.w];
-                    for (kx, &r) in cols.iter().enumerate() {
-                        axpy_row(orow, irow, wk[ky * k + kx], r, p.ax.stride);
+            let wk = weights(wt, p.k, plane, p.c);
+            simd(
+                #[inline(always)]
+                || {
+                    g.pad.fill(buf, xp);
+                    if g.flat() {
+                        let n = flat.len();
+                        flat.fill(T::ZERO);
+                        g.for_flat_taps(|t, at| axpy(flat, &buf[at..at + n], wk[t]));
+                        for (orow, frow) in o.chunks_exact_mut(g.wo).zip(flat.chunks(g.pitch())) {
+                            orow.copy_from_slice(&frow[..g.wo]);
+                        }
+                    } else {
+                        for (oy, orow) in o.chunks_exact_mut(g.wo).enumerate() {
+                            g.for_taps(oy, |t, at| axpy(orow, &buf[at..at + g.wo], wk[t]));
+                        }
                     }
-                }
-            }
-        });
+                },
+            )
+        },
+    );
     Ok(T::to_cpu_storage_owned(out))
+}
+
+fn taps(p: &Planes) -> Taps {
+    Taps::new(
+        p.k,
+        p.ax.dil,
+        p.ax.stride,
+        p.ax.pad,
+        (p.h, p.w),
+        (p.ho, p.wo),
+    )
+}
+
+/// The k x k weights of the channel of `plane`.
+fn weights<T>(wt: &[T], k: usize, plane: usize, c: usize) -> &[T] {
+    let kk = k * k;
+    &wt[(plane % c) * kk..(plane % c + 1) * kk]
 }
 
 impl CustomOp2 for DwGradInput {
@@ -186,7 +211,8 @@ impl CustomOp2 for DwGradInput {
     }
 }
 
-/// dx[n,c,iy,ix] = sum over (oy,ox,ky,kx) reaching (iy,ix) of w[c,ky,kx] * dy[n,c,oy,ox]
+/// dx[n,c,iy,ix] = sum over (oy,ox,ky,kx) reaching (iy,ix) of w[c,ky,kx] * dy[n,c,oy,ox],
+/// accumulated into a padded plane (each tap a contiguous run) whose interior is dx.
 fn conv_grad_input<T: Real>(
     s1: &CpuStorage,
     l1: &Layout,
@@ -195,24 +221,33 @@ fn conv_grad_input<T: Real>(
     p: Planes,
 ) -> Result<CpuStorage> {
     let (dy, wt) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
-    let (k, cols) = (p.k, p.ax.taps(p.wo));
+    let g = taps(&p);
     let mut dx = vec![T::ZERO; p.n * p.c * p.h * p.w];
+    // The flat dy copy keeps zeros in its scratch columns, so they add nothing.
+    let scratch = || (vec![T::ZERO; g.pad.len()], vec![T::ZERO; g.flat_len()]);
     dx.par_chunks_mut(p.h * p.w)
         .enumerate()
-        .for_each(|(plane, d)| {
+        .for_each_init(scratch, |(buf, flat), (plane, d)| {
             let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
-            let wk = &wt[(plane % p.c) * k * k..(plane % p.c + 1) * k * k];
-            for (oy, grow) in gp.chunks_exact(p.wo).enumerate() {
-                for ky in 0..k {
-                    let Some(iy) = p.ay.input_of(oy, ky) else {
-                        continue;
-                    };
-                    let drow = &mut d[iy * p.w..(iy + 1) * p.w];
-                    for (kx, &r) in cols.iter().enumerate() {
-                        scatter_row(drow, grow, wk[ky * k + kx], r, p.ax.stride);
+            let wk = weights(wt, p.k, plane, p.c);
+            simd(
+                #[inline(always)]
+                || {
+                    buf.fill(T::ZERO);
+                    if g.flat() {
+                        let n = flat.len();
+                        for (frow, grow) in flat.chunks_mut(g.pitch()).zip(gp.chunks_exact(g.wo)) {
+                            frow[..g.wo].copy_from_slice(grow);
+                        }
+                        g.for_flat_taps(|t, at| axpy(&mut buf[at..at + n], flat, wk[t]));
+                    } else {
+                        for (oy, grow) in gp.chunks_exact(g.wo).enumerate() {
+                            g.for_taps(oy, |t, at| axpy(&mut buf[at..at + g.wo], grow, wk[t]));
+                        }
                     }
-                }
-            }
+                    g.pad.extract(d, buf);
+                },
+            )
         });
     Ok(T::to_cpu_storage_owned(dx))
 }
@@ -248,27 +283,33 @@ fn conv_grad_weight<T: Real>(
     p: Planes,
 ) -> Result<CpuStorage> {
     let (x, dy) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
-    let (k, cols) = (p.k, p.ax.taps(p.wo));
+    let (g, kk) = (taps(&p), p.k * p.k);
     // One k x k partial per plane, then a cheap sequential sum over the batch.
-    let mut part = vec![T::ZERO; p.n * p.c * k * k];
-    part.par_chunks_mut(k * k)
+    let mut part = vec![T::ZERO; p.n * p.c * kk];
+    let scratch = || (vec![T::ZERO; g.pad.len()], vec![T::ZERO; g.flat_len()]);
+    part.par_chunks_mut(kk)
         .enumerate()
-        .for_each(|(plane, acc)| {
+        .for_each_init(scratch, |(buf, flat), (plane, acc)| {
             let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
             let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
-            for (oy, grow) in gp.chunks_exact(p.wo).enumerate() {
-                for ky in 0..k {
-                    let Some(iy) = p.ay.input_of(oy, ky) else {
-                        continue;
-                    };
-                    let xrow = &xp[iy * p.w..(iy + 1) * p.w];
-                    for (kx, &r) in cols.iter().enumerate() {
-                        acc[ky * k + kx] += dot_row(grow, xrow, r, p.ax.stride);
+            simd(
+                #[inline(always)]
+                || {
+                    g.pad.fill(buf, xp);
+                    if g.flat() {
+                        let n = flat.len();
+                        for (frow, grow) in flat.chunks_mut(g.pitch()).zip(gp.chunks_exact(g.wo)) {
+                            frow[..g.wo].copy_from_slice(grow);
+                        }
+                        g.for_flat_taps(|t, at| acc[t] += dot(flat, &buf[at..at + n]));
+                    } else {
+                        for (oy, grow) in gp.chunks_exact(g.wo).enumerate() {
+                            g.for_taps(oy, |t, at| acc[t] += dot(grow, &buf[at..at + g.wo]));
+                        }
                     }
-                }
-            }
+                },
+            )
         });
-    let kk = k * k;
     let mut dw = vec![T::ZERO; p.c * kk];
     for (plane, acc) in part.chunks_exact(kk).enumerate() {
         let ch = plane % p.c;

@@ -13,6 +13,7 @@
 mod batchnorm;
 mod common;
 mod depthwise;
+mod padded;
 mod pool;
 
 use candle_core::{bail, Result, Tensor, D};
@@ -77,6 +78,37 @@ pub fn depthwise_conv2d_slow(
 ) -> Result<Tensor> {
     let c = x.dim(1)?;
     x.conv2d(w, padding, stride, dilation, c)
+}
+
+/// 1x1 convolution without bias: `x` [N, Cin, H, W], `w` [Cout, Cin, 1, 1], output
+/// [N, Cout, ceil(H/s), ceil(W/s)] (padding 0). Computed as one batched matrix product
+/// `w [Cout, Cin] x x [N, Cin, H*W]`, whose backward is two more matrix products; candle's
+/// conv2d backward instead runs conv_transpose2d, a direct loop, for the input gradient.
+/// Built from plain candle ops, so it is device-generic as it stands.
+pub fn pointwise_conv2d(x: &Tensor, w: &Tensor, stride: usize) -> Result<Tensor> {
+    let (_, c, _, _) = x.dims4()?;
+    let (co, ci, kh, kw) = w.dims4()?;
+    if (ci, kh, kw) != (c, 1, 1) {
+        bail!(
+            "pointwise_conv2d: weight {:?} must be [cout, {c}, 1, 1]",
+            w.dims()
+        );
+    }
+    if stride == 0 {
+        bail!("pointwise_conv2d: stride must be at least 1");
+    }
+    // index_select (in subsample) needs a contiguous input, e.g. after a narrow.
+    let x = subsample(&x.contiguous()?, stride)?;
+    let (n, _, h, wd) = x.dims4()?;
+    let y = w
+        .reshape((co, c))?
+        .broadcast_matmul(&x.reshape((n, c, h * wd))?)?; // [N, Cout, HW]
+    y.reshape((n, co, h, wd))
+}
+
+/// Reference 1x1 convolution: candle's conv2d.
+pub fn pointwise_conv2d_slow(x: &Tensor, w: &Tensor, stride: usize) -> Result<Tensor> {
+    x.conv2d(w, 0, stride, 1, 1)
 }
 
 /// Max pooling `kernel` x `kernel` with zero-cost `-inf` padding.

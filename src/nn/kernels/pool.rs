@@ -3,13 +3,14 @@
 //! backward, parallel over the N x C planes.
 //!
 //! Contract: the input is a contiguous f32/f64 CPU tensor (checked by `mod.rs`). Max-pool
-//! backward recomputes each window's argmax from the saved input and output instead of
-//! storing indices (candle keeps both alive for the graph anyway, so this costs no memory)
+//! backward recomputes each window's argmax from the saved input instead of storing
+//! indices (candle keeps the input alive for the graph anyway, so this costs no memory)
 //! and sends the gradient to the first maximum in row-major window order, as PyTorch does.
 //! The gradient ops have no backward of their own.
 
-use super::common::{axpy_row, by_dtype, max_row, scatter_scaled_row, slice, Axis, Real, TapRange};
-use candle_core::{bail, CpuStorage, CustomOp1, CustomOp3, Layout, Result, Shape, Tensor};
+use super::common::{by_dtype, simd, slice, Axis, Real};
+use super::padded::Taps;
+use candle_core::{bail, CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
 /// Window size, stride and padding of a pooling op.
@@ -68,7 +69,7 @@ pub(crate) fn avg_pool(x: &Tensor, pool: Pool) -> Result<Tensor> {
 }
 
 struct MaxPool(Pool);
-/// Applied to (x, y, dy).
+/// Applied to (x, dy).
 struct MaxPoolGrad(Pool);
 struct AvgPool(Pool);
 /// Applied to dy; needs the input size (not determined by the output size at stride 2).
@@ -89,40 +90,86 @@ impl CustomOp1 for MaxPool {
         Ok((out, Shape::from((n, c, p.ho, p.wo))))
     }
 
-    fn bwd(&self, x: &Tensor, y: &Tensor, dy: &Tensor) -> Result<Option<Tensor>> {
-        Ok(Some(x.apply_op3_no_bwd(
-            y,
+    fn bwd(&self, x: &Tensor, _y: &Tensor, dy: &Tensor) -> Result<Option<Tensor>> {
+        Ok(Some(x.apply_op2_no_bwd(
             &dy.contiguous()?,
             &MaxPoolGrad(self.0),
         )?))
     }
 }
 
-/// y[o] = max over the in-image taps of o's window.
+fn taps(p: &Planes) -> Taps {
+    Taps::new(p.ax.k, 1, p.ax.stride, p.ax.pad, (p.h, p.w), (p.ho, p.wo))
+}
+
+/// y[o] = max over the in-image taps of o's window (the padding holds -inf).
 fn max_fwd<T: Real>(s: &CpuStorage, l: &Layout, p: Planes) -> Result<CpuStorage> {
     let x = slice::<T>(s, l)?;
-    let cols = p.ax.taps(p.wo);
+    let g = taps(&p);
     let mut out = vec![T::NEG_INF; p.planes * p.ho * p.wo];
-    out.par_chunks_mut(p.ho * p.wo)
-        .enumerate()
-        .for_each(|(plane, o)| {
+    let scratch = || {
+        (
+            vec![T::NEG_INF; g.pad.len()],
+            vec![T::NEG_INF; g.flat_len()],
+        )
+    };
+    out.par_chunks_mut(p.ho * p.wo).enumerate().for_each_init(
+        scratch,
+        |(buf, flat), (plane, o)| {
             let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
-            for (oy, orow) in o.chunks_exact_mut(p.wo).enumerate() {
-                for ky in 0..p.ay.k {
-                    let Some(iy) = p.ay.input_of(oy, ky) else {
-                        continue;
-                    };
-                    let irow = &xp[iy * p.w..(iy + 1) * p.w];
-                    for &r in &cols {
-                        max_row(orow, irow, r, p.ax.stride);
+            simd(
+                #[inline(always)]
+                || {
+                    g.pad.fill(buf, xp);
+                    if g.flat() {
+                        let n = flat.len();
+                        flat.fill(T::NEG_INF);
+                        g.for_flat_taps(|_, at| max_run(flat, &buf[at..at + n]));
+                        for (orow, frow) in o.chunks_exact_mut(g.wo).zip(flat.chunks(g.pitch())) {
+                            orow.copy_from_slice(&frow[..g.wo]);
+                        }
+                    } else {
+                        for (oy, orow) in o.chunks_exact_mut(g.wo).enumerate() {
+                            g.for_taps(oy, |_, at| max_run(orow, &buf[at..at + g.wo]));
+                        }
                     }
-                }
-            }
-        });
+                },
+            )
+        },
+    );
     Ok(T::to_cpu_storage_owned(out))
 }
 
-impl CustomOp3 for MaxPoolGrad {
+/// `out = max(out, src)` elementwise, propagating NaN like PyTorch. A select, not a
+/// branch: which input wins is data-dependent and unpredictable.
+#[inline(always)]
+fn max_run<T: Real>(out: &mut [T], src: &[T]) {
+    for (o, &v) in out.iter_mut().zip(src) {
+        *o = if (v > *o) | v.is_nan() { v } else { *o };
+    }
+}
+
+/// Running argmax: where `src[j]` beats `best[j]` (strictly, so the earliest tap wins ties;
+/// a first NaN also wins and then stays) record it and its padded-plane position `at + j`.
+/// Written as an indexed loop over equal-length slices with selects and wrapping index
+/// arithmetic, so that no bounds or overflow check keeps it from vectorising.
+#[inline(always)]
+fn argmax_run<T: Real>(best: &mut [T], idx: &mut [u32], src: &[T], at: u32) {
+    let n = best.len().min(idx.len()).min(src.len());
+    let (best, idx, src) = (&mut best[..n], &mut idx[..n], &src[..n]);
+    for j in 0..n {
+        let (v, b) = (src[j], best[j]);
+        let take = !(v <= b) & !b.is_nan();
+        best[j] = if take { v } else { b };
+        idx[j] = if take {
+            at.wrapping_add(j as u32)
+        } else {
+            idx[j]
+        };
+    }
+}
+
+impl CustomOp2 for MaxPoolGrad {
     fn name(&self) -> &'static str {
         "max-pool2d-grad"
     }
@@ -133,90 +180,93 @@ impl CustomOp3 for MaxPoolGrad {
         l1: &Layout,
         s2: &CpuStorage,
         l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
         let (p, (n, c)) = Planes::of(self.0, l1)?;
-        let want = (n, c, p.ho, p.wo);
-        if l2.shape().dims4()? != want || l3.shape().dims4()? != want {
-            bail!("internal error: max-pool grad shapes disagree, please report");
+        if l2.shape().dims4()? != (n, c, p.ho, p.wo) {
+            bail!("internal error: max-pool grad shape disagrees with the output, please report");
         }
-        let dx = by_dtype!(s1, self.name(), max_grad(s1, l1, s2, l2, s3, l3, p))?;
+        let dx = by_dtype!(s1, self.name(), max_grad(s1, l1, s2, l2, p))?;
         Ok((dx, l1.shape().clone()))
     }
 }
 
-/// dx[argmax(o)] += dy[o], where argmax is the first tap of o's window (row-major) whose
-/// input equals y[o] (or is NaN when y[o] is).
+/// dx[argmax(o)] += dy[o], where argmax(o) is the first maximum of o's window in row-major
+/// tap order, recomputed row by row with branch-free selects over the -inf-padded plane
+/// and scattered into a padded gradient plane whose interior is dx.
 fn max_grad<T: Real>(
     s1: &CpuStorage,
     l1: &Layout,
     s2: &CpuStorage,
     l2: &Layout,
-    s3: &CpuStorage,
-    l3: &Layout,
     p: Planes,
 ) -> Result<CpuStorage> {
-    let (x, y, dy) = (
-        slice::<T>(s1, l1)?,
-        slice::<T>(s2, l2)?,
-        slice::<T>(s3, l3)?,
-    );
-    let cols = p.ax.taps(p.wo);
-    let mut dx = vec![T::ZERO; p.planes * p.h * p.w];
-    dx.par_chunks_mut(p.h * p.w)
-        .enumerate()
-        .for_each(|(plane, d)| {
-            let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
-            let (lo, hi) = (plane * p.ho * p.wo, (plane + 1) * p.ho * p.wo);
-            let rows = y[lo..hi]
-                .chunks_exact(p.wo)
-                .zip(dy[lo..hi].chunks_exact(p.wo));
-            for (oy, (yrow, grow)) in rows.enumerate() {
-                for (ox, (&m, &g)) in yrow.iter().zip(grow).enumerate() {
-                    if let Some(i) = argmax(xp, &p, &cols, oy, ox, m) {
-                        d[i] += g;
-                    }
-                }
-            }
-        });
-    Ok(T::to_cpu_storage_owned(dx))
-}
-
-/// Plane offset of the first in-image tap of output (oy, ox) holding `m`.
-#[inline(always)]
-fn argmax<T: Real>(
-    xp: &[T],
-    p: &Planes,
-    cols: &[TapRange],
-    oy: usize,
-    ox: usize,
-    m: T,
-) -> Option<usize> {
-    let nan = m.is_nan();
-    for ky in 0..p.ay.k {
-        let Some(iy) = p.ay.input_of(oy, ky) else {
-            continue;
-        };
-        for r in cols {
-            if ox < r.lo || ox >= r.hi {
-                continue;
-            }
-            let i = iy * p.w + r.i0 + (ox - r.lo) * p.ax.stride;
-            let v = xp[i];
-            if v == m || (nan && v.is_nan()) {
-                return Some(i);
-            }
-        }
+    let (x, dy) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
+    let g = taps(&p);
+    if g.pad.len() > u32::MAX as usize {
+        bail!("max_pool2d: planes of {}x{} are too large", p.h, p.w);
     }
-    None
+    let mut dx = vec![T::ZERO; p.planes * p.h * p.w];
+    // Running (best value, position) per output: per row, or per flat plane.
+    let run = if g.flat() { g.flat_len() } else { g.wo };
+    let scratch = || {
+        let row = (vec![T::NEG_INF; run], vec![u32::MAX; run]);
+        (
+            vec![T::NEG_INF; g.pad.len()],
+            vec![T::ZERO; g.pad.len()],
+            row,
+        )
+    };
+    dx.par_chunks_mut(p.h * p.w).enumerate().for_each_init(
+        scratch,
+        |(buf, dbuf, (best, idx)), (plane, d)| {
+            let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
+            let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
+            simd(
+                #[inline(always)]
+                || {
+                    g.pad.fill(buf, xp);
+                    dbuf.fill(T::ZERO);
+                    // A window of only -inf values has no strict maximum: no gradient.
+                    let mut scatter = |idx: &[u32], grow: &[T]| {
+                        for (&i, &gv) in idx.iter().zip(grow) {
+                            if let Some(v) = dbuf.get_mut(i as usize) {
+                                *v += gv;
+                            }
+                        }
+                    };
+                    if g.flat() {
+                        best.fill(T::NEG_INF);
+                        idx.fill(u32::MAX);
+                        let n = best.len();
+                        g.for_flat_taps(|_, at| argmax_run(best, idx, &buf[at..at + n], at as u32));
+                        for (irow, grow) in idx.chunks(g.pitch()).zip(gp.chunks_exact(g.wo)) {
+                            scatter(&irow[..g.wo], grow);
+                        }
+                    } else {
+                        for (oy, grow) in gp.chunks_exact(g.wo).enumerate() {
+                            best.fill(T::NEG_INF);
+                            idx.fill(u32::MAX);
+                            g.for_taps(oy, |_, at| {
+                                argmax_run(best, idx, &buf[at..at + g.wo], at as u32)
+                            });
+                            scatter(idx, grow);
+                        }
+                    }
+                    g.pad.extract(d, dbuf);
+                },
+            )
+        },
+    );
+    Ok(T::to_cpu_storage_owned(dx))
 }
 
 /// 1 / (number of in-image taps) for every output along one axis.
 fn inv_counts<T: Real>(a: &Axis, out: usize) -> Vec<T> {
     let mut count = vec![0usize; out];
-    for r in a.taps(out) {
-        count[r.lo..r.hi].iter_mut().for_each(|c| *c += 1);
+    for t in 0..a.k {
+        count[a.tap_outputs(t, out)]
+            .iter_mut()
+            .for_each(|c| *c += 1);
     }
     count
         .into_iter()
@@ -245,33 +295,52 @@ impl CustomOp1 for AvgPool {
     }
 }
 
-/// y[o] = (sum of the in-image taps of o's window) / (their number); the count factorises
-/// into a row count times a column count.
+/// y[o] = (sum of the in-image taps of o's window) / (their number); the padding holds
+/// zeros and the count factorises into a row count times a column count.
 fn avg_fwd<T: Real>(s: &CpuStorage, l: &Layout, p: Planes) -> Result<CpuStorage> {
     let x = slice::<T>(s, l)?;
-    let cols = p.ax.taps(p.wo);
+    let g = taps(&p);
     let (inv_r, inv_c) = (inv_counts::<T>(&p.ay, p.ho), inv_counts::<T>(&p.ax, p.wo));
     let mut out = vec![T::ZERO; p.planes * p.ho * p.wo];
-    out.par_chunks_mut(p.ho * p.wo)
-        .enumerate()
-        .for_each(|(plane, o)| {
+    let scratch = || (vec![T::ZERO; g.pad.len()], vec![T::ZERO; g.flat_len()]);
+    out.par_chunks_mut(p.ho * p.wo).enumerate().for_each_init(
+        scratch,
+        |(buf, flat), (plane, o)| {
             let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
-            for (oy, orow) in o.chunks_exact_mut(p.wo).enumerate() {
-                for ky in 0..p.ay.k {
-                    let Some(iy) = p.ay.input_of(oy, ky) else {
-                        continue;
-                    };
-                    let irow = &xp[iy * p.w..(iy + 1) * p.w];
-                    for &r in &cols {
-                        axpy_row(orow, irow, T::ONE, r, p.ax.stride);
+            simd(
+                #[inline(always)]
+                || {
+                    g.pad.fill(buf, xp);
+                    if g.flat() {
+                        let n = flat.len();
+                        flat.fill(T::ZERO);
+                        g.for_flat_taps(|_, at| add_run(flat, &buf[at..at + n]));
+                        for (orow, frow) in o.chunks_exact_mut(g.wo).zip(flat.chunks(g.pitch())) {
+                            orow.copy_from_slice(&frow[..g.wo]);
+                        }
+                    } else {
+                        for (oy, orow) in o.chunks_exact_mut(g.wo).enumerate() {
+                            g.for_taps(oy, |_, at| add_run(orow, &buf[at..at + g.wo]));
+                        }
                     }
-                }
-                for (v, &ic) in orow.iter_mut().zip(&inv_c) {
-                    *v *= inv_r[oy] * ic;
-                }
-            }
-        });
+                    for (oy, orow) in o.chunks_exact_mut(g.wo).enumerate() {
+                        for (v, &ic) in orow.iter_mut().zip(&inv_c) {
+                            *v *= inv_r[oy] * ic;
+                        }
+                    }
+                },
+            )
+        },
+    );
     Ok(T::to_cpu_storage_owned(out))
+}
+
+/// `out += src` elementwise.
+#[inline(always)]
+fn add_run<T: Real>(out: &mut [T], src: &[T]) {
+    for (o, &v) in out.iter_mut().zip(src) {
+        *o += v;
+    }
 }
 
 impl CustomOp1 for AvgPoolGrad {
@@ -290,27 +359,46 @@ impl CustomOp1 for AvgPoolGrad {
     }
 }
 
-/// dx[i] = sum over the windows o containing i of dy[o] / count(o).
+/// dx[i] = sum over the windows o containing i of dy[o] / count(o), accumulated into a
+/// padded plane whose interior is dx.
 fn avg_grad<T: Real>(s: &CpuStorage, l: &Layout, p: Planes) -> Result<CpuStorage> {
     let dy = slice::<T>(s, l)?;
-    let cols = p.ax.taps(p.wo);
+    let g = taps(&p);
     let (inv_r, inv_c) = (inv_counts::<T>(&p.ay, p.ho), inv_counts::<T>(&p.ax, p.wo));
     let mut dx = vec![T::ZERO; p.planes * p.h * p.w];
-    dx.par_chunks_mut(p.h * p.w)
-        .enumerate()
-        .for_each(|(plane, d)| {
+    // dy / count, per row or as a flat plane (whose scratch columns stay zero).
+    let run = if g.flat() { g.flat_len() } else { g.wo };
+    let scratch = || (vec![T::ZERO; g.pad.len()], vec![T::ZERO; run]);
+    dx.par_chunks_mut(p.h * p.w).enumerate().for_each_init(
+        scratch,
+        |(dbuf, scaled), (plane, d)| {
             let gp = &dy[plane * p.ho * p.wo..(plane + 1) * p.ho * p.wo];
-            for (oy, grow) in gp.chunks_exact(p.wo).enumerate() {
-                for ky in 0..p.ay.k {
-                    let Some(iy) = p.ay.input_of(oy, ky) else {
-                        continue;
+            simd(
+                #[inline(always)]
+                || {
+                    dbuf.fill(T::ZERO);
+                    let scale = |srow: &mut [T], grow: &[T], oy: usize| {
+                        for ((sv, &gv), &ic) in srow.iter_mut().zip(grow).zip(&inv_c) {
+                            *sv = gv * inv_r[oy] * ic;
+                        }
                     };
-                    let drow = &mut d[iy * p.w..(iy + 1) * p.w];
-                    for &r in &cols {
-                        scatter_scaled_row(drow, grow, &inv_c, inv_r[oy], r, p.ax.stride);
+                    if g.flat() {
+                        let n = scaled.len();
+                        let rows = scaled.chunks_mut(g.pitch()).zip(gp.chunks_exact(g.wo));
+                        for (oy, (srow, grow)) in rows.enumerate() {
+                            scale(srow, grow, oy);
+                        }
+                        g.for_flat_taps(|_, at| add_run(&mut dbuf[at..at + n], scaled));
+                    } else {
+                        for (oy, grow) in gp.chunks_exact(g.wo).enumerate() {
+                            scale(scaled, grow, oy);
+                            g.for_taps(oy, |_, at| add_run(&mut dbuf[at..at + g.wo], scaled));
+                        }
                     }
-                }
-            }
-        });
+                    g.pad.extract(d, dbuf);
+                },
+            )
+        },
+    );
     Ok(T::to_cpu_storage_owned(dx))
 }
