@@ -72,7 +72,7 @@ struct Search<'s> {
     loader_w: Loader,
     loader_a: Loader,
     derive: DeriveOptions,
-    temperature: f64,
+    objective: ObjectiveSpec,
     steps: usize,
 }
 
@@ -102,6 +102,7 @@ pub fn run_with(
     let dataset =
         Arc::new(data::load_train(&ctx.program.pipeline.data, seed).map_err(|e| fail.data(e))?);
     let labels = dataset.labels.clone();
+    let dataset_has_no_labels = labels.is_none();
     let (w_idx, a_idx) = data::split::split_fraction(labels.as_deref(), dataset.len(), split, seed)
         .map_err(|e| fail.data(e))?;
     let aug = Arc::new(Augmenter::new(&spec.views).map_err(|e| fail.msg(e))?);
@@ -164,12 +165,9 @@ pub fn run_with(
     }
     let opt_w = Optim::from_spec(&spec.weights, net.params().to_vec()).map_err(|e| fail.msg(e))?;
     let opt_a = Optim::from_spec(&spec.arch, net.alphas()).map_err(|e| fail.msg(e))?;
-    let temperature = match spec.objective {
-        ObjectiveSpec::Simclr { temperature } => temperature,
-        ObjectiveSpec::CrossEntropy { .. } => {
-            return Err(fail.msg("ssl_search needs a self-supervised objective"))
-        }
-    };
+    if matches!(spec.objective, ObjectiveSpec::CrossEntropy { .. }) && dataset_has_no_labels {
+        return Err(fail.msg("a cross-entropy search needs labels; the dataset has none"));
+    }
     let mut s = Search {
         spec,
         net,
@@ -179,7 +177,7 @@ pub fn run_with(
         loader_w,
         loader_a,
         derive: derive_options(ctx),
-        temperature,
+        objective: spec.objective.clone(),
         steps,
     };
     let mut pos = initial_position(ctx, &mut s, &fail)?;
@@ -400,7 +398,7 @@ fn weight_step(
         .map_err(|e| fail.nn(e))?;
     let x = stack_views(batch, fail)?;
     let out = s.net.forward_t(&x, true).map_err(|e| fail.nn(e))?;
-    let nt = crate::ssl::simclr::nt_xent(&out.out, s.temperature).map_err(|e| fail.msg(e))?;
+    let nt = objective_loss(&s.objective, &out, batch, fail)?;
     let loss = common::scalar(&nt.loss, fail)?;
     fail.finite("loss", loss, epoch, step)?;
     let mut grads = nt.loss.backward().map_err(|e| fail.tensor("backward", e))?;
@@ -430,6 +428,30 @@ fn weight_step(
     Ok((loss, nt.accuracy, nt.feature_std))
 }
 
+/// The stage's loss on a forward pass, with its metrics: for SimCLR the positive-retrieval
+/// accuracy and the feature std; for cross-entropy (supervised DARTS) the top-1 accuracy
+/// and the std of the pooled features.
+fn objective_loss(
+    objective: &ObjectiveSpec,
+    out: &crate::nn::Outputs,
+    batch: &Batch,
+    fail: &Fail,
+) -> Result<crate::ssl::simclr::NtXent, RuntimeError> {
+    match objective {
+        ObjectiveSpec::Simclr { temperature } => {
+            crate::ssl::simclr::nt_xent(&out.out, *temperature).map_err(|e| fail.msg(e))
+        }
+        ObjectiveSpec::CrossEntropy { label_smoothing } => {
+            let y = batch.labels.as_ref().ok_or_else(|| fail.msg("a cross-entropy search needs labels"))?;
+            let loss = crate::ssl::supervised::cross_entropy(&out.out, y, *label_smoothing)
+                .map_err(|e| fail.msg(e))?;
+            let accuracy = crate::ssl::supervised::accuracy(&out.out, y).map_err(|e| fail.msg(e))?;
+            let feature_std = crate::ssl::simclr::feature_std(&out.features).map_err(|e| fail.msg(e))?;
+            Ok(crate::ssl::simclr::NtXent { loss, accuracy, feature_std })
+        }
+    }
+}
+
 /// One Adam step on the alphas from a batch of the architecture split.
 fn arch_step(
     s: &mut Search<'_>,
@@ -443,7 +465,7 @@ fn arch_step(
         .map_err(|e| fail.nn(e))?;
     let x = stack_views(batch, fail)?;
     let out = s.net.forward_t(&x, true).map_err(|e| fail.nn(e))?;
-    let nt = crate::ssl::simclr::nt_xent(&out.out, s.temperature).map_err(|e| fail.msg(e))?;
+    let nt = objective_loss(&s.objective, &out, batch, fail)?;
     fail.finite(
         "architecture loss",
         common::scalar(&nt.loss, fail)?,
