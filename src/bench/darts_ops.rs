@@ -163,13 +163,17 @@ impl OpsConfig {
     }
 }
 
+/// `batch_norm_train` and its `_slow` twin: (x, gamma, beta, eps) -> (y, mean, var).
+type BatchNormFn =
+    fn(&Tensor, Option<&Tensor>, Option<&Tensor>, f64) -> Result<(Tensor, Tensor, Tensor)>;
+
 /// The kernel functions an op is built from: the fast ones or their `_slow` twins.
 struct Kernels {
     dw: fn(&Tensor, &Tensor, usize, usize, usize) -> Result<Tensor>,
     pw: fn(&Tensor, &Tensor, usize) -> Result<Tensor>,
     max: fn(&Tensor, usize, usize, usize) -> Result<Tensor>,
     avg: fn(&Tensor, usize, usize, usize) -> Result<Tensor>,
-    bn: fn(&Tensor, Option<&Tensor>, Option<&Tensor>, f64) -> Result<(Tensor, Tensor, Tensor)>,
+    bn: BatchNormFn,
 }
 
 impl Kernels {

@@ -154,6 +154,8 @@ fn max_run<T: Real>(out: &mut [T], src: &[T]) {
 /// Written as an indexed loop over equal-length slices with selects and wrapping index
 /// arithmetic, so that no bounds or overflow check keeps it from vectorising.
 #[inline(always)]
+// `!(v <= b)` is deliberate: unlike `v > b` it is true for a NaN `v`.
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
 fn argmax_run<T: Real>(best: &mut [T], idx: &mut [u32], src: &[T], at: u32) {
     let n = best.len().min(idx.len()).min(src.len());
     let (best, idx, src) = (&mut best[..n], &mut idx[..n], &src[..n]);
