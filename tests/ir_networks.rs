@@ -23,7 +23,12 @@ fn only(c: Compiled, what: &str) -> Program {
 }
 
 fn network<'a>(p: &'a Program, stage: &str) -> &'a NetworkSpec {
-    let st = p.pipeline.stages.iter().find(|s| s.name == stage).expect("stage");
+    let st = p
+        .pipeline
+        .stages
+        .iter()
+        .find(|s| s.name == stage)
+        .expect("stage");
     match &st.kind {
         StageKind::SslSearch(s) => &s.network,
         StageKind::Finetune(s) | StageKind::Train(s) | StageKind::LinearEval(s) => &s.network,
@@ -36,7 +41,10 @@ fn network<'a>(p: &'a Program, stage: &str) -> &'a NetworkSpec {
 fn built_params(spec: &NetworkSpec) -> u64 {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
     let net = Network::new(spec, None, &mut rng, DType::F32, &Device::Cpu).expect("builds");
-    net.params().iter().map(|(_, v)| v.elem_count() as u64).sum()
+    net.params()
+        .iter()
+        .map(|(_, v)| v.elem_count() as u64)
+        .sum()
 }
 
 fn is_derived(spec: &NetworkSpec) -> bool {
@@ -52,7 +60,11 @@ fn darts_v2_in_the_cifar10_evaluation_network_has_3_349_342_parameters() {
     let p = compile("examples/darts_supervised.nas");
     let e = estimate_network(network(&p, "darts_v2"), None).unwrap();
     assert_eq!(e.params - e.aux_params, 3_349_342);
-    assert!((e.aux_params as f64 / 1e6 - 0.476).abs() < 0.0005, "{}", e.aux_params);
+    assert!(
+        (e.aux_params as f64 / 1e6 - 0.476).abs() < 0.0005,
+        "{}",
+        e.aux_params
+    );
     assert_eq!(built_params(network(&p, "darts_v2")), e.params);
 }
 
@@ -70,12 +82,27 @@ pipeline sizes = sswp.recipe(data = data.cifar10()) {
   }
 }
 "#;
-    let c = compile_text("sizes.nas", src, Path::new("."), &LoadOptions::default(), &Select::default());
+    let c = compile_text(
+        "sizes.nas",
+        src,
+        Path::new("."),
+        &LoadOptions::default(),
+        &Select::default(),
+    );
     let p = only(c, "sizes.nas");
     let pd = estimate_network(network(&p, "pd"), None).unwrap();
-    assert!((pd.params - pd.aux_params) as f64 / 1e6 - 3.434 < 0.0005 && (pd.params - pd.aux_params) > 3_433_000, "P-DARTS {}", pd.params);
+    assert!(
+        (pd.params - pd.aux_params) as f64 / 1e6 - 3.434 < 0.0005
+            && (pd.params - pd.aux_params) > 3_433_000,
+        "P-DARTS {}",
+        pd.params
+    );
     let sup = estimate_network(network(&p, "search"), None).unwrap();
-    assert!((sup.params as f64 / 1e6 - 20.33).abs() < 0.005, "supernet {}", sup.params);
+    assert!(
+        (sup.params as f64 / 1e6 - 20.33).abs() < 0.005,
+        "supernet {}",
+        sup.params
+    );
     assert_eq!(built_params(network(&p, "pd")), pd.params);
     assert_eq!(built_params(network(&p, "search")), sup.params);
 }
@@ -95,7 +122,13 @@ fn every_example_network_built_has_the_estimated_parameter_count() {
                 continue; // its genotype exists only after the run's derive stage
             }
             let e = estimate_network(spec, None).unwrap();
-            assert_eq!(built_params(spec), e.params, "{}: stage {}", path.display(), st.name);
+            assert_eq!(
+                built_params(spec),
+                e.params,
+                "{}: stage {}",
+                path.display(),
+                st.name
+            );
             checked += 1;
         }
     }

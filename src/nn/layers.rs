@@ -56,11 +56,12 @@ impl BatchNorm {
                     "batch norm in training mode needs more than 1 value per channel, got {n}x{h}x{w}"
                 )));
             }
-            let mean = channel_mean(x)?; // [1, C, 1, 1]
-            let xc = x.broadcast_sub(&mean)?;
-            let var = channel_mean(&xc.sqr()?)?; // biased
+            // fused statistics + normalisation (+ affine) with a hand-written backward
+            let g = self.weight.as_ref().map(|v| v.as_tensor());
+            let b = self.bias.as_ref().map(|v| v.as_tensor());
+            let (y, mean, var) = kernels::batch_norm_train(x, g, b, BN_EPS)?; // var biased, [C]
             self.update_running(&mean.detach(), &var.detach(), count)?;
-            xc.broadcast_div(&(var + BN_EPS)?.sqrt()?)?
+            return Ok(y);
         } else {
             let mean = self.running_mean.as_tensor().reshape((1, c, 1, 1))?;
             let var = self.running_var.as_tensor().reshape((1, c, 1, 1))?;
@@ -86,11 +87,6 @@ impl BatchNorm {
         self.running_var.set(&rv)?;
         Ok(())
     }
-}
-
-/// Mean over N, H, W, kept as [1, C, 1, 1].
-fn channel_mean(x: &Tensor) -> Result<Tensor> {
-    Ok(x.mean_keepdim(0)?.mean_keepdim(2)?.mean_keepdim(3)?)
 }
 
 /// Convolution without bias, padding `pad` on each side.
@@ -138,6 +134,9 @@ impl Conv {
                 self.pad,
                 self.dilation,
             )?)
+        } else if w.dim(2)? == 1 && w.dim(3)? == 1 && self.pad == 0 {
+            // 1x1 as a batched matmul: candle's conv2d backward runs a single-threaded loop
+            Ok(kernels::pointwise_conv2d(x, w, self.stride)?)
         } else {
             Ok(x.conv2d(w, self.pad, self.stride, self.dilation, 1)?)
         }

@@ -442,12 +442,21 @@ fn objective_loss(
             crate::ssl::simclr::nt_xent(&out.out, *temperature).map_err(|e| fail.msg(e))
         }
         ObjectiveSpec::CrossEntropy { label_smoothing } => {
-            let y = batch.labels.as_ref().ok_or_else(|| fail.msg("a cross-entropy search needs labels"))?;
+            let y = batch
+                .labels
+                .as_ref()
+                .ok_or_else(|| fail.msg("a cross-entropy search needs labels"))?;
             let loss = crate::ssl::supervised::cross_entropy(&out.out, y, *label_smoothing)
                 .map_err(|e| fail.msg(e))?;
-            let accuracy = crate::ssl::supervised::accuracy(&out.out, y).map_err(|e| fail.msg(e))?;
-            let feature_std = crate::ssl::simclr::feature_std(&out.features).map_err(|e| fail.msg(e))?;
-            Ok(crate::ssl::simclr::NtXent { loss, accuracy, feature_std })
+            let accuracy =
+                crate::ssl::supervised::accuracy(&out.out, y).map_err(|e| fail.msg(e))?;
+            let feature_std =
+                crate::ssl::simclr::feature_std(&out.features).map_err(|e| fail.msg(e))?;
+            Ok(crate::ssl::simclr::NtXent {
+                loss,
+                accuracy,
+                feature_std,
+            })
         }
     }
 }
