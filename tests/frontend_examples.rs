@@ -443,7 +443,7 @@ fn overrides_change_a_reused_pipeline_without_copying_it() {
     );
     assert_eq!(s.views.steps.len(), 2);
     let names: Vec<&str> = p.pipeline.stages.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["search", "derive", "tune"]);
+    assert_eq!(names, ["search", "derive", "tune", "scratch"]);
 }
 
 #[test]
