@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use candle_core::backprop::GradStore;
 use candle_core::{Tensor, Var};
 
-use super::{check_unique, conform, parse_key, OptimError, Optimizer, Params};
+use super::{check_unique, conform, parse_key, with_gradients, OptimError, Optimizer, Params};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AdamConfig {
@@ -118,15 +118,7 @@ impl Optimizer for Adam {
         grads: &GradStore,
         excluded: &HashSet<String>,
     ) -> Result<(), OptimError> {
-        for i in 0..self.params.len() {
-            let (name, var) = &self.params[i];
-            if excluded.contains(name) {
-                continue;
-            }
-            let Some(grad) = grads.get(var.as_tensor()) else {
-                continue;
-            };
-            let (var, grad) = (var.clone(), grad.clone());
+        for (i, var, grad) in with_gradients(&self.params, grads, excluded) {
             self.update(i, &var, &grad)?;
         }
         Ok(())

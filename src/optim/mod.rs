@@ -140,6 +140,25 @@ impl Optimizer for Optim {
     }
 }
 
+/// (index, parameter, gradient) of every parameter that has a gradient in `grads` and is
+/// not excluded by name: the only ones an optimiser step touches.
+pub(crate) fn with_gradients(
+    params: &[(String, Var)],
+    grads: &GradStore,
+    excluded: &HashSet<String>,
+) -> Vec<(usize, Var, Tensor)> {
+    params
+        .iter()
+        .enumerate()
+        .filter(|(_, (name, _))| !excluded.contains(name))
+        .filter_map(|(i, (_, var))| {
+            grads
+                .get(var.as_tensor())
+                .map(|g| (i, var.clone(), g.clone()))
+        })
+        .collect()
+}
+
 /// Rejects two parameters with the same name (state keys would collide).
 pub(crate) fn check_unique(params: &[(String, Var)]) -> Result<(), OptimError> {
     let mut seen = HashSet::new();
