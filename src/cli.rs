@@ -35,6 +35,8 @@ pub enum Command {
     Run(crate::run_cmd::RunArgs),
     /// Write a PNG grid of images and their augmented views.
     Preview(crate::run_cmd::PreviewArgs),
+    /// Time the fixed benchmark configurations (fast kernels vs their references).
+    Bench(crate::bench_cmd::BenchArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -90,6 +92,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Explain(a) => cmd_explain(&a),
         Command::Run(a) => crate::run_cmd::cmd_run(&a),
         Command::Preview(a) => crate::run_cmd::cmd_preview(&a),
+        Command::Bench(a) => crate::bench_cmd::cmd_bench(&a),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The `nas` binary: parse the command line and hand over to `cli`.
 
+mod bench_cmd;
 mod cli;
 mod progress;
 mod run_cmd;
