@@ -46,7 +46,7 @@ fn sigkill_then_resume_gives_identical_weights_alphas_and_genotype() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .subsec_nanos();
-    let target_epochs = 1 + (nanos as usize % 3);
+    let target_epochs = 1 + (nanos as usize % 5);
     let part = tempdir("killed");
     let mut child = nas()
         .args(["run", "tests/data/run/tiny.nas", "--out"])
@@ -57,9 +57,10 @@ fn sigkill_then_resume_gives_identical_weights_alphas_and_genotype() {
         .unwrap();
     let start = Instant::now();
     while finished_epochs(&part) < target_epochs && start.elapsed() < Duration::from_secs(600) {
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(5));
     }
-    std::thread::sleep(Duration::from_millis((nanos % 700) as u64));
+    // then a random part of the next epoch (an epoch takes a few hundred ms here)
+    std::thread::sleep(Duration::from_millis((nanos % 100) as u64));
     child.kill().unwrap(); // SIGKILL on Unix
     child.wait().unwrap();
     assert!(
