@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use nas::check::{compile_file, Compiled, Select};
 use nas::diagnostics::{self, codes, Diag};
-use nas::ir::estimate::{estimate_network, EstimateError};
+use nas::ir::estimate::{estimate_network, estimate_train_memory, EstimateError};
 use nas::ir::{Genotype, NetworkSpec, Program, StageKind};
 use nas::resolve::LoadOptions;
 
@@ -209,7 +209,12 @@ fn estimates(p: &Program, genotype: Option<&Genotype>) -> serde_json::Value {
         .filter_map(|s| {
             let net = network_of(&s.kind)?;
             let v = match estimate_network(net, genotype) {
-                Ok(e) => serde_json::json!({"stage": s.name, "kind": s.kind.name(), "params": e.params, "aux_params": e.aux_params, "madds": e.madds}),
+                Ok(e) => {
+                    let rows = step_rows(&s.kind);
+                    let mem = rows.and_then(|r| estimate_train_memory(net, genotype, r, 4).ok());
+                    serde_json::json!({"stage": s.name, "kind": s.kind.name(), "params": e.params, "aux_params": e.aux_params, "madds": e.madds,
+                        "step_rows": rows, "train_memory_bytes": mem.map(|m| m.total_bytes)})
+                }
                 Err(EstimateError::NeedsGenotype(stage)) => serde_json::json!({
                     "stage": s.name, "kind": s.kind.name(),
                     "unknown": format!("the architecture is known only after stage `{stage}` runs (pass --genotype FILE to estimate one)"),
@@ -220,6 +225,16 @@ fn estimates(p: &Program, genotype: Option<&Genotype>) -> serde_json::Value {
         })
         .collect();
     serde_json::json!({"pipeline": p.pipeline.name, "stages": stages})
+}
+
+/// Images (views) one training step of a stage pushes through its network.
+fn step_rows(kind: &StageKind) -> Option<usize> {
+    match kind {
+        StageKind::SslSearch(s) => Some(s.batch * s.views.views),
+        StageKind::SslTrain(s) => Some(s.batch * s.views.views),
+        StageKind::Finetune(s) | StageKind::Train(s) => Some(s.batch),
+        StageKind::LinearEval(_) | StageKind::Knn(_) | StageKind::Derive(_) => None,
+    }
 }
 
 fn print_estimates(e: &serde_json::Value) {
@@ -238,6 +253,14 @@ fn print_estimates(e: &serde_json::Value) {
                 group(s["aux_params"].as_u64().unwrap_or(0)),
                 group(s["madds"].as_u64().unwrap_or(0)),
             ),
+        }
+        if let (Some(bytes), Some(rows)) =
+            (s["train_memory_bytes"].as_u64(), s["step_rows"].as_u64())
+        {
+            println!(
+                "    a training step on {rows} images needs about {:.1} GiB (estimate, f32)",
+                bytes as f64 / (1u64 << 30) as f64
+            );
         }
     }
 }
