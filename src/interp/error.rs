@@ -27,6 +27,14 @@ pub enum RuntimeError {
     )]
     Data { stage: String, message: String },
 
+    #[error("stage `{stage}`: {message}")]
+    #[diagnostic(code(nas::run::stage), help("the stage is defined at {}:{}", span.file, span.line))]
+    Stage {
+        stage: String,
+        message: String,
+        span: Span,
+    },
+
     #[error("stage `{stage}`, epoch {epoch}, step {step}: {what} is not finite")]
     #[diagnostic(code(nas::run::non_finite), help("lower the learning rate or enable clip_norm; the last good checkpoint of the stage is intact and `nas run --resume` restarts from it"))]
     NonFinite {

@@ -25,9 +25,10 @@ impl Fail {
     }
 
     pub fn msg(&self, e: impl Display) -> RuntimeError {
-        RuntimeError::Data {
+        RuntimeError::Stage {
             stage: self.stage.clone(),
             message: e.to_string(),
+            span: self.span.clone(),
         }
     }
 
