@@ -48,10 +48,10 @@ struct Position {
 }
 
 struct Splits {
-    train: Dataset,
+    train: Arc<Dataset>,
     train_idx: Vec<usize>,
     val_idx: Vec<usize>,
-    test: Dataset,
+    test: Arc<Dataset>,
 }
 
 pub fn run(
@@ -122,10 +122,10 @@ fn load_splits(
             .map_err(|e| fail.data(e))?;
     let test = data::load(&ctx.program.pipeline.data, Part::Test).map_err(|e| fail.data(e))?;
     Ok(Splits {
-        train,
+        train: Arc::new(train),
         train_idx: train_local.iter().map(|&i| labelled[i]).collect(),
         val_idx: val_local.iter().map(|&i| labelled[i]).collect(),
-        test,
+        test: Arc::new(test),
     })
 }
 
@@ -145,7 +145,7 @@ fn eval_augment(spec: &AugmentSpec) -> AugmentSpec {
 }
 
 fn loader(
-    ds: &Dataset,
+    ds: &Arc<Dataset>,
     idx: Vec<usize>,
     aug: &AugmentSpec,
     cfg: LoaderConfig,
@@ -153,7 +153,7 @@ fn loader(
     fail: &Fail,
 ) -> Result<Loader, RuntimeError> {
     let aug = Arc::new(Augmenter::new(aug).map_err(|e| fail.msg(e))?);
-    Loader::new(Arc::new(ds.clone()), idx, aug, cfg, ctx.device.clone()).map_err(|e| fail.data(e))
+    Loader::new(ds.clone(), idx, aug, cfg, ctx.device.clone()).map_err(|e| fail.data(e))
 }
 
 #[allow(clippy::too_many_arguments)]
