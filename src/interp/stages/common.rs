@@ -129,3 +129,22 @@ pub fn grad_norm(
     }
     Ok(total.sqrt())
 }
+
+/// Write a network's weights to `path` through a synced temporary file and a rename, so
+/// that a crash never leaves a partial weights file under the final name.
+pub fn save_weights(
+    net: &crate::nn::Network,
+    path: &Path,
+    fail: &Fail,
+) -> Result<(), RuntimeError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    net.save(&tmp).map_err(|e| fail.nn(e))?;
+    std::fs::File::open(&tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| fail.io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| fail.io(path, e))
+}

@@ -6,7 +6,6 @@
 //! to rebuild it), `weights.safetensors`, `preserve.json` (which tensors were copied, left
 //! fresh or dropped) and `cells.dot` (plus `cells.svg` when Graphviz is installed).
 
-use std::fs;
 use std::process::Command;
 
 use candle_core::{DType, Tensor};
@@ -72,9 +71,7 @@ pub fn run(ctx: &mut StageCtx<'_>, spec: &DeriveSpec) -> Result<serde_json::Valu
         "network.json",
         pretty(&serde_json::to_value(&net_spec).map_err(|e| fail.internal(e))?)?.as_bytes(),
     )?;
-    let tmp = dir.join(".weights.safetensors.tmp");
-    derived.save(&tmp).map_err(|e| fail.nn(e))?;
-    fs::rename(&tmp, dir.join("weights.safetensors")).map_err(|e| fail.io(dir, e))?;
+    super::common::save_weights(&derived, &dir.join("weights.safetensors"), &fail)?;
     let preserve_json = json!({
         "copied": report.copied, "fresh": report.fresh, "dropped": report.dropped,
         "mismatched": report.mismatched,

@@ -191,10 +191,7 @@ pub fn run_with(
         run_epoch(ctx, &mut s, &mut pos, &mut log, &fail)?;
     }
     let genotype = s.net.derive(&s.derive).map_err(|e| fail.nn(e))?;
-    let weights = ctx.dir.join("weights.safetensors");
-    let tmp = ctx.dir.join(".weights.safetensors.tmp");
-    s.net.save(&tmp).map_err(|e| fail.nn(e))?;
-    std::fs::rename(&tmp, &weights).map_err(|e| fail.io(&weights, e))?;
+    common::save_weights(&s.net, &ctx.dir.join("weights.safetensors"), &fail)?;
     let last = MetricsLog::read(&ctx.dir)
         .ok()
         .and_then(|r| r.last().cloned())

@@ -20,7 +20,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::common::{self, Fail};
+use super::common::{self, save_weights, Fail};
 use super::networks;
 use crate::data::{self, Augmenter, Dataset, Loader, LoaderConfig, Part};
 use crate::interp::checkpoint;
@@ -400,10 +400,4 @@ pub fn accuracy(net: &Network, loader: &Loader, fail: &Fail) -> Result<f64, Runt
         seen += batch.indices.len();
     }
     Ok(correct as f64 / seen.max(1) as f64)
-}
-
-fn save_weights(net: &Network, path: &std::path::Path, fail: &Fail) -> Result<(), RuntimeError> {
-    let tmp = path.with_extension("tmp");
-    net.save(&tmp).map_err(|e| fail.nn(e))?;
-    std::fs::rename(&tmp, path).map_err(|e| fail.io(path, e))
 }
