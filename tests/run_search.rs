@@ -182,16 +182,70 @@ fn a_corrupt_checkpoint_is_an_error_naming_the_file() {
 #[test]
 fn a_non_finite_loss_stops_cleanly_with_the_last_checkpoint_loadable() {
     let dir = tempdir("nan");
+    // a healthy start, stopped inside epoch 1 with a checkpoint
+    let o = opts(&dir, false);
+    let mut stopper = StopAfter {
+        steps: 0,
+        after: 4,
+        flag: o.stop.clone(),
+    };
+    run(&tiny_program(1), &o, &mut stopper).expect_err("stopped");
+    // resume (forced past the IR change) with an absurd learning rate and no clipping
     let mut p = tiny_program(1);
     if let nas::ir::StageKind::SslSearch(s) = &mut p.pipeline.stages[0].kind {
-        // an absurd learning rate without clipping blows the weights up within a few epochs
         s.weights.lr = 1e12;
         s.weights.clip_norm = None;
     }
-    let err = run(&p, &opts(&dir, false), &mut VecSink::default()).expect_err("diverges");
+    let forced = RunOptions {
+        force: true,
+        ..opts(&dir, true)
+    };
+    let err = run(&p, &forced, &mut VecSink::default()).expect_err("diverges");
     assert!(err.to_string().contains("not finite"), "{err}");
-    let ckpt = dir.join("search/checkpoint");
-    if ckpt.join("state.safetensors").exists() {
-        nas::interp::checkpoint::load(&ckpt, &Device::Cpu).expect("last good checkpoint loads");
+    let ckpt = nas::interp::checkpoint::load(&dir.join("search/checkpoint"), &Device::Cpu)
+        .expect("last checkpoint loads");
+    for (name, t) in &ckpt.tensors {
+        let v: Vec<f32> = t
+            .flatten_all()
+            .unwrap()
+            .to_dtype(candle_core::DType::F32)
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        assert!(
+            v.iter().all(|x| x.is_finite()),
+            "checkpoint tensor {name} is not finite"
+        );
     }
+}
+
+#[test]
+fn weights_with_a_nan_are_refused_before_a_checkpoint_is_written() {
+    use nas::interp::stages::common::{check_finite_weights, Fail};
+    use rand::SeedableRng;
+    let p = tiny_program(1);
+    let nas::ir::StageKind::SslSearch(s) = &p.pipeline.stages[0].kind else {
+        unreachable!()
+    };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+    let net = nas::nn::Network::new(
+        &s.network,
+        None,
+        &mut rng,
+        candle_core::DType::F32,
+        &Device::Cpu,
+    )
+    .unwrap();
+    let fail = Fail::new(&p.pipeline.stages[0]);
+    check_finite_weights(&net, &fail, 0, 0).expect("fresh weights are finite");
+    let (name, var) = &net.params()[3];
+    let bad = (var.as_tensor() * f64::NAN).unwrap();
+    var.set(&bad).unwrap();
+    let err = check_finite_weights(&net, &fail, 2, 5)
+        .expect_err("NaN weight")
+        .to_string();
+    assert!(
+        err.contains(name) && err.contains("epoch 2, step 5"),
+        "{err}"
+    );
 }

@@ -148,3 +148,22 @@ pub fn save_weights(
         .map_err(|e| fail.io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| fail.io(path, e))
 }
+
+/// Stop with a `NonFinite` error naming the first weight that holds a NaN or an infinity.
+/// Checkpoints are written only after this check, so the last one on disk is usable.
+pub fn check_finite_weights(
+    net: &crate::nn::Network,
+    fail: &Fail,
+    epoch: usize,
+    step: usize,
+) -> Result<(), RuntimeError> {
+    for (name, var) in net.params() {
+        fail.finite(
+            &format!("weight `{name}`"),
+            max_abs(var.as_tensor(), fail)?,
+            epoch,
+            step,
+        )?;
+    }
+    Ok(())
+}

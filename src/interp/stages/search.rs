@@ -546,6 +546,7 @@ fn save(
     pos: &mut Position,
     fail: &Fail,
 ) -> Result<(), RuntimeError> {
+    common::check_finite_weights(&s.net, fail, pos.epoch, pos.step)?;
     pos.rng = RngState::of(&s.rng);
     let meta = serde_json::to_value(&*pos).map_err(|e| fail.internal(e))?;
     let ckpt =

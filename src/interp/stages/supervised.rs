@@ -292,6 +292,7 @@ fn run_seed(
                 images_per_sec: seen as f64 / started.elapsed().as_secs_f64().max(1e-9),
             });
         }
+        common::check_finite_weights(&net, fail, epoch, steps)?;
         let val = if sp.val_idx.is_empty() {
             None
         } else {
