@@ -1,0 +1,104 @@
+// examples/semi_supervised.nas: does keeping the search's weights pay off? The CPU-sized
+// calibration of ../shared/reference/calibration-pytorch.md §1, written as one pipeline:
+//
+//   search (SSL, two-path, 5 cells x C=8, batch 64, 78 weight steps per epoch, 1/2/3 epochs
+//   of warm-up/search/freeze) -> derive with preserved weights, then three initialisations
+//   of the same derived network, each probed (kNN, linear) and fine-tuned with few labels:
+//     (a) preserved  - the concomitant weights of the search
+//     (b) random     - a fresh initialisation
+//     (c) two_stage  - SimCLR on the derived network from random init, as many SSL steps
+//                      as the search made (the official two-stage baseline)
+//
+// Data: ../shared/data/cifar10 data_batch_1.bin (10,000 images; the search splits them
+// 5k/5k for weight and architecture steps), tested once on test_batch.bin.
+// Run from the repository root:
+//   nas run examples/semi_supervised.nas                               (6 search epochs)
+//   nas run examples/semi_supervised.nas --pipeline semi_supervised_18 (18; 36 likewise)
+// Differences from the PyTorch calibration are listed in the README ("semi-supervised").
+
+import std.recipes.sswp
+import std.augment
+import std.data
+
+let cifar = data.cifar10(dir = "../shared/data/cifar10", train = ["data_batch_1.bin"])
+
+/// The brief's SSL views (calibration §1): random resized crop (scale 0.2-1), flip,
+/// colour jitter (0.4, 0.4, 0.4, 0.1) with p 0.8, grayscale p 0.2, no blur.
+let views = augmentation(views = 2, steps = [
+  random_resized_crop(size = 32, scale = (0.2, 1.0), ratio = (0.75, 4.0 / 3.0)),
+  flip(p = 0.5),
+  color_jitter(0.4, 0.4, 0.4, 0.1, p = 0.8),
+  grayscale(p = 0.2),
+  normalize(cifar.mean, cifar.std),
+])
+
+/// Frozen-feature probes see the images unaugmented.
+let plain = augmentation(views = 1, steps = [normalize(cifar.mean, cifar.std)])
+
+/// Fine-tuning: SGD lr 0.05, momentum 0.9, wd 3e-4, clip 5; 8 warm-up steps (half an epoch
+/// of 16 steps) then cosine to 0, per step.
+let tune_optim = sgd(lr = 0.05, momentum = 0.9, weight_decay = 3e-4, clip_norm = 5,
+                     schedule = cosine(per = step), warmup = 0.5)
+
+/// The same at 1% labels, where an epoch is one step of 64 of the 100 images: 8 warm-up epochs.
+let tune1_optim = sgd(lr = 0.05, momentum = 0.9, weight_decay = 3e-4, clip_norm = 5,
+                      schedule = cosine(per = step), warmup = 8)
+
+/// The linear probe: a linear classifier on frozen features (BN statistics frozen too).
+let probe_optim = adam(lr = 1e-2, weight_decay = 1e-3)
+
+/// The three-arm comparison after `search_epochs` epochs of search (20% warm-up, 40%
+/// search, the rest freezing cells front to back).
+pipeline study(search_epochs: int = 6) = sswp.recipe(data = cifar, cells = 5, channels = 8,
+                                                     epochs = search_epochs, batch = 64) {
+  seed = 2
+  views = views
+
+  // (c): SimCLR on the derived network from random init; 78 steps per epoch like the
+  // search, with the official pre-training optimiser (wd 3e-4, cosine per step).
+  stage pretrain: ssl_train(init = random, affine = false, epochs = search_epochs, steps_per_epoch = 78,
+                            batch = 64, objective = simclr(temperature = 0.07, head = mlp(128, 128)),
+                            optim = sgd(lr = 0.025, momentum = 0.9, weight_decay = 3e-4, clip_norm = 5,
+                                        schedule = cosine(per = step))) after derive
+
+  // Frozen features before any fine-tuning: kNN (k 20, votes exp(s / 0.07)) with the
+  // labelled 10% as the bank.
+  stage knn_preserved: knn(init = preserved, k = 20, temperature = 0.07, labels = 10%) after derive
+  stage knn_random:    knn(init = random,    k = 20, temperature = 0.07, labels = 10%) after derive
+  stage knn_two_stage: knn(init = from("pretrain"), k = 20, temperature = 0.07, labels = 10%)
+
+  // Fine-tuning: 160 steps of 64 (10 epochs of 16 steps) at 10% labels, the last step is
+  // the one tested (no validation split, nothing selected), 3 seeds per arm.
+  stage tune_preserved: finetune(init = preserved, labels = 10%, val_fraction = 0, epochs = 10, steps_per_epoch = 16,
+                                 batch = 64, augment = augment.cifar_basic(cifar), optim = tune_optim,
+                                 seeds = [0, 1, 2]) after derive
+  stage tune_random:    finetune(init = random, labels = 10%, val_fraction = 0, epochs = 10, steps_per_epoch = 16,
+                                 batch = 64, augment = augment.cifar_basic(cifar), optim = tune_optim,
+                                 seeds = [0, 1, 2]) after derive
+  stage tune_two_stage: finetune(init = from("pretrain"), labels = 10%, val_fraction = 0, epochs = 10,
+                                 steps_per_epoch = 16, batch = 64, augment = augment.cifar_basic(cifar),
+                                 optim = tune_optim, seeds = [0, 1, 2])
+}
+
+/// The calibration configuration: 6 search epochs, plus linear probes on the frozen
+/// features of each arm.
+pipeline semi_supervised = study(search_epochs = 6) {
+  stage probe_preserved: linear_eval(init = preserved, labels = 10%, val_fraction = 0, epochs = 30, batch = 250,
+                                     augment = plain, optim = probe_optim) after derive
+  stage probe_random:    linear_eval(init = random, labels = 10%, val_fraction = 0, epochs = 30, batch = 250,
+                                     augment = plain, optim = probe_optim) after derive
+  stage probe_two_stage: linear_eval(init = from("pretrain"), labels = 10%, val_fraction = 0, epochs = 30,
+                                     batch = 250, augment = plain, optim = probe_optim)
+
+  // 1% labels (10 per class), one seed: the same 160 steps are ~100 epochs of 100 images.
+  stage tune1_preserved: finetune(init = preserved, labels = 1%, val_fraction = 0, epochs = 160, steps_per_epoch = 1,
+                                  batch = 64, augment = augment.cifar_basic(cifar), optim = tune1_optim, seeds = [0]) after derive
+  stage tune1_random:    finetune(init = random, labels = 1%, val_fraction = 0, epochs = 160, steps_per_epoch = 1,
+                                  batch = 64, augment = augment.cifar_basic(cifar), optim = tune1_optim, seeds = [0]) after derive
+  stage tune1_two_stage: finetune(init = from("pretrain"), labels = 1%, val_fraction = 0, epochs = 160,
+                                  steps_per_epoch = 1, batch = 64, augment = augment.cifar_basic(cifar),
+                                  optim = tune1_optim, seeds = [0])
+}
+/// More search compute: 18 and 36 epochs (no linear probes).
+pipeline semi_supervised_18 = study(search_epochs = 18) {}
+pipeline semi_supervised_36 = study(search_epochs = 36) {}
