@@ -22,6 +22,9 @@ pub struct BenchArgs {
     /// Only cases whose name contains this text.
     #[arg(long)]
     pub only: Option<String>,
+    /// Worker threads for tensor ops (default: all cores)
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 pub fn cmd_bench(a: &BenchArgs) -> i32 {

@@ -23,6 +23,17 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// The thread count asked for on the command line, if the command takes one.
+    pub fn threads(&self) -> Option<usize> {
+        match &self.command {
+            Command::Run(a) => a.threads,
+            Command::Bench(a) => a.threads,
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a .nas file: syntax, names, types, ranges, stage graph, search spaces.

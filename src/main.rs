@@ -4,6 +4,7 @@ mod bench_cmd;
 mod cli;
 mod progress;
 mod run_cmd;
+mod threads;
 
 use clap::Parser;
 
@@ -11,5 +12,6 @@ fn main() {
     // reuse freed tensor memory instead of returning it to the OS (page faults dominated)
     nas::bench::keep_freed_memory();
     let cli = cli::Cli::parse();
+    threads::configure(cli.threads());
     std::process::exit(cli::run(cli));
 }

@@ -181,15 +181,6 @@ fn report(err: &dyn miette::Diagnostic) {
 }
 
 pub fn cmd_run(a: &RunArgs) -> i32 {
-    if let Some(n) = a.threads {
-        if rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build_global()
-            .is_err()
-        {
-            eprintln!("warning: could not set the thread count");
-        }
-    }
     let Some(program) = compile_with_sets(a) else {
         return 1;
     };
