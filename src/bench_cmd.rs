@@ -2,7 +2,7 @@
 //! medians (fast kernels next to their `_slow` references). Part of the binary.
 
 use clap::{Args, ValueEnum};
-use nas::bench::{kernels, ops, table, OpsConfig};
+use nas::bench::{kernels, net_table, network_step, ops, table, NetConfig, OpsConfig};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Config {
@@ -10,6 +10,12 @@ pub enum Config {
     Ops,
     /// Each custom kernel alone at the same sizes.
     Kernels,
+    /// One SSWP search step (two-path, 5 cells, C=16, NT-Xent on 64 views), forward + backward.
+    Twopath,
+    /// One DARTS mixed-op supernet step (5 cells, C=16, 8 ops, batch 32), forward + backward.
+    Darts,
+    /// One step of the DARTS-V2 network (8 cells, C=16, batch 32), forward + backward.
+    Derived,
 }
 
 #[derive(Debug, Args)]
@@ -38,13 +44,17 @@ pub fn cmd_bench(a: &BenchArgs) -> i32 {
         rayon::current_num_threads(),
         cfg.runs
     );
+    let step = |c| network_step(c, cfg.runs, &candle_core::Device::Cpu).map(|t| net_table(&[t]));
     let result = match a.config {
-        Config::Ops => ops(&cfg),
-        Config::Kernels => kernels(&cfg),
+        Config::Ops => ops(&cfg).map(|t| table(&t)),
+        Config::Kernels => kernels(&cfg).map(|t| table(&t)),
+        Config::Twopath => step(NetConfig::Twopath),
+        Config::Darts => step(NetConfig::Darts),
+        Config::Derived => step(NetConfig::Derived),
     };
     match result {
-        Ok(t) => {
-            println!("{}", table(&t));
+        Ok(text) => {
+            println!("{text}");
             0
         }
         Err(e) => {

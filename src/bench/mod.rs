@@ -3,12 +3,15 @@
 //! given; nothing here prints or asserts speed.
 //!
 //! Configurations: [`ops`] (each DARTS op alone, forward + backward, fast kernels vs their
-//! `_slow` references) and [`kernels`] (each kernel of `nn::kernels` alone, same comparison).
+//! `_slow` references), [`kernels`] (each kernel of `nn::kernels` alone, same comparison) and
+//! [`network_step`] (one training step of the `twopath`, `darts` and `derived` networks).
 
 mod darts_ops;
+mod networks;
 mod timing;
 
 pub use darts_ops::{kernels, ops, DartsOp, EdgeSize, KernelCase, OpsConfig, DARTS_SIZES};
+pub use networks::{net_table, network_step, spec as network_spec, NetConfig, NetTiming, NETWORKS_NAS};
 pub use timing::{table, Path, Timing};
 
 /// Makes glibc's malloc keep freed blocks for reuse: blocks up to 32 MiB come from the
