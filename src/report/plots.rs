@@ -232,6 +232,10 @@ fn draw_panel(area: &Area<'_>, panel: &Panel) -> DrawResult {
             .copied()
             .filter(|(x, y)| x.is_finite() && y.is_finite())
             .collect();
+        if s.markers {
+            let dots = points.iter().map(|&p| Circle::new(p, 4, color.filled()));
+            chart.draw_series(dots)?;
+        }
         if s.dashed {
             chart
                 .draw_series(DashedLineSeries::new(points, 6, 4, style))?
@@ -240,9 +244,8 @@ fn draw_panel(area: &Area<'_>, panel: &Panel) -> DrawResult {
                     DashedPathElement::new(vec![(x, y), (x + 20, y)], 6, 4, style)
                 });
         } else {
-            let dots = if s.markers { 4 } else { 0 };
             chart
-                .draw_series(LineSeries::new(points, style).point_size(dots))?
+                .draw_series(LineSeries::new(points, style))?
                 .label(s.name.as_str())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
         }

@@ -296,11 +296,12 @@ pub fn panels(runs: &[SweepRun]) -> Vec<Panel> {
     let mut diffs = Vec::new();
     for (i, &f) in fractions.iter().enumerate() {
         type Pick = fn(&Arms) -> Option<Diff>;
-        let picks: [(&str, Pick, bool); 2] = [
-            ("(a) − (b)", Arms::preserved_minus_random, false),
-            ("(a) − (c)", Arms::preserved_minus_two_stage, true),
+        let picks: [(&str, Pick); 2] = [
+            ("(a) − (b)", Arms::preserved_minus_random),
+            ("(a) − (c)", Arms::preserved_minus_two_stage),
         ];
-        for (name, pick, dashed) in picks {
+        // a colour per difference and fraction; (a) − (c) dashed
+        for (k, (name, pick)) in picks.into_iter().enumerate() {
             let mut points = Vec::new();
             let mut errors = Vec::new();
             for r in runs {
@@ -318,10 +319,14 @@ pub fn panels(runs: &[SweepRun]) -> Vec<Panel> {
                 continue;
             }
             diffs.push(Series {
-                dashed,
+                dashed: k == 1,
                 markers: true,
                 errors: Some(errors),
-                ..Series::line(format!("{name}, {} labels", labels_text(f)), points, i)
+                ..Series::line(
+                    format!("{name}, {} labels", labels_text(f)),
+                    points,
+                    2 * i + k,
+                )
             });
         }
     }
