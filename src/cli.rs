@@ -44,6 +44,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Run a pipeline: search, derive and the stages after them, into a run folder.
     Run(crate::run_cmd::RunArgs),
+    /// Rewrite a run's report.md and plots, or compare several runs (a sweep).
+    Report(crate::report_cmd::ReportArgs),
     /// Write a PNG grid of images and their augmented views.
     Preview(crate::run_cmd::PreviewArgs),
     /// Time the fixed benchmark configurations (fast kernels vs their references).
@@ -102,6 +104,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Ir(a) => cmd_ir(&a),
         Command::Explain(a) => cmd_explain(&a),
         Command::Run(a) => crate::run_cmd::cmd_run(&a),
+        Command::Report(a) => crate::report_cmd::cmd_report(&a),
         Command::Preview(a) => crate::run_cmd::cmd_preview(&a),
         Command::Bench(a) => crate::bench_cmd::cmd_bench(&a),
     }

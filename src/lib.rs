@@ -6,6 +6,7 @@
 //! IR --interp::run--> stage executor --> stages (search, derive, finetune, ...) --> run folder
 //!          uses: nn (ops, cells, supernet, derived net), ssl (losses), data (datasets,
 //!                augment, loader), optim (sgd, adam, schedules)
+//! run folder --report--> report.md + plots/<stage>.png; several run folders --> sweep.md
 //! ```
 
 pub mod bench;
@@ -16,6 +17,7 @@ pub mod interp;
 pub mod ir;
 pub mod nn;
 pub mod optim;
+pub mod report;
 pub mod resolve;
 pub mod source;
 pub mod ssl;

@@ -3,6 +3,7 @@
 mod bench_cmd;
 mod cli;
 mod progress;
+mod report_cmd;
 mod run_cmd;
 mod threads;
 

@@ -169,7 +169,8 @@ fn parse_device(s: &str) -> Result<Device, String> {
     Device::new_cuda(ordinal).map_err(|e| format!("device `{s}` is not available: {e}"))
 }
 
-fn report(err: &dyn miette::Diagnostic) {
+/// Print a runtime or report error as miette renders it, without colour.
+pub(crate) fn report(err: &dyn miette::Diagnostic) {
     let handler =
         GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
     let mut out = String::new();

@@ -65,4 +65,19 @@ fn every_stage_kind_runs_and_reports() {
             "report lacks {stage}"
         );
     }
+    // curves for the stages that train; none for knn and derive
+    for stage in [
+        "search",
+        "tune",
+        "scratch",
+        "probe",
+        "pretrain",
+        "two_stage",
+    ] {
+        let png = out.join("plots").join(format!("{stage}.png"));
+        let img = image::open(&png).unwrap_or_else(|e| panic!("{}: {e}", png.display()));
+        assert_eq!((img.width(), img.height()), (800, 600), "{stage}");
+    }
+    assert!(!out.join("plots/knn.png").exists());
+    assert!(report.contains("![tune](plots/tune.png)"), "{report}");
 }

@@ -88,6 +88,11 @@ pub enum RuntimeError {
         step: usize,
     },
 
+    /// The run finished but its report could not be written.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Report(#[from] crate::report::ReportError),
+
     #[error("internal error: {0}; please report this")]
     #[diagnostic(code(nas::run::internal))]
     Internal(String),

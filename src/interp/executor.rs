@@ -1,6 +1,6 @@
 //! The stage-graph executor: runs a pipeline's stages in dependency order inside a run
 //! folder, skips stages that already completed with the same IR, resumes interrupted ones,
-//! and writes `pipeline.ir.json` and `report.md`.
+//! and writes `pipeline.ir.json`, then the report (`report.md`, `plots/`) from the folder.
 //!
 //! Contract: a stage is complete when `<stage>/done.json` exists and records the stage's
 //! hash (its own IR, the pipeline's seed and data, and the hashes of the stages it depends
@@ -132,7 +132,7 @@ pub fn run(
         });
         summary.stages.push((stage.name.clone(), record));
     }
-    super::report::write(&opts.out, program, &summary).map_err(io(&opts.out))?;
+    crate::report::write_run_report(&opts.out, &opts.out)?;
     Ok(summary)
 }
 

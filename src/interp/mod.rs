@@ -8,7 +8,6 @@ pub mod executor;
 pub mod hash;
 pub mod metrics;
 pub mod phases;
-pub mod report;
 pub mod stages;
 pub mod state;
 
