@@ -17,6 +17,7 @@ use candle_core::{DType, Device, Tensor};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use super::timing::median;
 use super::BenchError;
 use crate::check::{compile_text, Select};
 use crate::ir::{NetworkSpec, StageKind};
@@ -198,16 +199,6 @@ fn proc_status_mb(field: &str) -> Option<f64> {
     let line = text.lines().find(|l| l.starts_with(field))?;
     let kb: f64 = line[field.len()..].trim().trim_end_matches("kB").trim().parse().ok()?;
     Some(kb / 1024.0)
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let m = v.len() / 2;
-    if v.len() % 2 == 1 {
-        v[m]
-    } else {
-        (v[m - 1] + v[m]) / 2.0
-    }
 }
 
 /// A plain-text table of network timings.

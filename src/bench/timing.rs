@@ -103,7 +103,8 @@ pub(crate) fn time_fwd_bwd(
     })
 }
 
-fn median(v: &mut [f64]) -> f64 {
+/// The median of `v` (sorts it).
+pub(crate) fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     let m = v.len() / 2;
     if v.len() % 2 == 1 {
