@@ -110,6 +110,30 @@ fn resume_gives_the_remaining_batches_of_the_epoch() {
     assert!(epoch(&l, 1, 100).is_empty());
 }
 
+fn steps(l: &Loader, e: u64, start: usize, n: usize) -> Vec<Flat> {
+    l.steps(e, start, n).map(|b| flat(&b.unwrap())).collect()
+}
+
+#[test]
+fn an_epoch_of_more_steps_than_one_pass_continues_into_fresh_passes() {
+    // 100 images, batch 16, drop_last: 6 full batches per pass; ask for 15 steps.
+    let l = loader((0..100).collect(), 16, 2, true);
+    let all = steps(&l, 2, 0, 15);
+    assert_eq!(all.len(), 15, "every requested step is a batch");
+    assert!(all.iter().all(|b| b.2.len() == 16));
+    // the first pass is exactly the plain epoch
+    assert_eq!(&all[..6], &epoch(&l, 2, 0)[..]);
+    // later passes are reshuffled: another order of the images
+    let pass = |k: usize| -> Vec<usize> { all[6 * k..6 * k + 6].iter().flat_map(|b| b.2.clone()).collect() };
+    assert_ne!(pass(0), pass(1));
+    // resuming at any step gives the rest of the same sequence
+    for start in [0, 5, 6, 7, 14, 15] {
+        assert_eq!(steps(&l, 2, start, 15), all[start..].to_vec(), "start {start}");
+    }
+    // fewer steps than a pass is a prefix of the epoch
+    assert_eq!(steps(&l, 2, 0, 4), all[..4].to_vec());
+}
+
 #[test]
 fn each_epoch_is_a_permutation_with_matching_labels() {
     let ds = digits();

@@ -158,6 +158,31 @@ impl Loader {
         order
     }
 
+    /// Steps `start..steps` of epoch `epoch`, where an epoch of more steps than one pass
+    /// over the images holds (with `drop_last` or not) continues into further passes, each
+    /// freshly shuffled and augmented: pass `p` of epoch `e` is the order and augmentation
+    /// stream `e + p * 2^32`, so pass 0 is exactly [`Loader::epoch`]`(e, ..)`. Resumable at
+    /// any step.
+    pub fn steps(
+        &self,
+        epoch: u64,
+        start: usize,
+        steps: usize,
+    ) -> Box<dyn Iterator<Item = Result<Batch, DataError>> + Send> {
+        let per = self.batches_per_epoch().max(1);
+        let first = start / per;
+        let passes = steps.div_ceil(per);
+        let me = self.clone(); // owned, so the caller may keep the loader's owner mutable
+        Box::new(
+            (first..passes.max(first))
+                .flat_map(move |p| {
+                    let skip = if p == first { start % per } else { 0 };
+                    me.epoch(epoch.wrapping_add((p as u64) << 32), skip)
+                })
+                .take(steps.saturating_sub(start)),
+        )
+    }
+
     /// The batches `start_batch..` of epoch `epoch`.
     pub fn epoch(&self, epoch: u64, start_batch: usize) -> EpochIter {
         let order = self.epoch_order(epoch);

@@ -128,10 +128,8 @@ pub fn run_with(
     .map_err(|e| fail.data(e))?;
     let steps = spec
         .steps_per_epoch
-        .map_or(loader_w.batches_per_epoch(), |s| {
-            s.min(loader_w.batches_per_epoch())
-        });
-    if steps == 0 || (needs_arch && loader_a.batches_per_epoch() == 0) {
+        .unwrap_or(loader_w.batches_per_epoch());
+    if steps == 0 || loader_w.batches_per_epoch() == 0 || (needs_arch && loader_a.batches_per_epoch() == 0) {
         return Err(fail.msg(format!(
             "the weight and architecture splits must each hold at least one batch of {} images",
             spec.batch
@@ -284,7 +282,7 @@ fn run_epoch(
         steps: s.steps,
         phase: phase.name.clone(),
     });
-    let mut batches = s.loader_w.epoch(epoch as u64, pos.step);
+    let mut batches = s.loader_w.steps(epoch as u64, pos.step, s.steps);
     let mut arch_batches = s.loader_a.epoch(epoch as u64, pos.arch_batches);
     while pos.step < s.steps {
         let started = Instant::now();
@@ -368,7 +366,10 @@ fn freeze_due(
     Ok(())
 }
 
-fn next_batch(it: &mut data::loader::EpochIter, fail: &Fail) -> Result<Batch, RuntimeError> {
+fn next_batch(
+    it: &mut dyn Iterator<Item = Result<Batch, data::DataError>>,
+    fail: &Fail,
+) -> Result<Batch, RuntimeError> {
     match it.next() {
         Some(b) => b.map_err(|e| fail.data(e)),
         None => Err(fail.internal("the loader ran out of batches before the epoch ended")),

@@ -227,9 +227,7 @@ fn run_seed(
     )?;
     let steps = spec
         .steps_per_epoch
-        .map_or(train_loader.batches_per_epoch(), |s| {
-            s.min(train_loader.batches_per_epoch())
-        });
+        .unwrap_or(train_loader.batches_per_epoch());
     let best_path = ctx.dir.join(format!("best-seed{seed}.safetensors"));
     let frozen: HashSet<String> = if spec.frozen_features {
         net.params()
@@ -251,7 +249,7 @@ fn run_seed(
         });
         let started = Instant::now();
         let (mut loss_sum, mut correct, mut seen) = (0.0, 0usize, 0usize);
-        for (step, batch) in train_loader.epoch(epoch as u64, 0).take(steps).enumerate() {
+        for (step, batch) in train_loader.steps(epoch as u64, 0, steps).enumerate() {
             let batch = batch.map_err(|e| fail.data(e))?;
             let x = &batch.views[0];
             let y = batch
