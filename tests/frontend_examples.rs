@@ -73,8 +73,13 @@ fn every_stdlib_definition_has_a_doc_comment() {
 
 #[test]
 fn ir_round_trips_through_json_and_orders_stages() {
-    for f in nas_files("examples") {
-        let p = program(&f.display().to_string());
+    let programs = nas_files("examples").into_iter().flat_map(|f| {
+        let c = compile_file(&f, &LoadOptions::default(), &Select::default());
+        assert!(c.diags.is_empty(), "{}: {:?}", f.display(), c.diags);
+        assert!(!c.programs.is_empty(), "{}", f.display());
+        c.programs.into_iter().map(move |p| (f.clone(), p))
+    });
+    for (f, p) in programs {
         let json = serde_json::to_string(&p).expect("serialise");
         let back: Program = serde_json::from_str(&json).expect("deserialise");
         assert_eq!(back, p, "{}", f.display());
