@@ -13,13 +13,6 @@ pub enum ReportError {
     )]
     NotARun { path: PathBuf, reason: String },
 
-    #[error("stage `{stage}` has no {path}")]
-    #[diagnostic(
-        code(nas::report::unfinished),
-        help("the stage has not finished; `nas run --resume` completes it")
-    )]
-    Unfinished { stage: String, path: PathBuf },
-
     #[error("{path}{}: {message}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
     #[diagnostic(
         code(nas::report::bad_json),

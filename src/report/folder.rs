@@ -1,6 +1,8 @@
-//! Reading a run folder: `pipeline.ir.json`, and for every stage of it `done.json` and
-//! (training stages) `metrics.jsonl`. Reading never writes; any file that is missing or
-//! does not parse is an error naming it, so a report is either complete or not written.
+//! Reading a run folder: `pipeline.ir.json`, and for every finished stage of it `done.json`
+//! and (training stages) `metrics.jsonl`. A stage without `done.json` has not finished (an
+//! interrupted run, or one still running): it is listed as unfinished and left out of the
+//! tables. Reading never writes; a file that exists but cannot be read or parsed is an error
+//! naming it.
 
 use std::fs;
 use std::io::ErrorKind;
@@ -16,8 +18,10 @@ use crate::ir::{Program, Stage, StageKind};
 pub struct RunFolder {
     pub dir: PathBuf,
     pub program: Program,
-    /// In the pipeline's execution order.
+    /// The finished stages, in the pipeline's execution order.
     pub stages: Vec<StageRecord>,
+    /// Stages without a `done.json`, in order.
+    pub unfinished: Vec<String>,
 }
 
 /// One finished stage: its IR, its `done.json` and its per-epoch metrics.
@@ -62,16 +66,19 @@ impl RunFolder {
             line: None,
             message: e.to_string(),
         })?;
-        let stages = program
-            .pipeline
-            .stages
-            .iter()
-            .map(|s| StageRecord::read(&dir.join(&s.name), s))
-            .collect::<Result<_, _>>()?;
+        let mut stages = Vec::new();
+        let mut unfinished = Vec::new();
+        for s in &program.pipeline.stages {
+            match StageRecord::read(&dir.join(&s.name), s)? {
+                Some(rec) => stages.push(rec),
+                None => unfinished.push(s.name.clone()),
+            }
+        }
         Ok(RunFolder {
             dir: dir.to_path_buf(),
             program,
             stages,
+            unfinished,
         })
     }
 
@@ -82,16 +89,12 @@ impl RunFolder {
 }
 
 impl StageRecord {
-    fn read(dir: &Path, stage: &Stage) -> Result<StageRecord, ReportError> {
+    /// The record of a finished stage; None when it has no `done.json`.
+    fn read(dir: &Path, stage: &Stage) -> Result<Option<StageRecord>, ReportError> {
         let done_path = dir.join("done.json");
         let text = match fs::read_to_string(&done_path) {
             Ok(t) => t,
-            Err(e) if e.kind() == ErrorKind::NotFound => {
-                return Err(ReportError::Unfinished {
-                    stage: stage.name.clone(),
-                    path: done_path,
-                })
-            }
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
             Err(source) => {
                 return Err(ReportError::Read {
                     path: done_path,
@@ -104,11 +107,11 @@ impl StageRecord {
             line: None,
             message: e.to_string(),
         })?;
-        Ok(StageRecord {
+        Ok(Some(StageRecord {
             stage: stage.clone(),
             done,
             metrics: read_metrics(&dir.join("metrics.jsonl"))?,
-        })
+        }))
     }
 
     pub fn name(&self) -> &str {

@@ -61,6 +61,17 @@ pub fn markdown(run: &RunFolder, plots: &[&PathBuf]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    if !run.unfinished.is_empty() {
+        let _ = writeln!(
+            md,
+            "**Unfinished stages** (no `done.json` yet; `nas run --resume` completes them): {}.\n",
+            run.unfinished
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let evals = eval_rows(run);
     if !evals.is_empty() {
         md.push_str("## Evaluation\n\n");
