@@ -24,7 +24,7 @@ let cifar = data.cifar10(dir = "../shared/data/cifar10", train = ["data_batch_1.
 
 /// The brief's SSL views (calibration §1): random resized crop (scale 0.2-1), flip,
 /// colour jitter (0.4, 0.4, 0.4, 0.1) with p 0.8, grayscale p 0.2, no blur.
-let views = augmentation(views = 2, steps = [
+def ssl_views(): augmentation = augmentation(views = 2, steps = [
   random_resized_crop(size = 32, scale = (0.2, 1.0), ratio = (0.75, 4.0 / 3.0)),
   flip(p = 0.5),
   color_jitter(0.4, 0.4, 0.4, 0.1, p = 0.8),
@@ -52,7 +52,7 @@ let probe_optim = adam(lr = 1e-2, weight_decay = 1e-3)
 pipeline study(search_epochs: int = 6) = sswp.recipe(data = cifar, cells = 5, channels = 8,
                                                      epochs = search_epochs, batch = 64) {
   seed = 2
-  views = views
+  views = ssl_views()
 
   // Frozen features before any fine-tuning: kNN (k 20, votes exp(s / 0.07)) with the
   // labelled 10% as the bank.
@@ -100,6 +100,10 @@ pipeline semi_supervised = study(search_epochs = 6) {
                                   steps_per_epoch = 1, batch = 64, augment = augment.cifar_basic(cifar),
                                   optim = tune1_optim, seeds = [0])
 }
-/// More search compute: 18 and 36 epochs (no linear probes).
-pipeline semi_supervised_18 = study(search_epochs = 18) {}
-pipeline semi_supervised_36 = study(search_epochs = 36) {}
+/// The search-compute sweep: 6, 18 and 36 epochs (no probes). It was measured with the
+/// recipe's own views (the official SSWP augmentations, `augment.simclr_sswp`), not the
+/// brief's: an earlier version of this file wrote `views = views`, which names the
+/// pipeline's inherited setting, not the `let` above. Kept so that it reruns as measured.
+pipeline semi_supervised_6 = study(search_epochs = 6) { views = augment.simclr_sswp(data) }
+pipeline semi_supervised_18 = study(search_epochs = 18) { views = augment.simclr_sswp(data) }
+pipeline semi_supervised_36 = study(search_epochs = 36) { views = augment.simclr_sswp(data) }

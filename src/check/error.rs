@@ -54,6 +54,8 @@ pub enum CheckError {
     UnknownMetric { name: String },
     #[error("option `{option}` has no effect here")]
     UnusedOption { option: String },
+    #[error("`{name} = {name}` assigns the inherited setting to itself and changes nothing")]
+    SelfAssignment { name: String },
     #[error("reduction cell {index} is outside the network's {cells} cells")]
     ReductionOutOfRange { index: i64, cells: usize },
     #[error("{kept} kept edges per node, but a node has only {inputs} inputs")]
@@ -115,6 +117,7 @@ impl Problem for CheckError {
             MisplacedWhen => "nas::check::misplaced_when",
             UnknownMetric { .. } => "nas::check::unknown_metric",
             UnusedOption { .. } => "nas::check::unused_option",
+            SelfAssignment { .. } => "nas::check::self_assignment",
             ReductionOutOfRange { .. } => "nas::check::reduction_out_of_range",
             KeptEdges { .. } => "nas::check::kept_edges",
             EvenKernel { .. } => "nas::check::even_kernel",

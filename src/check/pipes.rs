@@ -49,10 +49,13 @@ impl<'a> Eval<'a> {
                 env.locals.push((n.clone(), v.clone()));
             }
         }
+        let base_names: Vec<String> = pv.bindings.iter().map(|(n, _, _)| n.clone()).collect();
         let mut failed = false;
         for item in &p.items {
             let ok = match item {
-                PipeItem::Assign(a) if a.path.len() == 1 => match self.eval(&a.value, &env) {
+                PipeItem::Assign(a) if a.path.len() == 1 => {
+                    self.warn_self_assignment(a, base_names.as_slice());
+                    match self.eval(&a.value, &env) {
                     Ok(v) => {
                         env.locals.push((a.path[0].name.clone(), v.clone()));
                         pv.bindings
@@ -60,7 +63,8 @@ impl<'a> Eval<'a> {
                         true
                     }
                     Err(_) => false,
-                },
+                    }
+                }
                 PipeItem::Assign(a) => self.override_field(&mut pv, a, &env).is_ok(),
                 PipeItem::Stage(s) => match self.stage(s, &env) {
                     Ok(sv) => self.add_stage(&mut pv, sv, base_stages).is_ok(),
@@ -73,6 +77,26 @@ impl<'a> Eval<'a> {
             return Err(Fail);
         }
         Ok(pv)
+    }
+
+    /// `x = x` in an extension names the inherited `x` (settings of the base shadow the
+    /// file's top-level names), so it changes nothing; a user who wrote it almost surely
+    /// meant a top-level `x`.
+    fn warn_self_assignment(&mut self, a: &Assign, base_names: &[String]) {
+        let name = &a.path[0].name;
+        if matches!(&a.value.kind, ExprKind::Name(n) if n == name) && base_names.contains(name) {
+            self.report(
+                Diag::warning(
+                    CheckError::SelfAssignment { name: name.clone() },
+                    a.value.span,
+                    "this is the inherited setting",
+                )
+                .with_help(format!(
+                    "the base pipeline's settings shadow top-level names here; to use a top-level \
+                     value, give it another name (`let my_{name} = ...`, then `{name} = my_{name}`)"
+                )),
+            );
+        }
     }
 
     fn add_stage(&mut self, pv: &mut PipeVal, sv: StageVal, base_stages: usize) -> R<()> {
