@@ -124,11 +124,20 @@ fn an_epoch_of_more_steps_than_one_pass_continues_into_fresh_passes() {
     // the first pass is exactly the plain epoch
     assert_eq!(&all[..6], &epoch(&l, 2, 0)[..]);
     // later passes are reshuffled: another order of the images
-    let pass = |k: usize| -> Vec<usize> { all[6 * k..6 * k + 6].iter().flat_map(|b| b.2.clone()).collect() };
+    let pass = |k: usize| -> Vec<usize> {
+        all[6 * k..6 * k + 6]
+            .iter()
+            .flat_map(|b| b.2.clone())
+            .collect()
+    };
     assert_ne!(pass(0), pass(1));
     // resuming at any step gives the rest of the same sequence
     for start in [0, 5, 6, 7, 14, 15] {
-        assert_eq!(steps(&l, 2, start, 15), all[start..].to_vec(), "start {start}");
+        assert_eq!(
+            steps(&l, 2, start, 15),
+            all[start..].to_vec(),
+            "start {start}"
+        );
     }
     // fewer steps than a pass is a prefix of the epoch
     assert_eq!(steps(&l, 2, 0, 4), all[..4].to_vec());

@@ -59,8 +59,14 @@ fn an_unfinished_stage_is_listed_and_the_finished_ones_are_reported() {
     fs::remove_file(dir.join("knn/done.json")).unwrap();
     write_run_report(&dir, &dir).expect("a report of the finished stages");
     let md = fs::read_to_string(dir.join("report.md")).unwrap();
-    assert!(md.contains("**Unfinished stages**") && md.contains("`knn`"), "{md}");
-    assert!(md.contains("| tune |"), "finished stages stay in the table:\n{md}");
+    assert!(
+        md.contains("**Unfinished stages**") && md.contains("`knn`"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| tune |"),
+        "finished stages stay in the table:\n{md}"
+    );
 }
 
 #[test]

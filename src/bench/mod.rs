@@ -11,7 +11,9 @@ mod networks;
 mod timing;
 
 pub use darts_ops::{kernels, ops, DartsOp, EdgeSize, KernelCase, OpsConfig, DARTS_SIZES};
-pub use networks::{net_table, network_step, spec as network_spec, NetConfig, NetTiming, NETWORKS_NAS};
+pub use networks::{
+    net_table, network_step, spec as network_spec, NetConfig, NetTiming, NETWORKS_NAS,
+};
 pub use timing::{table, Path, Timing};
 
 /// Makes glibc's malloc keep freed blocks for reuse: blocks up to 32 MiB come from the

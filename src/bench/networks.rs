@@ -87,7 +87,9 @@ pub fn spec(config: NetConfig) -> Result<NetworkSpec, BenchError> {
     );
     let bad = |reason: String| BenchError::Config { reason };
     if c.has_errors() {
-        return Err(bad("the built-in bench/networks.nas does not compile".into()));
+        return Err(bad(
+            "the built-in bench/networks.nas does not compile".into()
+        ));
     }
     let program = c
         .programs
@@ -99,7 +101,12 @@ pub fn spec(config: NetConfig) -> Result<NetworkSpec, BenchError> {
         .stages
         .into_iter()
         .find(|s| s.name == config.stage())
-        .ok_or_else(|| bad(format!("no stage `{}` in bench/networks.nas", config.stage())))?;
+        .ok_or_else(|| {
+            bad(format!(
+                "no stage `{}` in bench/networks.nas",
+                config.stage()
+            ))
+        })?;
     match stage.kind {
         StageKind::SslSearch(s) => Ok(s.network),
         StageKind::Train(s) => Ok(s.network),
@@ -197,7 +204,12 @@ pub fn network_step(
 fn proc_status_mb(field: &str) -> Option<f64> {
     let text = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = text.lines().find(|l| l.starts_with(field))?;
-    let kb: f64 = line[field.len()..].trim().trim_end_matches("kB").trim().parse().ok()?;
+    let kb: f64 = line[field.len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
     Some(kb / 1024.0)
 }
 

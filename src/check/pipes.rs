@@ -56,13 +56,13 @@ impl<'a> Eval<'a> {
                 PipeItem::Assign(a) if a.path.len() == 1 => {
                     self.warn_self_assignment(a, base_names.as_slice());
                     match self.eval(&a.value, &env) {
-                    Ok(v) => {
-                        env.locals.push((a.path[0].name.clone(), v.clone()));
-                        pv.bindings
-                            .push((a.path[0].name.clone(), v, a.path[0].span));
-                        true
-                    }
-                    Err(_) => false,
+                        Ok(v) => {
+                            env.locals.push((a.path[0].name.clone(), v.clone()));
+                            pv.bindings
+                                .push((a.path[0].name.clone(), v, a.path[0].span));
+                            true
+                        }
+                        Err(_) => false,
                     }
                 }
                 PipeItem::Assign(a) => self.override_field(&mut pv, a, &env).is_ok(),

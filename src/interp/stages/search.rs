@@ -126,10 +126,11 @@ pub fn run_with(
         ctx.device.clone(),
     )
     .map_err(|e| fail.data(e))?;
-    let steps = spec
-        .steps_per_epoch
-        .unwrap_or(loader_w.batches_per_epoch());
-    if steps == 0 || loader_w.batches_per_epoch() == 0 || (needs_arch && loader_a.batches_per_epoch() == 0) {
+    let steps = spec.steps_per_epoch.unwrap_or(loader_w.batches_per_epoch());
+    if steps == 0
+        || loader_w.batches_per_epoch() == 0
+        || (needs_arch && loader_a.batches_per_epoch() == 0)
+    {
         return Err(fail.msg(format!(
             "the weight and architecture splits must each hold at least one batch of {} images",
             spec.batch
