@@ -219,7 +219,7 @@ fn two_path_gate_gradients_match_finite_differences() {
     let mut gates: Vec<(String, Var)> = Vec::new();
     for g in net.alpha_groups() {
         for (row, s) in g.sample().unwrap().iter().enumerate() {
-            for (j, gate) in s.gates.iter().enumerate() {
+            for (j, gate) in s.gates.iter().flatten().enumerate() {
                 gates.push((format!("{}[{row}].gate{j}", g.name), gate.clone()));
             }
         }
@@ -257,6 +257,40 @@ fn two_path_gate_gradients_match_finite_differences() {
 }
 
 #[test]
+fn two_path_weight_step_without_gates_equals_the_gated_pass() {
+    // A weight step draws no gates and returns the active op's output; with the same
+    // draws, an architecture step's 1 * on + 0 * off gives the same output and the same
+    // weight gradients.
+    let spec = tiny(EdgeMode::TwoPath, HeadSpec::Classifier { classes: 3 });
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let mut net = Network::new(&spec, None, &mut rng, DType::F64, &Device::Cpu).unwrap();
+    randomise_alphas(&net, 6);
+    let mut drng = ChaCha8Rng::seed_from_u64(10);
+    let x = randn(&mut drng, &[2, 3, 5, 5]);
+    let r = randn(&mut drng, &[2, 3]);
+    let mut run = |weight_step: bool| {
+        let mut srng = ChaCha8Rng::seed_from_u64(8);
+        net.resample(&mut srng, weight_step, false).unwrap();
+        let gated = net.alpha_groups()[0].sample().unwrap()[0].gates.is_some();
+        assert_eq!(gated, !weight_step);
+        let out = net.forward_t(&x, true).unwrap().out;
+        let grads = (&out * &r).unwrap().sum_all().unwrap().backward().unwrap();
+        let g: Vec<Vec<f64>> = net
+            .params()
+            .iter()
+            .filter_map(|(_, v)| grads.get(v.as_tensor()))
+            .map(|t| t.flatten_all().unwrap().to_vec1().unwrap())
+            .collect();
+        (out.to_vec2::<f64>().unwrap(), g)
+    };
+    let (out_w, g_w) = run(true);
+    let (out_a, g_a) = run(false);
+    assert_eq!(out_w, out_a);
+    assert!(!g_w.is_empty());
+    assert_eq!(g_w, g_a);
+}
+
+#[test]
 fn two_path_alpha_gradient_and_rescale_closed_form() {
     // One edge row, alpha = [0, ln 2, ln 3, 0, ...]. Force the pair by sampling until the
     // pair is {1, 2}; then feed known gate gradients dL/dg = (3, 5) for (pair[0], pair[1]).
@@ -283,7 +317,8 @@ fn two_path_alpha_gradient_and_rescale_closed_form() {
     }
     assert!(found, "pair (1, 2) never drawn");
     let s = net.alpha_groups()[0].sample().unwrap()[0].clone();
-    let l = ((s.gates[0].as_tensor() * 3.0).unwrap() + (s.gates[1].as_tensor() * 5.0).unwrap())
+    let gates = s.gates.as_ref().expect("an architecture step draws gates");
+    let l = ((gates[0].as_tensor() * 3.0).unwrap() + (gates[1].as_tensor() * 5.0).unwrap())
         .unwrap()
         .sum_all()
         .unwrap();

@@ -294,11 +294,18 @@ impl Cell {
                 let a = s.active;
                 let on = self.op(e, s.pair[a])?.forward(x, train)?;
                 // The inactive op runs (its BN statistics move, as in the official code)
-                // but is detached: only its gate receives a gradient.
+                // but is detached: at most its gate receives a gradient.
                 let off = self.op(e, s.pair[1 - a])?.forward(x, train)?.detach();
-                let y_on = on.broadcast_mul(s.gates[a].as_tensor())?;
-                let y_off = off.broadcast_mul(s.gates[1 - a].as_tensor())?;
-                Ok((y_on + y_off)?)
+                match &s.gates {
+                    Some(g) => {
+                        let y_on = on.broadcast_mul(g[a].as_tensor())?;
+                        let y_off = off.broadcast_mul(g[1 - a].as_tensor())?;
+                        Ok((y_on + y_off)?)
+                    }
+                    // A weight step: 1 * on + 0 * off is `on`; `off` is dropped here, so
+                    // neither it nor a gate product is kept for backward.
+                    None => Ok(on),
+                }
             }
             EdgeWeights::Single(best) => {
                 let k = *best.get(e).ok_or_else(|| internal("too few rows"))?;

@@ -71,8 +71,10 @@ pub struct EdgeSample {
     pub pair: [usize; 2],
     /// Which of `pair` is active (0 or 1).
     pub active: usize,
-    /// Gate scalars [1,1,1,1]: 1 for the active op, 0 for the inactive one.
-    pub gates: [Var; 2],
+    /// Gate scalars [1,1,1,1]: 1 for the active op, 0 for the inactive one. Only an
+    /// architecture step needs them (their gradients give dL/dalpha); a weight step draws
+    /// none, and the edge output is the active op's output exactly (1 * on + 0 * off).
+    pub gates: Option<[Var; 2]>,
 }
 
 /// One alpha table and its two-path state.
@@ -149,12 +151,14 @@ impl AlphaGroup {
             .to_vec2::<f64>()?)
     }
 
-    /// Draw a new two-path sample for every row.
+    /// Draw a new two-path sample for every row; `gated` (an architecture step) also makes
+    /// the gate variables whose gradients `arch_grad` reads.
     pub fn resample(
         &mut self,
         rng: &mut ChaCha8Rng,
         kinds: &[OpKind],
         drop: Option<DropProbs>,
+        gated: bool,
     ) -> Result<()> {
         let alpha = self.values()?;
         let t = self.var.as_tensor();
@@ -177,7 +181,11 @@ impl AlphaGroup {
                         .to_device(&device)?,
                 )?)
             };
-            let gates = [gate(active == 0)?, gate(active == 1)?];
+            let gates = if gated {
+                Some([gate(active == 0)?, gate(active == 1)?])
+            } else {
+                None
+            };
             out.push(EdgeSample {
                 pair,
                 active,
@@ -202,7 +210,7 @@ impl AlphaGroup {
         let mut g = vec![0.0f64; self.rows * self.ops];
         for (r, s) in sample.iter().enumerate() {
             let mut dg = [0.0f64; 2];
-            for (j, gate) in s.gates.iter().enumerate() {
+            for (j, gate) in s.gates.iter().flatten().enumerate() {
                 if let Some(t) = grads.get(gate.as_tensor()) {
                     dg[j] = t
                         .to_dtype(candle_core::DType::F64)?

@@ -184,7 +184,7 @@ impl Network {
         }
         let d = (weight_step && drop).then_some(self.drop_probs);
         for g in &mut self.alphas {
-            g.resample(rng, &self.kinds, d)?;
+            g.resample(rng, &self.kinds, d, !weight_step)?;
         }
         Ok(())
     }
@@ -262,7 +262,7 @@ impl Network {
             }
         }
         if let Some(bn) = &self.body.lastact {
-            s1 = bn.forward(&s1, train)?.relu()?;
+            s1 = super::kernels::relu(&bn.forward(&s1, train)?)?;
         }
         let features = global_pool(&s1)?;
         let out = self.head.forward(&features)?;
