@@ -104,8 +104,8 @@ impl Stem {
                 Ok((s.clone(), s))
             }
             Stem::Imagenet { s0a, s0b, s1 } => {
-                let s0 = s0b.forward(&s0a.forward(x, train)?.relu()?, train)?;
-                let s1 = s1.forward(&s0.relu()?, train)?;
+                let s0 = s0b.forward(&kernels::relu(&s0a.forward(x, train)?)?, train)?;
+                let s1 = s1.forward(&kernels::relu(&s0)?, train)?;
                 Ok((s0, s1))
             }
         }
@@ -150,7 +150,7 @@ impl Head {
                 let mut h = f.clone();
                 for (i, l) in layers.iter().enumerate() {
                     if i > 0 {
-                        h = h.relu()?;
+                        h = kernels::relu(&h)?;
                     }
                     h = l.forward(&h)?;
                 }
@@ -215,9 +215,9 @@ impl AuxHead {
     }
 
     pub fn forward(&self, x: &Tensor, train: bool) -> Result<Tensor> {
-        let h = kernels::avg_pool2d(&x.relu()?, 5, self.pool_stride, 0)?;
-        let h = self.bn1.forward(&self.conv1.forward(&h)?, train)?.relu()?;
-        let h = self.bn2.forward(&self.conv2.forward(&h)?, train)?.relu()?;
+        let h = kernels::avg_pool2d(&kernels::relu(x)?, 5, self.pool_stride, 0)?;
+        let h = kernels::relu(&self.bn1.forward(&self.conv1.forward(&h)?, train)?)?;
+        let h = kernels::relu(&self.bn2.forward(&self.conv2.forward(&h)?, train)?)?;
         self.linear.forward(&h.flatten_from(1)?)
     }
 }

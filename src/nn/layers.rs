@@ -124,6 +124,27 @@ impl Conv {
         })
     }
 
+    /// The 1x1 conv at stride 1 on an input already subsampled (a factorized reduce's
+    /// picks).
+    fn at_stride_one(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(kernels::pointwise_conv2d(x, self.weight.as_tensor(), 1)?)
+    }
+
+    /// `forward(relu(x))`, with the ReLU fused into a depthwise kernel.
+    pub fn forward_relu(&self, x: &Tensor) -> Result<Tensor> {
+        if !self.depthwise {
+            return self.forward(&kernels::relu(x)?);
+        }
+        let w = self.weight.as_tensor();
+        Ok(kernels::relu_depthwise_conv2d(
+            x,
+            w,
+            self.stride,
+            self.pad,
+            self.dilation,
+        )?)
+    }
+
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let w = self.weight.as_tensor();
         if self.depthwise {
@@ -197,15 +218,12 @@ impl FactorizedReduce {
     }
 
     pub fn forward(&self, x: &Tensor, train: bool) -> Result<Tensor> {
-        let x = x.relu()?;
-        let (_, _, h, w) = x.dims4()?;
-        let a = self.conv_1.forward(&x)?;
-        let shifted = x
-            .pad_with_zeros(2, 0, 1)?
-            .pad_with_zeros(3, 0, 1)?
-            .narrow(2, 1, h)?
-            .narrow(3, 1, w)?;
-        let bb = self.conv_2.forward(&shifted)?;
+        // relu(x)[.., 0::2, 0::2] and relu(x)[.., 1::2, 1::2] (zero past an odd edge),
+        // each picked in one pass: the full ReLU output and the shifted copy never exist.
+        let even = kernels::strided_pick(x, 0, 2, true)?;
+        let odd = kernels::strided_pick(x, 1, 2, true)?;
+        let a = self.conv_1.at_stride_one(&even)?;
+        let bb = self.conv_2.at_stride_one(&odd)?;
         self.bn.forward(&Tensor::cat(&[&a, &bb], 1)?, train)
     }
 }
@@ -306,12 +324,20 @@ impl Layer {
         match self {
             Layer::Seq(items) => {
                 let mut h = x.clone();
-                for item in items {
-                    h = item.forward(&h, train)?;
+                let mut i = 0;
+                while i < items.len() {
+                    // ReLU then a conv: one fused op (sep_conv / dil_conv halves).
+                    if let (Layer::Relu, Some(Layer::Conv(conv))) = (&items[i], items.get(i + 1)) {
+                        h = conv.forward_relu(&h)?;
+                        i += 2;
+                        continue;
+                    }
+                    h = items[i].forward(&h, train)?;
+                    i += 1;
                 }
                 Ok(h)
             }
-            Layer::Relu => Ok(x.relu()?),
+            Layer::Relu => Ok(kernels::relu(x)?),
             Layer::Conv(conv) => conv.forward(x),
             Layer::BatchNorm(bn) => bn.forward(x, train),
             Layer::MaxPool { kernel, stride } => {
@@ -388,6 +414,6 @@ impl ReluConvBn {
     }
 
     pub fn forward(&self, x: &Tensor, train: bool) -> Result<Tensor> {
-        self.bn.forward(&self.conv.forward(&x.relu()?)?, train)
+        self.bn.forward(&self.conv.forward_relu(x)?, train)
     }
 }

@@ -183,6 +183,29 @@ mod pointwise {
     }
 
     #[test]
+    fn a_single_image_and_a_wide_batch_match_conv2d_and_repeat_bitwise() {
+        // One image: each GEMM on all threads; 9 images: images spread over threads.
+        for n in [1, 9] {
+            let mut r = rng(30 + n as u64);
+            let xs = [
+                uniform(&mut r, &[n, 6, 5, 7]),
+                uniform(&mut r, &[4, 6, 1, 1]),
+            ];
+            let f = |t: &[Tensor]| pointwise_conv2d(&t[0], &t[1], 1);
+            let s = |t: &[Tensor]| pointwise_conv2d_slow(&t[0], &t[1], 1);
+            assert!(
+                max_abs_diff(&f(&xs).unwrap(), &s(&xs).unwrap()) < 1e-12,
+                "n={n}"
+            );
+            let (g1, g2) = (grads_of(&f, &xs, 2), grads_of(&f, &xs, 2));
+            for ((a, b), c) in g1.iter().zip(&g2).zip(&grads_of(&s, &xs, 2)) {
+                assert_eq!(to_f64_vec(a), to_f64_vec(b), "n={n}: not repeatable");
+                assert!(max_abs_diff(a, c) < 1e-12, "n={n}");
+            }
+        }
+    }
+
+    #[test]
     fn gradients_match_finite_differences() {
         for stride in [1, 2] {
             let (x, w) = inputs(10 + stride as u64);

@@ -4,4 +4,5 @@
 mod batchnorm;
 mod depthwise;
 mod pool;
+mod relu;
 mod support;

@@ -8,15 +8,17 @@
 
 use super::common::{by_dtype, dot, simd, slice, Axis, Real};
 use super::padded::{axpy, Taps};
-use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
+use candle_core::{bail, CpuStorage, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
-/// Stride, padding and dilation shared by both spatial axes.
+/// Stride, padding and dilation shared by both spatial axes; `relu` applies a ReLU to the
+/// input first (fused: the ReLU output is never stored, and backward masks by `x > 0`).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Conv {
     pub stride: usize,
     pub pad: usize,
     pub dil: usize,
+    pub relu: bool,
 }
 
 impl Conv {
@@ -43,6 +45,7 @@ struct Planes {
     wo: usize,
     k: usize,
     ax: Axis,
+    relu: bool,
 }
 
 impl Planes {
@@ -57,6 +60,7 @@ impl Planes {
             wo: ax.out()?,
             k,
             ax,
+            relu: conv.relu,
         })
     }
 }
@@ -68,8 +72,8 @@ pub(crate) fn forward(x: &Tensor, w: &Tensor, conv: Conv) -> Result<Tensor> {
 
 struct DwConv(Conv);
 
-/// Grad w.r.t. the input: applied to (dy, w); needs the input size, which the output size
-/// does not determine when stride > 1.
+/// Grad w.r.t. the input: applied to (dy, w, x) (x only masks after a fused ReLU); needs
+/// the input size, which the output size does not determine when stride > 1.
 struct DwGradInput {
     conv: Conv,
     h: usize,
@@ -113,8 +117,9 @@ impl CustomOp2 for DwConv {
     ) -> Result<(Option<Tensor>, Option<Tensor>)> {
         let dy = dy.contiguous()?;
         let (_, _, h, wd) = x.dims4()?;
-        let dx = dy.apply_op2_no_bwd(
+        let dx = dy.apply_op3_no_bwd(
             w,
+            x,
             &DwGradInput {
                 conv: self.0,
                 h,
@@ -141,7 +146,7 @@ fn conv_fwd<T: Real>(
     p: Planes,
 ) -> Result<CpuStorage> {
     let (x, wt) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
-    let g = taps(&p);
+    let (g, relu) = (taps(&p), p.relu);
     let mut out = vec![T::ZERO; p.n * p.c * p.ho * p.wo];
     let scratch = || (vec![T::ZERO; g.pad.len()], vec![T::ZERO; g.flat_len()]);
     out.par_chunks_mut(p.ho * p.wo).enumerate().for_each_init(
@@ -152,7 +157,11 @@ fn conv_fwd<T: Real>(
             simd(
                 #[inline(always)]
                 || {
-                    g.pad.fill(buf, xp);
+                    if relu {
+                        g.pad.fill_relu(buf, xp);
+                    } else {
+                        g.pad.fill(buf, xp);
+                    }
                     if g.flat() {
                         let n = flat.len();
                         flat.fill(T::ZERO);
@@ -189,7 +198,7 @@ fn weights<T>(wt: &[T], k: usize, plane: usize, c: usize) -> &[T] {
     &wt[(plane % c) * kk..(plane % c + 1) * kk]
 }
 
-impl CustomOp2 for DwGradInput {
+impl CustomOp3 for DwGradInput {
     fn name(&self) -> &'static str {
         "depthwise-conv2d-grad-input"
     }
@@ -200,27 +209,33 @@ impl CustomOp2 for DwGradInput {
         l1: &Layout,
         s2: &CpuStorage,
         l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
         let (n, c, ho, wo) = dims4(l1)?;
         let p = Planes::new(self.conv, n, c, self.h, self.w, dims4(l2)?.3)?;
-        if (p.ho, p.wo) != (ho, wo) {
+        if (p.ho, p.wo) != (ho, wo) || dims4(l3)? != (n, c, self.h, self.w) {
             bail!("internal error: depthwise grad {ho}x{wo} does not match the input size, please report");
         }
-        let out = by_dtype!(s1, self.name(), conv_grad_input(s1, l1, s2, l2, p))?;
+        let x = (s3, l3);
+        let out = by_dtype!(s1, self.name(), conv_grad_input(s1, l1, s2, l2, x, p))?;
         Ok((out, Shape::from((n, c, self.h, self.w))))
     }
 }
 
 /// dx[n,c,iy,ix] = sum over (oy,ox,ky,kx) reaching (iy,ix) of w[c,ky,kx] * dy[n,c,oy,ox],
-/// accumulated into a padded plane (each tap a contiguous run) whose interior is dx.
+/// accumulated into a padded plane (each tap a contiguous run) whose interior is dx; after
+/// a fused ReLU, zero where x <= 0.
 fn conv_grad_input<T: Real>(
     s1: &CpuStorage,
     l1: &Layout,
     s2: &CpuStorage,
     l2: &Layout,
+    (s3, l3): (&CpuStorage, &Layout),
     p: Planes,
 ) -> Result<CpuStorage> {
     let (dy, wt) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
+    let x = slice::<T>(s3, l3)?;
     let g = taps(&p);
     let mut dx = vec![T::ZERO; p.n * p.c * p.h * p.w];
     // The flat dy copy keeps zeros in its scratch columns, so they add nothing.
@@ -246,6 +261,14 @@ fn conv_grad_input<T: Real>(
                         }
                     }
                     g.pad.extract(d, buf);
+                    if p.relu {
+                        let xp = &x[plane * p.h * p.w..(plane + 1) * p.h * p.w];
+                        for (d, &v) in d.iter_mut().zip(xp) {
+                            if !(v > T::ZERO) {
+                                *d = T::ZERO;
+                            }
+                        }
+                    }
                 },
             )
         });
@@ -283,7 +306,7 @@ fn conv_grad_weight<T: Real>(
     p: Planes,
 ) -> Result<CpuStorage> {
     let (x, dy) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
-    let (g, kk) = (taps(&p), p.k * p.k);
+    let (g, kk, relu) = (taps(&p), p.k * p.k, p.relu);
     // One k x k partial per plane, then a cheap sequential sum over the batch.
     let mut part = vec![T::ZERO; p.n * p.c * kk];
     let scratch = || (vec![T::ZERO; g.pad.len()], vec![T::ZERO; g.flat_len()]);
@@ -295,7 +318,11 @@ fn conv_grad_weight<T: Real>(
             simd(
                 #[inline(always)]
                 || {
-                    g.pad.fill(buf, xp);
+                    if relu {
+                        g.pad.fill_relu(buf, xp);
+                    } else {
+                        g.pad.fill(buf, xp);
+                    }
                     if g.flat() {
                         let n = flat.len();
                         for (frow, grow) in flat.chunks_mut(g.pitch()).zip(gp.chunks_exact(g.wo)) {

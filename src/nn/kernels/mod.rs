@@ -14,7 +14,9 @@ mod batchnorm;
 mod common;
 mod depthwise;
 mod padded;
+mod pointwise;
 mod pool;
+mod relu;
 
 use candle_core::{bail, Result, Tensor, D};
 use common::is_fast_dtype;
@@ -50,6 +52,43 @@ pub fn depthwise_conv2d(
     if !use_fast(x) {
         return depthwise_conv2d_slow(x, w, stride, padding, dilation);
     }
+    depthwise_fast(x, w, stride, padding, dilation, false)
+}
+
+/// `depthwise_conv2d(relu(x), ..)` with the ReLU fused into the kernel: the ReLU output is
+/// neither stored nor kept for backward (the op keeps `x`, which the unfused pair keeps too).
+pub fn relu_depthwise_conv2d(
+    x: &Tensor,
+    w: &Tensor,
+    stride: usize,
+    padding: usize,
+    dilation: usize,
+) -> Result<Tensor> {
+    if !use_fast(x) {
+        return relu_depthwise_conv2d_slow(x, w, stride, padding, dilation);
+    }
+    depthwise_fast(x, w, stride, padding, dilation, true)
+}
+
+/// Reference: candle's ReLU, then the reference depthwise convolution.
+pub fn relu_depthwise_conv2d_slow(
+    x: &Tensor,
+    w: &Tensor,
+    stride: usize,
+    padding: usize,
+    dilation: usize,
+) -> Result<Tensor> {
+    depthwise_conv2d_slow(&x.relu()?, w, stride, padding, dilation)
+}
+
+fn depthwise_fast(
+    x: &Tensor,
+    w: &Tensor,
+    stride: usize,
+    padding: usize,
+    dilation: usize,
+    relu: bool,
+) -> Result<Tensor> {
     let (_, c, _, _) = x.dims4()?;
     let (cw, one, kh, kw) = w.dims4()?;
     if (cw, one) != (c, 1) || kh != kw {
@@ -64,8 +103,63 @@ pub fn depthwise_conv2d(
         stride,
         pad: padding,
         dil: dilation,
+        relu,
     };
     depthwise::forward(&x.contiguous()?, &w.contiguous()?, conv)
+}
+
+/// ReLU whose backward is one pass (`dy` where the output is positive, PyTorch's rule);
+/// candle's own builds a zero tensor, a comparison mask and its float copy.
+pub fn relu(x: &Tensor) -> Result<Tensor> {
+    if !use_fast(x) {
+        return relu_slow(x);
+    }
+    relu::relu(&x.contiguous()?)
+}
+
+/// Reference ReLU: candle's.
+pub fn relu_slow(x: &Tensor) -> Result<Tensor> {
+    x.relu()
+}
+
+/// Every `stride`-th row and column of `x` [N, C, H, W] from row and column `offset`:
+/// output [N, C, ceil(H/s), ceil(W/s)], reading zero past the edge (offset 1 on an odd
+/// size: a factorized reduce's shifted path), through a ReLU first when `relu`.
+pub fn strided_pick(x: &Tensor, offset: usize, stride: usize, relu: bool) -> Result<Tensor> {
+    if stride == 0 {
+        bail!("strided_pick: stride must be at least 1");
+    }
+    if !use_fast(x) {
+        return strided_pick_slow(x, offset, stride, relu);
+    }
+    let (_, _, h, w) = x.dims4()?;
+    let pick = relu::Pick {
+        offset,
+        stride,
+        ho: h.div_ceil(stride),
+        wo: w.div_ceil(stride),
+        relu,
+    };
+    relu::pick(&x.contiguous()?, pick)
+}
+
+/// Reference pick: ReLU, zero-pad `offset` rows/columns at the bottom/right, drop the first
+/// `offset`, then keep rows and columns 0, s, 2s, ...
+pub fn strided_pick_slow(x: &Tensor, offset: usize, stride: usize, relu: bool) -> Result<Tensor> {
+    if stride == 0 {
+        bail!("strided_pick: stride must be at least 1");
+    }
+    let x = if relu { x.relu()? } else { x.clone() };
+    let (_, _, h, w) = x.dims4()?;
+    let shifted = if offset == 0 {
+        x
+    } else {
+        x.pad_with_zeros(2, 0, offset)?
+            .pad_with_zeros(3, 0, offset)?
+            .narrow(2, offset, h)?
+            .narrow(3, offset, w)?
+    };
+    subsample(&shifted.contiguous()?, stride)
 }
 
 /// Reference depthwise convolution: candle's grouped conv (one conv per channel).
@@ -81,10 +175,11 @@ pub fn depthwise_conv2d_slow(
 }
 
 /// 1x1 convolution without bias: `x` [N, Cin, H, W], `w` [Cout, Cin, 1, 1], output
-/// [N, Cout, ceil(H/s), ceil(W/s)] (padding 0). Computed as one batched matrix product
-/// `w [Cout, Cin] x x [N, Cin, H*W]`, whose backward is two more matrix products; candle's
-/// conv2d backward instead runs conv_transpose2d, a direct loop, for the input gradient.
-/// Built from plain candle ops, so it is device-generic as it stands.
+/// [N, Cout, ceil(H/s), ceil(W/s)] (padding 0). On the CPU one custom op (a GEMM per image,
+/// forward and backward); elsewhere the batched matrix product
+/// `w [Cout, Cin] x x [N, Cin, H*W]` from plain candle ops. Either way the backward is two
+/// more matrix products; candle's conv2d backward instead runs conv_transpose2d, a direct
+/// loop, for the input gradient.
 pub fn pointwise_conv2d(x: &Tensor, w: &Tensor, stride: usize) -> Result<Tensor> {
     let (_, c, _, _) = x.dims4()?;
     let (co, ci, kh, kw) = w.dims4()?;
@@ -97,8 +192,15 @@ pub fn pointwise_conv2d(x: &Tensor, w: &Tensor, stride: usize) -> Result<Tensor>
     if stride == 0 {
         bail!("pointwise_conv2d: stride must be at least 1");
     }
-    // index_select (in subsample) needs a contiguous input, e.g. after a narrow.
-    let x = subsample(&x.contiguous()?, stride)?;
+    let x = if stride == 1 {
+        x.clone()
+    } else {
+        strided_pick(x, 0, stride, false)?
+    };
+    if use_fast(&x) {
+        same_kind(&x, w, "pointwise_conv2d weight")?;
+        return pointwise::forward(&x.contiguous()?, &w.contiguous()?);
+    }
     let (n, _, h, wd) = x.dims4()?;
     let y = w
         .reshape((co, c))?

@@ -76,6 +76,25 @@ impl Padded {
         }
     }
 
+    /// Copies `max(xp, 0)` into the interior of `buf` (a ReLU fused in front of the op).
+    #[inline(always)]
+    pub fn fill_relu<T: Real>(&self, buf: &mut [T], xp: &[T]) {
+        let relu = |v: T| if v < T::ZERO { T::ZERO } else { v };
+        for (y, row) in xp.chunks_exact(self.w).enumerate() {
+            let base = (y + self.pad) * self.wq;
+            if self.stride == 1 {
+                let dst = &mut buf[base + self.pad..base + self.pad + self.w];
+                for (d, &v) in dst.iter_mut().zip(row) {
+                    *d = relu(v);
+                }
+            } else {
+                for (&c, &v) in self.col.iter().zip(row) {
+                    buf[base + c] = relu(v);
+                }
+            }
+        }
+    }
+
     /// Copies the interior of `buf` into plane `dx` [h, w] (the inverse of `fill`).
     #[inline(always)]
     pub fn extract<T: Real>(&self, dx: &mut [T], buf: &[T]) {
