@@ -4,16 +4,23 @@
 //!
 //! Configurations: [`ops`] (each DARTS op alone, forward + backward, fast kernels vs their
 //! `_slow` references), [`kernels`] (each kernel of `nn::kernels` alone, same comparison) and
-//! [`network_step`] (one training step of the `twopath`, `darts` and `derived` networks).
+//! [`network_step`] (one training step of the `twopath`, `darts` and `derived` networks);
+//! [`Reference`] runs the PyTorch twin of a configuration for a side-by-side comparison.
 
+mod compare;
 mod darts_ops;
 mod networks;
+mod reference;
 mod timing;
 
+pub use compare::{
+    net_comparison_table, op_rows, ops_comparison_table, summarize, NetRound, NetSummary, OpRow,
+};
 pub use darts_ops::{kernels, ops, DartsOp, EdgeSize, KernelCase, OpsConfig, DARTS_SIZES};
 pub use networks::{
     net_table, network_step, spec as network_spec, NetConfig, NetTiming, NETWORKS_NAS,
 };
+pub use reference::{parse_edge, parse_network, RefNetwork, RefOp, Reference};
 pub use timing::{table, Path, Timing};
 
 /// Makes glibc's malloc keep freed blocks for reuse: blocks up to 32 MiB come from the
@@ -52,6 +59,9 @@ pub enum BenchError {
     /// The configuration cannot be run (e.g. zero runs).
     #[error("invalid benchmark configuration: {reason}")]
     Config { reason: String },
+    /// The PyTorch reference could not be run or read.
+    #[error("PyTorch reference: {reason}")]
+    Reference { reason: String },
 }
 
 #[cfg(test)]

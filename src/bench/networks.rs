@@ -31,7 +31,8 @@ pub const NETWORKS_NAS: &str = include_str!("networks.nas");
 pub const BATCH: usize = 32;
 
 /// A whole-network configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum NetConfig {
     /// SSWP search step: two-path edges, per-cell alphas, SimCLR head, NT-Xent.
     Twopath,
@@ -53,7 +54,7 @@ impl NetConfig {
 }
 
 /// One measured configuration.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NetTiming {
     pub config: NetConfig,
     /// Trainable parameters (alphas excluded).
