@@ -170,6 +170,8 @@ type BatchNormFn =
 /// The kernel functions an op is built from: the fast ones or their `_slow` twins.
 struct Kernels {
     dw: fn(&Tensor, &Tensor, usize, usize, usize) -> Result<Tensor>,
+    relu_dw: fn(&Tensor, &Tensor, usize, usize, usize) -> Result<Tensor>,
+    pick: fn(&Tensor, usize, usize, bool) -> Result<Tensor>,
     pw: fn(&Tensor, &Tensor, usize) -> Result<Tensor>,
     max: fn(&Tensor, usize, usize, usize) -> Result<Tensor>,
     avg: fn(&Tensor, usize, usize, usize) -> Result<Tensor>,
@@ -181,6 +183,8 @@ impl Kernels {
         match path {
             Path::Fast => Self {
                 dw: k::depthwise_conv2d,
+                relu_dw: k::relu_depthwise_conv2d,
+                pick: k::strided_pick,
                 pw: k::pointwise_conv2d,
                 max: k::max_pool2d,
                 avg: k::avg_pool2d,
@@ -188,6 +192,8 @@ impl Kernels {
             },
             Path::Slow => Self {
                 dw: k::depthwise_conv2d_slow,
+                relu_dw: k::relu_depthwise_conv2d_slow,
+                pick: k::strided_pick_slow,
                 pw: k::pointwise_conv2d_slow,
                 max: k::max_pool2d_slow,
                 avg: k::avg_pool2d_slow,
@@ -241,7 +247,7 @@ impl DilConv {
 
     fn forward(&self, kn: &Kernels, x: &Tensor) -> Result<Tensor> {
         let pad = self.d * (self.k - 1) / 2;
-        let h = (kn.dw)(&x.relu()?, self.dw.as_tensor(), self.s, pad, self.d)?;
+        let h = (kn.relu_dw)(x, self.dw.as_tensor(), self.s, pad, self.d)?;
         kn.bn(&(kn.pw)(&h, self.pw.as_tensor(), 1)?)
     }
 }
@@ -283,11 +289,9 @@ fn run_op(b: &Built, kn: &Kernels, x: &Tensor, s: usize) -> Result<Tensor> {
         Built::None => every_other(x, s)? * 0.0,
         Built::Identity => Ok(x.clone()),
         Built::FactorizedReduce(w1, w2) => {
-            let (_, _, h, w) = x.dims4()?;
-            let x = x.relu()?;
-            let shifted = x.narrow(2, 1, h - 1)?.narrow(3, 1, w - 1)?;
-            let a = (kn.pw)(&x, w1.as_tensor(), 2)?;
-            let b = (kn.pw)(&shifted, w2.as_tensor(), 2)?;
+            // as nn::layers::FactorizedReduce: relu(x)[0::2, 0::2] and relu(x)[1::2, 1::2]
+            let a = (kn.pw)(&(kn.pick)(x, 0, 2, true)?, w1.as_tensor(), 1)?;
+            let b = (kn.pw)(&(kn.pick)(x, 1, 2, true)?, w2.as_tensor(), 1)?;
             kn.bn(&Tensor::cat(&[a, b], 1)?)
         }
         Built::MaxPool => kn.bn(&(kn.max)(x, 3, s, 1)?),
