@@ -46,19 +46,12 @@ impl CustomOp1 for Relu {
 
 fn relu_fwd<T: Real>(s: &CpuStorage, l: &Layout) -> Result<CpuStorage> {
     let x = slice::<T>(s, l)?;
-    let mut out = vec![T::ZERO; x.len()];
-    out.par_chunks_mut(CHUNK)
-        .zip(x.par_chunks(CHUNK))
-        .for_each(|(o, x)| {
-            simd(
-                #[inline(always)]
-                || {
-                    for (o, &v) in o.iter_mut().zip(x) {
-                        *o = if v < T::ZERO { T::ZERO } else { v }; // NaN stays NaN
-                    }
-                },
-            )
-        });
+    // Every element is written once: collected, not zero-filled and then overwritten.
+    let out: Vec<T> = x
+        .par_iter()
+        .with_min_len(CHUNK)
+        .map(|&v| if v < T::ZERO { T::ZERO } else { v }) // NaN stays NaN
+        .collect();
     Ok(T::to_cpu_storage_owned(out))
 }
 
@@ -89,19 +82,12 @@ fn relu_grad<T: Real>(
     l2: &Layout,
 ) -> Result<CpuStorage> {
     let (dy, y) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
-    let mut dx = vec![T::ZERO; dy.len()];
-    dx.par_chunks_mut(CHUNK)
-        .zip(dy.par_chunks(CHUNK).zip(y.par_chunks(CHUNK)))
-        .for_each(|(d, (g, y))| {
-            simd(
-                #[inline(always)]
-                || {
-                    for ((d, &g), &y) in d.iter_mut().zip(g).zip(y) {
-                        *d = if y > T::ZERO { g } else { T::ZERO };
-                    }
-                },
-            )
-        });
+    let dx: Vec<T> = dy
+        .par_iter()
+        .zip(y.par_iter())
+        .with_min_len(CHUNK)
+        .map(|(&g, &y)| if y > T::ZERO { g } else { T::ZERO })
+        .collect();
     Ok(T::to_cpu_storage_owned(dx))
 }
 
