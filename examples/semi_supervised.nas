@@ -17,6 +17,7 @@
 // Differences from the PyTorch calibration are listed in the README ("semi-supervised").
 
 import std.recipes.sswp
+import std.spaces.darts
 import std.augment
 import std.data
 
@@ -112,3 +113,43 @@ pipeline semi_supervised_36 = study(search_epochs = 36) {}
 /// Kept so that those views can be rerun (that sweep also made 150 fine-tune steps, not 160).
 pipeline sswp_views_6 = study(search_epochs = 6) { views = augment.simclr_sswp(data) }
 pipeline sswp_views_18 = study(search_epochs = 18) { views = augment.simclr_sswp(data) }
+
+/// The architecture the PyTorch calibration derived (calibration-pytorch.md §4), cell by cell.
+/// Its search was effectively random (the alphas did not move), so it differs from ours; the
+/// `calibration_genotype` pipeline trains arms (b) and (c) on it, to tell the architecture's
+/// share of a difference from the engine's.
+let calibration_cells = cell_genotypes(cells = [
+  [("sep_conv_5x5", 0), ("sep_conv_3x3", 1), ("avg_pool_3x3", 0), ("sep_conv_5x5", 2),
+   ("sep_conv_5x5", 3), ("dil_conv_3x3", 2), ("avg_pool_3x3", 2), ("sep_conv_5x5", 1)],
+  [("sep_conv_5x5", 1), ("avg_pool_3x3", 0), ("sep_conv_5x5", 0), ("sep_conv_3x3", 2),
+   ("dil_conv_3x3", 2), ("avg_pool_3x3", 1), ("skip_connect", 1), ("sep_conv_3x3", 3)],
+  [("avg_pool_3x3", 0), ("max_pool_3x3", 1), ("dil_conv_5x5", 2), ("sep_conv_3x3", 0),
+   ("dil_conv_3x3", 0), ("sep_conv_3x3", 3), ("skip_connect", 2), ("dil_conv_5x5", 3)],
+  [("dil_conv_3x3", 0), ("sep_conv_3x3", 1), ("dil_conv_5x5", 1), ("sep_conv_3x3", 2),
+   ("sep_conv_3x3", 3), ("avg_pool_3x3", 2), ("dil_conv_3x3", 1), ("skip_connect", 0)],
+  [("dil_conv_5x5", 0), ("dil_conv_5x5", 1), ("dil_conv_5x5", 1), ("dil_conv_5x5", 2),
+   ("max_pool_3x3", 0), ("dil_conv_3x3", 1), ("max_pool_3x3", 0), ("sep_conv_5x5", 3)],
+])
+
+let calibration_net = darts.cifar(cells = 5, channels = 8, ops = darts.sswp_ops, genotype = calibration_cells)
+
+/// Arms (b) and (c) of the calibration on the calibration's own architecture: no search, the
+/// same SSL pre-training (468 steps), kNN and fine-tunes as `study`.
+pipeline calibration_genotype {
+  data = cifar
+  seed = 2
+  views = ssl_views()
+
+  stage knn_random: knn(network = calibration_net, init = random, k = 20, temperature = 0.07, labels = 10%)
+  stage tune_random: finetune(network = calibration_net, init = random, labels = 10%, val_fraction = 0, epochs = 10,
+                              steps_per_epoch = 16, batch = 64, augment = augment.cifar_basic(cifar),
+                              optim = tune_optim, seeds = [0, 1, 2])
+  stage pretrain: ssl_train(network = calibration_net, init = random, affine = false, epochs = 6, steps_per_epoch = 78,
+                            batch = 64, objective = simclr(temperature = 0.07, head = mlp(128, 128)),
+                            optim = sgd(lr = 0.025, momentum = 0.9, weight_decay = 3e-4, clip_norm = 5,
+                                        schedule = cosine(per = step)))
+  stage knn_two_stage: knn(network = calibration_net, init = from("pretrain"), k = 20, temperature = 0.07, labels = 10%)
+  stage tune_two_stage: finetune(network = calibration_net, init = from("pretrain"), labels = 10%, val_fraction = 0, epochs = 10,
+                                 steps_per_epoch = 16, batch = 64, augment = augment.cifar_basic(cifar),
+                                 optim = tune_optim, seeds = [0, 1, 2])
+}

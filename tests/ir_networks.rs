@@ -131,3 +131,31 @@ fn every_example_network_built_has_the_estimated_parameter_count() {
     }
     assert!(checked >= 5, "only {checked} networks checked");
 }
+
+#[test]
+fn a_per_cell_genotype_builds_the_calibrations_53_578_parameter_network() {
+    // calibration-pytorch.md §1: the derived classification network (5 cells, C = 8, its
+    // per-cell genotype of §4, affine BN, Linear(128, 10)) has 53,578 parameters.
+    let select = Select {
+        pipeline: Some("calibration_genotype".into()),
+    };
+    let path = Path::new("examples/semi_supervised.nas");
+    let c = compile_file(path, &LoadOptions::default(), &select);
+    let p = only(c, "calibration_genotype");
+    let spec = network(&p, "tune_random");
+    let Family::Darts(d) = &spec.family else {
+        panic!("a DARTS network")
+    };
+    let CellSpec::Genotype {
+        genotype: nas::ir::Genotype::PerCell { cells },
+    } = &d.cell
+    else {
+        panic!("a per-cell fixed genotype, found {:?}", d.cell)
+    };
+    assert_eq!(cells.len(), 5);
+    assert_eq!(cells[1].nodes[3][0].op, "skip_connect");
+    assert_eq!(cells[1].nodes[3][1].input, 3);
+    let e = estimate_network(spec, None).unwrap();
+    assert_eq!(e.params, 53_578);
+    assert_eq!(built_params(spec), 53_578);
+}

@@ -24,11 +24,10 @@ pipeline bench {
     epochs = 1
   }
 
-  // darts: the DARTS mixed-op supernet, 5 cells, C = 16, 8 ops, shared alphas. One
-  // difference from torch_ref.py's `supernet`: its stem has C channels, ours 3C as in
-  // DARTS (a wider stem conv and first preprocess layer; the 70 mixed edges dominate).
+  // darts: the DARTS mixed-op supernet, 5 cells, C = 16, 8 ops, shared alphas, and a stem
+  // of C channels like torch_ref.py's `supernet` (DARTS itself uses 3C).
   stage darts: ssl_search {
-    space = space.cifar(cells = 5, channels = 16, ops = space.darts_ops, alpha = shared)
+    space = space.cifar(cells = 5, channels = 16, ops = space.darts_ops, alpha = shared, stem_multiplier = 1)
     views = augment.cifar_basic(data)
     objective = cross_entropy
     sampler = darts

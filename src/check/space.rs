@@ -123,6 +123,21 @@ impl<'a> Eval<'a> {
                     failed = true;
                 }
             }
+            let imagenet = get_str(space, "stem") == Some("imagenet");
+            if let Some(m) = space
+                .get("stem_multiplier")
+                .filter(|m| imagenet && !m.v.is_none())
+            {
+                self.err_help(
+                    CheckError::UnusedOption {
+                        option: "stem_multiplier".into(),
+                    },
+                    m.span,
+                    "the ImageNet stem has a fixed width",
+                    "`stem_multiplier` sets the CIFAR stem's width (stem_multiplier x channels); remove it",
+                );
+                failed = true;
+            }
             let c = get_int(space, "channels").unwrap_or(0);
             if c % 2 != 0 {
                 let sp = space.get("channels").map(|v| v.span).unwrap_or(space.span);
@@ -160,6 +175,9 @@ impl<'a> Eval<'a> {
             };
             return Err(self.err(e, g.span, "use `nb201_arch(...)`"));
         }
+        if g.schema.name == "cell_genotypes" {
+            return self.check_cell_genotypes(space, g, &ops, nodes);
+        }
         let mut failed = false;
         for half in ["normal", "reduce"] {
             if let Some(Val {
@@ -169,6 +187,47 @@ impl<'a> Eval<'a> {
             {
                 failed |= self
                     .check_darts_half(half, edges, *span, &ops, nodes)
+                    .is_err();
+            }
+        }
+        if failed {
+            Err(Fail)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A genotype per cell: one per cell of the network, each a well-formed DARTS cell.
+    fn check_cell_genotypes(
+        &mut self,
+        space: &Rec,
+        g: &Rec,
+        ops: &[String],
+        nodes: usize,
+    ) -> R<()> {
+        let Some(Val {
+            v: V::List(cells),
+            span,
+        }) = g.get("cells")
+        else {
+            return Err(Fail);
+        };
+        let want = get_int(space, "cells").unwrap_or(0).max(0) as usize;
+        if cells.len() != want {
+            let e = CheckError::GenotypeShape {
+                reason: format!(
+                    "{} cell genotypes given, the network has {want} cells",
+                    cells.len()
+                ),
+            };
+            let help = "give one list of (op, input) pairs per cell, in order";
+            return Err(self.err_help(e, *span, "wrong number of cells", help));
+        }
+        let mut failed = false;
+        for (i, cell) in cells.iter().enumerate() {
+            if let V::List(edges) = &cell.v {
+                failed |= self
+                    .check_darts_half(&format!("cells[{i}]"), edges, cell.span, ops, nodes)
                     .is_err();
             }
         }

@@ -288,9 +288,10 @@ fn darts(spec: &NetworkSpec, d: &DartsNet, g: Option<&Genotype>) -> Res<(NetEsti
     let c = d.channels;
     let (mut h, c_stem) = match d.stem {
         StemKind::Cifar => {
-            cost.conv(spec.in_channels, 3 * c, 3, 1, s);
-            cost.bn(3 * c, true);
-            (s, 3 * c)
+            let cs = d.stem_multiplier * c;
+            cost.conv(spec.in_channels, cs, 3, 1, s);
+            cost.bn(cs, true);
+            (s, cs)
         }
         StemKind::Imagenet => {
             let h1 = s.div_ceil(2);

@@ -45,6 +45,10 @@ pub struct DartsNet {
     pub nodes: usize,
     /// Nodes concatenated into the cell output (4 in DARTS).
     pub multiplier: usize,
+    /// The CIFAR stem's output channels are `stem_multiplier * channels` (3 in DARTS); the
+    /// ImageNet stem ignores it.
+    #[serde(default = "darts_stem_multiplier")]
+    pub stem_multiplier: usize,
     /// Affine batch norm in cells and preprocess layers (the stem's BN is always affine).
     pub affine: bool,
     /// Candidate ops, in order (the order defines alpha's columns).
@@ -211,4 +215,9 @@ pub struct AuxSpec {
     pub classes: usize,
     /// Weight of the auxiliary loss.
     pub weight: f64,
+}
+
+/// DARTS's CIFAR stem width, 3C (the default of IR files written before the field existed).
+fn darts_stem_multiplier() -> usize {
+    3
 }

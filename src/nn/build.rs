@@ -146,7 +146,11 @@ fn build_darts(
     }
     let src = source(&d.cell, genotype)?;
     let has_reduce = !d.reductions.is_empty();
-    let mult = if d.stem == StemKind::Cifar { 3 } else { 1 };
+    let mult = if d.stem == StemKind::Cifar {
+        d.stem_multiplier
+    } else {
+        1
+    };
     let (stem, c_stem) = Stem::new(b, d.stem, spec.in_channels, d.channels, mult)?;
     let mut size = Stem::out_size(d.stem, spec.image_size);
     let (mut cpp, mut cp, mut cc) = (c_stem, c_stem, d.channels);

@@ -209,6 +209,7 @@ pub fn cifar_darts_net(
             reductions: vec![cells / 3, 2 * cells / 3],
             nodes: 4,
             multiplier: 4,
+            stem_multiplier: 3,
             affine,
             ops,
             cell,

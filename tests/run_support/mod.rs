@@ -96,6 +96,7 @@ pub fn tiny_program(seed: u64) -> Program {
             reductions: vec![1, 2],
             nodes: 4,
             multiplier: 4,
+            stem_multiplier: 3,
             affine: false,
             ops: darts_ops_sswp(),
             cell: search_cells(AlphaSharing::PerCell, EdgeMode::TwoPath),

@@ -105,6 +105,7 @@ pub static CONSTRUCTORS: &[Schema] = &[
             ),
             f("nodes", INT, Dflt::Int(4), Range::Min(1)),
             f("multiplier", OPT_INT, Dflt::Computed, Range::Min(1)),
+            f("stem_multiplier", OPT_INT, Dflt::Computed, Range::Min(1)),
             f("affine", Ty::Bool, Dflt::Bool(false), Range::Any),
             f("ops", Ty::List(&OP), Dflt::Req, Range::Any),
             f(
@@ -155,6 +156,20 @@ pub static CONSTRUCTORS: &[Schema] = &[
             ),
             f(
                 "reduce_concat",
+                Ty::Opt(&Ty::List(&Ty::Int)),
+                Dflt::Computed,
+                Range::Any
+            )
+        ]
+    ),
+    schema!(
+        "cell_genotypes",
+        Genotype,
+        "a DARTS genotype per cell (what a per-cell search derives): one list of (op, input) pairs per cell, two per node",
+        [
+            f("cells", Ty::List(&Ty::List(&Ty::Edge)), Dflt::Req, Range::Any),
+            f(
+                "concat",
                 Ty::Opt(&Ty::List(&Ty::Int)),
                 Dflt::Computed,
                 Range::Any

@@ -77,6 +77,11 @@ impl Lower<'_> {
                 .as_int()
                 .map(|m| m as usize)
                 .unwrap_or(nodes),
+            stem_multiplier: get(space, "stem_multiplier")?
+                .v
+                .as_int()
+                .map(|m| m as usize)
+                .unwrap_or(3),
             affine: plan.affine,
             ops,
             cell,
@@ -195,43 +200,61 @@ impl Lower<'_> {
                 reduce: cg,
             });
         }
-        let half = |edges: &str, concat: &str| -> L<CellGenotype> {
-            let mut out: Vec<Vec<GenoEdge>> = Vec::new();
-            for (i, e) in list(g, edges)?.iter().enumerate() {
-                let V::Tuple(p) = &e.v else {
-                    return Err(internal("edge is not a pair"));
-                };
-                let op = p
-                    .first()
-                    .and_then(|x| x.v.as_str())
-                    .ok_or_else(|| internal("edge op"))?
-                    .to_string();
-                let input = p
-                    .get(1)
-                    .and_then(|x| x.v.as_int())
-                    .ok_or_else(|| internal("edge input"))? as usize;
-                if i % 2 == 0 {
-                    out.push(Vec::new());
-                }
-                if let Some(node) = out.last_mut() {
-                    node.push(GenoEdge { op, input });
-                }
-            }
-            let concat = match &get(g, concat)?.v {
+        let concat = |field: &str| -> L<Vec<usize>> {
+            Ok(match &get(g, field)?.v {
                 V::List(xs) => xs
                     .iter()
                     .filter_map(|x| x.v.as_int())
                     .map(|i| i.max(0) as usize)
                     .collect(),
                 _ => (2..2 + nodes).collect(),
-            };
-            Ok(CellGenotype { nodes: out, concat })
+            })
+        };
+        if g.schema.name == "cell_genotypes" {
+            let concat = concat("concat")?;
+            let cells = list(g, "cells")?
+                .iter()
+                .map(|c| match &c.v {
+                    V::List(edges) => darts_cell(edges, concat.clone()),
+                    _ => Err(internal("a cell genotype is not a list")),
+                })
+                .collect::<L<_>>()?;
+            return Ok(Genotype::PerCell { cells });
+        }
+        let half = |edges: &str, concat_field: &str| -> L<CellGenotype> {
+            darts_cell(list(g, edges)?, concat(concat_field)?)
         };
         Ok(Genotype::Shared {
             normal: half("normal", "normal_concat")?,
             reduce: half("reduce", "reduce_concat")?,
         })
     }
+}
+
+/// A DARTS cell from its (op, input) pairs, two per node.
+fn darts_cell(edges: &[Val], concat: Vec<usize>) -> L<CellGenotype> {
+    let mut out: Vec<Vec<GenoEdge>> = Vec::new();
+    for (i, e) in edges.iter().enumerate() {
+        let V::Tuple(p) = &e.v else {
+            return Err(internal("edge is not a pair"));
+        };
+        let op = p
+            .first()
+            .and_then(|x| x.v.as_str())
+            .ok_or_else(|| internal("edge op"))?
+            .to_string();
+        let input = p
+            .get(1)
+            .and_then(|x| x.v.as_int())
+            .ok_or_else(|| internal("edge input"))? as usize;
+        if i % 2 == 0 {
+            out.push(Vec::new());
+        }
+        if let Some(node) = out.last_mut() {
+            node.push(GenoEdge { op, input });
+        }
+    }
+    Ok(CellGenotype { nodes: out, concat })
 }
 
 /// The head: a classifier, or the projection MLP (default: features width, then 128).
