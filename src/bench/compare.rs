@@ -178,6 +178,7 @@ mod tests {
             peak_rss_mb: Some(peak),
             rss_after_first_mb: Some(peak),
             rss_after_last_mb: Some(peak),
+            rss_trace_mb: Vec::new(),
             steps: 3,
         }
     }

@@ -73,6 +73,10 @@ pub struct NetTiming {
     /// long run shows here.
     pub rss_after_first_mb: Option<f64>,
     pub rss_after_last_mb: Option<f64>,
+    /// Resident memory (MB) after measured steps 1, and every `steps / 10` steps after it
+    /// (empty off Linux): whether memory levels off or keeps growing.
+    #[serde(default)]
+    pub rss_trace_mb: Vec<(usize, f64)>,
     /// Measured steps.
     pub steps: usize,
 }
@@ -147,6 +151,8 @@ pub fn network_step(
     let mut fwd = Vec::with_capacity(runs);
     let mut step = Vec::with_capacity(runs);
     let (mut rss_first, mut rss_last) = (None, None);
+    let mut rss_trace = Vec::new();
+    let every = (runs / 10).max(1);
     for i in 0..=runs {
         if config == NetConfig::Twopath {
             net.resample(&mut rng, true, false).map_err(nerr)?;
@@ -178,6 +184,11 @@ pub fn network_step(
         }
         fwd.push((t1 - t0).as_secs_f64() * 1e3);
         step.push((t2 - t0).as_secs_f64() * 1e3);
+        if i == 1 || i % every == 0 {
+            if let Some(mb) = proc_status_mb("VmRSS:") {
+                rss_trace.push((i, mb));
+            }
+        }
         if i == 1 {
             rss_first = proc_status_mb("VmRSS:");
         }
@@ -197,6 +208,7 @@ pub fn network_step(
         peak_rss_mb: proc_status_mb("VmHWM:"),
         rss_after_first_mb: rss_first,
         rss_after_last_mb: rss_last,
+        rss_trace_mb: rss_trace,
         steps: runs,
     })
 }
@@ -233,6 +245,13 @@ pub fn net_table(t: &[NetTiming]) -> String {
             mb(r.peak_rss_mb),
             format!("{}→{}", mb(r.rss_after_first_mb), mb(r.rss_after_last_mb)),
         ));
+    }
+    for r in t.iter().filter(|r| r.rss_trace_mb.len() > 2) {
+        out.push_str(&format!("{} RSS MB by step:", r.config.stage()));
+        for (step, v) in &r.rss_trace_mb {
+            out.push_str(&format!(" {step}: {v:.0}"));
+        }
+        out.push('\n');
     }
     out
 }
