@@ -9,6 +9,10 @@ mod threads;
 
 use clap::Parser;
 
+/// Counts live heap bytes for `nas bench` (two relaxed atomics per allocation).
+#[global_allocator]
+static ALLOC: nas::bench::alloc::Counting = nas::bench::alloc::Counting;
+
 fn main() {
     // reuse freed tensor memory instead of returning it to the OS (page faults dominated)
     nas::bench::keep_freed_memory();

@@ -179,6 +179,8 @@ mod tests {
             rss_after_first_mb: Some(peak),
             rss_after_last_mb: Some(peak),
             rss_trace_mb: Vec::new(),
+            live_trace_mb: Vec::new(),
+            max_step_live_mb: None,
             steps: 3,
         }
     }

@@ -7,6 +7,7 @@
 //! [`network_step`] (one training step of the `twopath`, `darts` and `derived` networks);
 //! [`Reference`] runs the PyTorch twin of a configuration for a side-by-side comparison.
 
+pub mod alloc;
 mod compare;
 mod darts_ops;
 mod networks;

@@ -77,6 +77,13 @@ pub struct NetTiming {
     /// (empty off Linux): whether memory levels off or keeps growing.
     #[serde(default)]
     pub rss_trace_mb: Vec<(usize, f64)>,
+    /// Heap bytes live (MB) after the same steps, where the binary counts allocations
+    /// (`bench::alloc`; empty otherwise): flat when nothing leaks.
+    #[serde(default)]
+    pub live_trace_mb: Vec<(usize, f64)>,
+    /// The most heap live at once during any measured step, MB (None when not counted).
+    #[serde(default)]
+    pub max_step_live_mb: Option<f64>,
     /// Measured steps.
     pub steps: usize,
 }
@@ -152,11 +159,15 @@ pub fn network_step(
     let mut step = Vec::with_capacity(runs);
     let (mut rss_first, mut rss_last) = (None, None);
     let mut rss_trace = Vec::new();
+    let mut live_trace = Vec::new();
+    let mut max_step_live = 0usize;
+    let counted = super::alloc::installed();
     let every = (runs / 10).max(1);
     for i in 0..=runs {
         if config == NetConfig::Twopath {
             net.resample(&mut rng, true, false).map_err(nerr)?;
         }
+        super::alloc::reset_peak();
         let t0 = Instant::now();
         let out = net.forward_t(&x, true).map_err(nerr)?;
         let loss = match config {
@@ -184,9 +195,13 @@ pub fn network_step(
         }
         fwd.push((t1 - t0).as_secs_f64() * 1e3);
         step.push((t2 - t0).as_secs_f64() * 1e3);
+        max_step_live = max_step_live.max(super::alloc::peak_bytes());
         if i == 1 || i % every == 0 {
             if let Some(mb) = proc_status_mb("VmRSS:") {
                 rss_trace.push((i, mb));
+            }
+            if counted {
+                live_trace.push((i, super::alloc::live_bytes() as f64 / MB));
             }
         }
         if i == 1 {
@@ -209,9 +224,13 @@ pub fn network_step(
         rss_after_first_mb: rss_first,
         rss_after_last_mb: rss_last,
         rss_trace_mb: rss_trace,
+        live_trace_mb: live_trace,
+        max_step_live_mb: counted.then_some(max_step_live as f64 / MB),
         steps: runs,
     })
 }
+
+const MB: f64 = 1024.0 * 1024.0;
 
 /// A field of `/proc/self/status` (kB) in MB.
 fn proc_status_mb(field: &str) -> Option<f64> {
@@ -246,12 +265,30 @@ pub fn net_table(t: &[NetTiming]) -> String {
             format!("{}→{}", mb(r.rss_after_first_mb), mb(r.rss_after_last_mb)),
         ));
     }
-    for r in t.iter().filter(|r| r.rss_trace_mb.len() > 2) {
-        out.push_str(&format!("{} RSS MB by step:", r.config.stage()));
-        for (step, v) in &r.rss_trace_mb {
-            out.push_str(&format!(" {step}: {v:.0}"));
+    let trace = |out: &mut String, what: &str, v: &[(usize, f64)]| {
+        out.push_str(what);
+        for (step, v) in v {
+            out.push_str(&format!(" {step}: {v:.1}"));
         }
         out.push('\n');
+    };
+    for r in t.iter().filter(|r| r.rss_trace_mb.len() > 2) {
+        let name = r.config.stage();
+        trace(
+            &mut out,
+            &format!("{name} resident MB after step:"),
+            &r.rss_trace_mb,
+        );
+        if !r.live_trace_mb.is_empty() {
+            trace(
+                &mut out,
+                &format!("{name} live heap MB after step:"),
+                &r.live_trace_mb,
+            );
+        }
+        if let Some(m) = r.max_step_live_mb {
+            out.push_str(&format!("{name} most heap live within a step: {m:.0} MB\n"));
+        }
     }
     out
 }
