@@ -159,3 +159,59 @@ fn a_per_cell_genotype_builds_the_calibrations_53_578_parameter_network() {
     assert_eq!(e.params, 53_578);
     assert_eq!(built_params(spec), 53_578);
 }
+
+/// The genotype of `stage`'s network in `p`.
+fn fixed_genotype(p: &Program, stage: &str) -> nas::ir::Genotype {
+    let spec = network(p, stage);
+    let Family::Darts(d) = &spec.family else {
+        panic!("a DARTS network")
+    };
+    match &d.cell {
+        CellSpec::Genotype { genotype } => genotype.clone(),
+        other => panic!("not a fixed genotype: {other:?}"),
+    }
+}
+
+#[test]
+fn a_genotype_written_as_source_reads_back_to_the_same_ir() {
+    // per cell: the calibration's genotype; shared: DARTS-V2
+    let select = Select {
+        pipeline: Some("calibration_genotype".into()),
+    };
+    let c = compile_file(
+        Path::new("examples/semi_supervised.nas"),
+        &LoadOptions::default(),
+        &select,
+    );
+    let p = only(c, "calibration_genotype");
+    let per_cell = fixed_genotype(&p, "tune_random");
+    let v2 = fixed_genotype(&compile("examples/darts_supervised.nas"), "darts_v2");
+    for (g, cells, ops) in [(per_cell, 5, "darts.sswp_ops"), (v2, 8, "darts.darts_ops")] {
+        let spec = network(&p, "tune_random");
+        let text = nas::ir::source::genotype_source("derived", spec, &g);
+        let src = format!(
+            r#"
+import std.spaces.darts
+import std.data
+{text}
+pipeline again {{
+  data = data.cifar10()
+  stage fit: train {{
+    network = darts.cifar(cells = {cells}, channels = 8, ops = {ops}, genotype = derived)
+    init = random
+    epochs = 1
+  }}
+}}
+"#
+        );
+        let c = compile_text(
+            "again.nas",
+            &src,
+            Path::new("."),
+            &LoadOptions::default(),
+            &Select::default(),
+        );
+        let again = only(c, &src);
+        assert_eq!(fixed_genotype(&again, "fit"), g, "{text}");
+    }
+}

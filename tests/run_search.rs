@@ -36,6 +36,7 @@ fn tiny_pipeline_writes_the_run_folder_and_is_reproducible() {
         "search/metrics.jsonl",
         "search/checkpoint/state.safetensors",
         "derive/genotype.json",
+        "derive/genotype.nas",
         "derive/cells.dot",
         "derive/weights.safetensors",
         "derive/network.json",

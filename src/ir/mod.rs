@@ -8,6 +8,7 @@ pub mod data;
 pub mod estimate;
 pub mod lower;
 pub mod net;
+pub mod source;
 pub mod train;
 
 use serde::{Deserialize, Serialize};

@@ -281,18 +281,5 @@ pub fn darts_genotype_string(g: &Genotype) -> String {
 
 /// NAS-Bench-201 string of one cell: `|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`.
 pub fn nb201_genotype_string(g: &CellGenotype) -> String {
-    let nodes: Vec<String> = g
-        .nodes
-        .iter()
-        .map(|n| {
-            let mut edges: Vec<&GenoEdge> = n.iter().collect();
-            edges.sort_by_key(|e| e.input);
-            let s: Vec<String> = edges
-                .iter()
-                .map(|e| format!("{}~{}", e.op, e.input))
-                .collect();
-            format!("|{}|", s.join("|"))
-        })
-        .collect();
-    nodes.join("+")
+    crate::ir::source::nb201_arch(g)
 }

@@ -2,7 +2,8 @@
 //! ("concomitant") weights (reference §4).
 //!
 //! Writes `genotype.json` (per-cell pairs, the DARTS `Genotype` string when cells are
-//! shared, the NB201 string for NB201), `network.json` (the derived network's IR, enough
+//! shared, the NB201 string for NB201), `genotype.nas` (the same as a `.nas` literal to
+//! paste into a pipeline), `network.json` (the derived network's IR, enough
 //! to rebuild it), `weights.safetensors`, `preserve.json` (which tensors were copied, left
 //! fresh or dropped) and `cells.dot` (plus `cells.svg` when Graphviz is installed).
 
@@ -67,6 +68,13 @@ pub fn run(ctx: &mut StageCtx<'_>, spec: &DeriveSpec) -> Result<serde_json::Valu
         "genotype.json",
         pretty(&genotype_json(&net_spec, &genotype, &text))?.as_bytes(),
     )?;
+    let source = format!(
+        "// The genotype derived by stage `{}`, as .nas source: use it as\n\
+         // `genotype = derived` of a network with the searched space (and, per cell, depth).\n{}",
+        ctx.stage.name,
+        crate::ir::source::genotype_source("derived", &net_spec, &genotype)
+    );
+    write("genotype.nas", source.as_bytes())?;
     write(
         "network.json",
         pretty(&serde_json::to_value(&net_spec).map_err(|e| fail.internal(e))?)?.as_bytes(),

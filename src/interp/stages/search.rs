@@ -183,7 +183,7 @@ pub fn run_with(
     let mut log = MetricsLog::open(&ctx.dir, pos.epoch).map_err(|e| fail.io(&ctx.dir, e))?;
     ctx.sink.emit(Event::StageStart {
         stage: ctx.stage.name.clone(),
-        kind: "ssl_search".into(),
+        kind: ctx.stage.kind.name().into(),
         epochs: spec.epochs,
     });
     while pos.phase.settle(&spec.phases, pos.epoch) && pos.epoch < spec.epochs {
