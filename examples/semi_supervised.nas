@@ -153,3 +153,16 @@ pipeline calibration_genotype {
                                  steps_per_epoch = 16, batch = 64, augment = augment.cifar_basic(cifar),
                                  optim = tune_optim, seeds = [0, 1, 2])
 }
+
+/// Diagnostic for the two-stage SSL loss gap: the same pre-training on a class-balanced
+/// 5,000 of the 10,000 images (the size of the calibration's weight split; `pretrain` above
+/// sees all 10,000, each about 3 times instead of 6).
+pipeline calibration_pretrain_5k {
+  data = data.cifar10(dir = "../shared/data/cifar10", train = ["data_batch_1.bin"], limit = 5000)
+  seed = 2
+  views = ssl_views()
+  stage pretrain: ssl_train(network = calibration_net, init = random, affine = false, epochs = 6, steps_per_epoch = 78,
+                            batch = 64, objective = simclr(temperature = 0.07, head = mlp(128, 128)),
+                            optim = sgd(lr = 0.025, momentum = 0.9, weight_decay = 3e-4, clip_norm = 5,
+                                        schedule = cosine(per = step)))
+}
