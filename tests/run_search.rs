@@ -144,6 +144,71 @@ fn interrupted_then_resumed_run_equals_an_uninterrupted_one() {
 }
 
 #[test]
+fn a_kill_between_the_first_metrics_line_and_the_first_checkpoint_resumes_from_scratch() {
+    // A SIGKILL can land after epoch 0's metrics line and before its checkpoint; simulated
+    // by stopping in epoch 1 and removing the checkpoint, which leaves one logged epoch.
+    let whole = tempdir("first_ckpt_whole");
+    run(
+        &tiny_program(4),
+        &opts(&whole, false),
+        &mut VecSink::default(),
+    )
+    .expect("whole");
+    let part = tempdir("first_ckpt_part");
+    let o = opts(&part, false);
+    let mut stopper = StopAfter {
+        steps: 0,
+        after: 4,
+        flag: o.stop.clone(),
+    };
+    run(&tiny_program(4), &o, &mut stopper).expect_err("stopped");
+    let lines = fs::read_to_string(part.join("search/metrics.jsonl")).unwrap();
+    assert_eq!(lines.lines().count(), 1, "stopped inside epoch 1");
+    fs::remove_file(part.join("search/checkpoint/state.safetensors")).unwrap();
+    run(
+        &tiny_program(4),
+        &opts(&part, true),
+        &mut VecSink::default(),
+    )
+    .expect("resume");
+    assert_eq!(
+        fs::read(whole.join("derive/weights.safetensors")).unwrap(),
+        fs::read(part.join("derive/weights.safetensors")).unwrap()
+    );
+    // the log starts over too: one line per epoch, the same losses (images/s differ)
+    let losses = |dir: &Path| -> Vec<f64> {
+        fs::read_to_string(dir.join("search/metrics.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["loss"]
+                    .as_f64()
+                    .unwrap()
+            })
+            .collect()
+    };
+    assert_eq!(losses(&whole), losses(&part));
+
+    // two logged epochs and no checkpoint: the checkpoint was removed; refuse
+    let gone = tempdir("first_ckpt_gone");
+    let o = opts(&gone, false);
+    let mut stopper = StopAfter {
+        steps: 0,
+        after: 7,
+        flag: o.stop.clone(),
+    };
+    run(&tiny_program(4), &o, &mut stopper).expect_err("stopped");
+    fs::remove_file(gone.join("search/checkpoint/state.safetensors")).unwrap();
+    let err = run(
+        &tiny_program(4),
+        &opts(&gone, true),
+        &mut VecSink::default(),
+    )
+    .expect_err("missing checkpoint");
+    assert!(err.to_string().contains("state.safetensors"), "{err}");
+}
+
+#[test]
 fn resume_refuses_a_changed_pipeline_and_names_the_field() {
     let dir = tempdir("changed");
     run(
