@@ -41,24 +41,32 @@ pub fn genotype_source(name: &str, spec: &NetworkSpec, g: &Genotype) -> String {
     format!("let {name} = {value}\n")
 }
 
-/// `[("op", input), ...]`, node by node.
-fn pairs(c: &CellGenotype) -> String {
+/// `[("op", input), ...]`, node by node, each op name between `quote`s (`"` in .nas source,
+/// `'` in the official code's Python form).
+pub fn pairs_quoted(c: &CellGenotype, quote: char) -> String {
     let items: Vec<String> = c
         .nodes
         .iter()
         .flatten()
-        .map(|e| format!("(\"{}\", {})", e.op, e.input))
+        .map(|e| format!("({quote}{}{quote}, {})", e.op, e.input))
         .collect();
+    format!("[{}]", items.join(", "))
+}
+
+fn pairs(c: &CellGenotype) -> String {
+    pairs_quoted(c, '"')
+}
+
+/// `[2, 3, 4, 5]`.
+pub fn int_list(xs: &[usize]) -> String {
+    let items: Vec<String> = xs.iter().map(|i| i.to_string()).collect();
     format!("[{}]", items.join(", "))
 }
 
 /// The concat list when it is not every intermediate node (2, 3, ... in DARTS numbering).
 fn non_default_concat(c: &CellGenotype) -> Option<String> {
     let default: Vec<usize> = (2..2 + c.nodes.len()).collect();
-    (c.concat != default).then(|| {
-        let items: Vec<String> = c.concat.iter().map(|i| i.to_string()).collect();
-        format!("[{}]", items.join(", "))
-    })
+    (c.concat != default).then(|| int_list(&c.concat))
 }
 
 /// The NAS-Bench-201 string of a cell: `|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`.

@@ -246,18 +246,11 @@ impl Network {
 }
 
 fn pairs(g: &CellGenotype) -> String {
-    let items: Vec<String> = g
-        .nodes
-        .iter()
-        .flatten()
-        .map(|e| format!("('{}', {})", e.op, e.input))
-        .collect();
-    format!("[{}]", items.join(", "))
+    crate::ir::source::pairs_quoted(g, '\'')
 }
 
 fn concat(g: &CellGenotype) -> String {
-    let c: Vec<String> = g.concat.iter().map(|c| c.to_string()).collect();
-    format!("[{}]", c.join(", "))
+    crate::ir::source::int_list(&g.concat)
 }
 
 /// `Genotype(normal=[('sep_conv_3x3', 0), ...], normal_concat=[2, 3, 4, 5], reduce=[...],
