@@ -9,18 +9,16 @@
 //! counters stay at zero.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
-static INSTALLED: AtomicBool = AtomicBool::new(false);
 
 /// The system allocator, counting live bytes.
 pub struct Counting;
 
 impl Counting {
     fn grew(size: usize) {
-        INSTALLED.store(true, Ordering::Relaxed);
         let now = LIVE.fetch_add(size, Ordering::Relaxed) + size;
         PEAK.fetch_max(now, Ordering::Relaxed);
     }
@@ -68,9 +66,10 @@ unsafe impl GlobalAlloc for Counting {
     }
 }
 
-/// Whether [`Counting`] is this process's allocator (true once it has allocated).
+/// Whether [`Counting`] is this process's allocator (true once it has allocated: the peak
+/// only leaves 0 through an allocation it counted).
 pub fn installed() -> bool {
-    INSTALLED.load(Ordering::Relaxed)
+    PEAK.load(Ordering::Relaxed) > 0
 }
 
 /// Bytes allocated and not yet freed.

@@ -73,7 +73,7 @@ pub struct NetTiming {
     /// long run shows here.
     pub rss_after_first_mb: Option<f64>,
     pub rss_after_last_mb: Option<f64>,
-    /// Resident memory (MB) after measured steps 1, and every `steps / 10` steps after it
+    /// Resident memory (MB) after measured step 1, every `steps / 10` steps and the last
     /// (empty off Linux): whether memory levels off or keeps growing.
     #[serde(default)]
     pub rss_trace_mb: Vec<(usize, f64)>,
@@ -157,7 +157,6 @@ pub fn network_step(
 
     let mut fwd = Vec::with_capacity(runs);
     let mut step = Vec::with_capacity(runs);
-    let (mut rss_first, mut rss_last) = (None, None);
     let mut rss_trace = Vec::new();
     let mut live_trace = Vec::new();
     let mut max_step_live = 0usize;
@@ -196,19 +195,13 @@ pub fn network_step(
         fwd.push((t1 - t0).as_secs_f64() * 1e3);
         step.push((t2 - t0).as_secs_f64() * 1e3);
         max_step_live = max_step_live.max(super::alloc::peak_bytes());
-        if i == 1 || i % every == 0 {
+        if i == 1 || i % every == 0 || i == runs {
             if let Some(mb) = proc_status_mb("VmRSS:") {
                 rss_trace.push((i, mb));
             }
             if counted {
                 live_trace.push((i, super::alloc::live_bytes() as f64 / MB));
             }
-        }
-        if i == 1 {
-            rss_first = proc_status_mb("VmRSS:");
-        }
-        if i == runs {
-            rss_last = proc_status_mb("VmRSS:");
         }
     }
     let best = step.iter().copied().fold(f64::INFINITY, f64::min);
@@ -221,8 +214,8 @@ pub fn network_step(
         best_step_ms: best,
         images_per_sec: BATCH as f64 / (step_ms / 1e3),
         peak_rss_mb: proc_status_mb("VmHWM:"),
-        rss_after_first_mb: rss_first,
-        rss_after_last_mb: rss_last,
+        rss_after_first_mb: rss_trace.first().map(|&(_, mb)| mb),
+        rss_after_last_mb: rss_trace.last().map(|&(_, mb)| mb),
         rss_trace_mb: rss_trace,
         live_trace_mb: live_trace,
         max_step_live_mb: counted.then_some(max_step_live as f64 / MB),
