@@ -104,6 +104,17 @@ impl EventSink for StopAfter {
     }
 }
 
+/// Runs `tiny_program(seed)` into `dir` and stops it like Ctrl-C after `after` steps.
+fn run_stopped_after(seed: u64, dir: &Path, after: usize) -> nas::interp::error::RuntimeError {
+    let o = opts(dir, false);
+    let mut stopper = StopAfter {
+        steps: 0,
+        after,
+        flag: o.stop.clone(),
+    };
+    run(&tiny_program(seed), &o, &mut stopper).expect_err("stopped")
+}
+
 #[test]
 fn interrupted_then_resumed_run_equals_an_uninterrupted_one() {
     let whole = tempdir("resume_whole");
@@ -115,13 +126,7 @@ fn interrupted_then_resumed_run_equals_an_uninterrupted_one() {
     .expect("whole");
     for after in [2, 7] {
         let part = tempdir(&format!("resume_part_{after}"));
-        let o = opts(&part, false);
-        let mut stopper = StopAfter {
-            steps: 0,
-            after,
-            flag: o.stop.clone(),
-        };
-        let err = run(&tiny_program(5), &o, &mut stopper).expect_err("stopped");
+        let err = run_stopped_after(5, &part, after);
         assert!(err.to_string().contains("stopped by the user"), "{err}");
         run(
             &tiny_program(5),
@@ -155,13 +160,7 @@ fn a_kill_between_the_first_metrics_line_and_the_first_checkpoint_resumes_from_s
     )
     .expect("whole");
     let part = tempdir("first_ckpt_part");
-    let o = opts(&part, false);
-    let mut stopper = StopAfter {
-        steps: 0,
-        after: 4,
-        flag: o.stop.clone(),
-    };
-    run(&tiny_program(4), &o, &mut stopper).expect_err("stopped");
+    run_stopped_after(4, &part, 4);
     let lines = fs::read_to_string(part.join("search/metrics.jsonl")).unwrap();
     assert_eq!(lines.lines().count(), 1, "stopped inside epoch 1");
     fs::remove_file(part.join("search/checkpoint/state.safetensors")).unwrap();
@@ -191,13 +190,7 @@ fn a_kill_between_the_first_metrics_line_and_the_first_checkpoint_resumes_from_s
 
     // two logged epochs and no checkpoint: the checkpoint was removed; refuse
     let gone = tempdir("first_ckpt_gone");
-    let o = opts(&gone, false);
-    let mut stopper = StopAfter {
-        steps: 0,
-        after: 7,
-        flag: o.stop.clone(),
-    };
-    run(&tiny_program(4), &o, &mut stopper).expect_err("stopped");
+    run_stopped_after(4, &gone, 7);
     fs::remove_file(gone.join("search/checkpoint/state.safetensors")).unwrap();
     let err = run(
         &tiny_program(4),
@@ -225,13 +218,7 @@ fn resume_refuses_a_changed_pipeline_and_names_the_field() {
 #[test]
 fn a_corrupt_checkpoint_is_an_error_naming_the_file() {
     let dir = tempdir("corrupt");
-    let o = opts(&dir, false);
-    let mut stopper = StopAfter {
-        steps: 0,
-        after: 4,
-        flag: o.stop.clone(),
-    };
-    run(&tiny_program(1), &o, &mut stopper).expect_err("stopped");
+    run_stopped_after(1, &dir, 4);
     let ckpt = dir.join("search/checkpoint/state.safetensors");
     let bytes = fs::read(&ckpt).unwrap();
     fs::write(&ckpt, &bytes[..bytes.len() / 2]).unwrap();
@@ -249,13 +236,7 @@ fn a_corrupt_checkpoint_is_an_error_naming_the_file() {
 fn a_non_finite_loss_stops_cleanly_with_the_last_checkpoint_loadable() {
     let dir = tempdir("nan");
     // a healthy start, stopped inside epoch 1 with a checkpoint
-    let o = opts(&dir, false);
-    let mut stopper = StopAfter {
-        steps: 0,
-        after: 4,
-        flag: o.stop.clone(),
-    };
-    run(&tiny_program(1), &o, &mut stopper).expect_err("stopped");
+    run_stopped_after(1, &dir, 4);
     // resume (forced past the IR change) with an absurd learning rate and no clipping
     let mut p = tiny_program(1);
     if let nas::ir::StageKind::SslSearch(s) = &mut p.pipeline.stages[0].kind {
