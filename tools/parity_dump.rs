@@ -36,8 +36,14 @@ type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
 fn main() -> Res<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let out = PathBuf::from(args.first().ok_or("usage: parity_dump OUT_DIR [PIPELINE] [STAGE] [STEPS]")?);
-    let pipeline = args.get(1).cloned().unwrap_or_else(|| "calibration_genotype".into());
+    let out = PathBuf::from(
+        args.first()
+            .ok_or("usage: parity_dump OUT_DIR [PIPELINE] [STAGE] [STEPS]")?,
+    );
+    let pipeline = args
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| "calibration_genotype".into());
     let stage_name = args.get(2).cloned().unwrap_or_else(|| "pretrain".into());
     let steps: usize = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(5);
     std::fs::create_dir_all(&out)?;
@@ -103,13 +109,22 @@ fn main() -> Res<()> {
                 .map(|&p| p as f32 / data.pixel_max)
                 .collect(),
         };
-        for (v, view) in aug.apply_views(&img, &mut aug_rng)?.into_iter().enumerate().take(2) {
+        for (v, view) in aug
+            .apply_views(&img, &mut aug_rng)?
+            .into_iter()
+            .enumerate()
+            .take(2)
+        {
             views[v].extend(view.data);
         }
     }
     let x: Vec<f32> = views.concat();
-    let x = Tensor::from_vec(x, (2 * b, data.channels, data.size, data.size), &device)?.to_dtype(dtype)?;
-    candle_core::safetensors::save(&HashMap::from([("x".to_string(), x.clone())]), out.join("input.safetensors"))?;
+    let x = Tensor::from_vec(x, (2 * b, data.channels, data.size, data.size), &device)?
+        .to_dtype(dtype)?;
+    candle_core::safetensors::save(
+        &HashMap::from([("x".to_string(), x.clone())]),
+        out.join("input.safetensors"),
+    )?;
 
     let mut opt = Optim::from_spec(&spec.optim, net.params().to_vec())?;
     opt.set_learning_rate(spec.optim.lr);
@@ -159,7 +174,10 @@ fn main() -> Res<()> {
         "clip_norm": spec.optim.clip_norm,
         "network": genotype,
     });
-    std::fs::write(out.join("config.json"), serde_json::to_string_pretty(&config)?)?;
+    std::fs::write(
+        out.join("config.json"),
+        serde_json::to_string_pretty(&config)?,
+    )?;
     eprintln!("wrote {} (losses {:?})", out.display(), losses);
     Ok(())
 }

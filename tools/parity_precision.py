@@ -2,12 +2,11 @@
 # against PyTorch float64 (reference), next to PyTorch float32 against the same reference.
 #   VENV/bin/python tools/parity_precision.py DIR   (DIR from parity_dump, f32)
 # Prints the 12 worst tensors (ours-vs-f64, torch32-vs-f64, name), then cells.4/head/stem by name.
-import sys, torch
-D = sys.argv[1]
-sys.argv=["x", D]
-src=open("tools/parity_torch.py").read().split("net = Net()")[0]
-exec(src)
+import os, sys, torch
 from safetensors.torch import load_file
+D = sys.argv[1]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from parity_torch import Net, nt_xent, cfg  # reads DIR/config.json from sys.argv[1]
 init=load_file(f"{D}/init.safetensors"); x=load_file(f"{D}/input.safetensors")["x"]; ours=load_file(f"{D}/steps.safetensors")
 def grads(dt):
     net=Net().to(dt); net.load_state_dict({k:v.to(dt) for k,v in init.items()}, strict=False); net.train()

@@ -135,63 +135,68 @@ def nt_xent(z, t):
     return F.cross_entropy(sim, target)
 
 
-init = load_file(f"{D}/init.safetensors")
-DTYPE = init["stem.0.weight"].dtype
-torch.set_default_dtype(DTYPE)
-net = Net()
-sd = {k: v for k, v in net.state_dict().items() if not k.endswith("num_batches_tracked")}
-missing = sorted(set(sd) - set(init))
-extra = sorted(set(init) - set(sd))
-if missing or extra:
-    print("names differ: only in PyTorch:", missing[:10], "only in ours:", extra[:10])
-    sys.exit(1)
-for k in sd:
-    if tuple(sd[k].shape) != tuple(init[k].shape):
-        print(f"shape of {k}: PyTorch {tuple(sd[k].shape)}, ours {tuple(init[k].shape)}")
+def main():
+    init = load_file(f"{D}/init.safetensors")
+    DTYPE = init["stem.0.weight"].dtype
+    torch.set_default_dtype(DTYPE)
+    net = Net()
+    sd = {k: v for k, v in net.state_dict().items() if not k.endswith("num_batches_tracked")}
+    missing = sorted(set(sd) - set(init))
+    extra = sorted(set(init) - set(sd))
+    if missing or extra:
+        print("names differ: only in PyTorch:", missing[:10], "only in ours:", extra[:10])
         sys.exit(1)
-net.load_state_dict(init, strict=False)
-x = load_file(f"{D}/input.safetensors")["x"]
-ours = load_file(f"{D}/steps.safetensors")
-opt = torch.optim.SGD(net.parameters(), lr=cfg["lr"], momentum=cfg["momentum"],
-                      weight_decay=cfg["weight_decay"], nesterov=cfg["nesterov"])
-net.train()
-names = dict(net.named_parameters())
-grads0 = {}
-print(f"{'step':>4} {'loss ours':>11} {'loss torch':>11} {'|g| ours':>10} {'|g| torch':>10}")
-worst_loss = 0.0
-for step in range(cfg["steps"]):
-    opt.zero_grad()
-    loss = nt_xent(net(x), cfg["temperature"])
-    lt = float(loss.detach())
-    loss.backward()
-    if step == 0:
-        grads0 = {k: p.grad.clone() for k, p in names.items()}
-    if cfg["clip_norm"] is not None:
-        norm = float(torch.nn.utils.clip_grad_norm_(net.parameters(), cfg["clip_norm"]))
-    else:
-        norm = float("nan")
-    opt.step()
-    lo, go = float(ours["loss"][step]), float(ours["grad_norm"][step])
-    worst_loss = max(worst_loss, abs(lo - lt) / abs(lt))
-    print(f"{step:>4} {lo:>11.6f} {lt:>11.6f} {go:>10.5f} {norm:>10.5f}")
+    for k in sd:
+        if tuple(sd[k].shape) != tuple(init[k].shape):
+            print(f"shape of {k}: PyTorch {tuple(sd[k].shape)}, ours {tuple(init[k].shape)}")
+            sys.exit(1)
+    net.load_state_dict(init, strict=False)
+    x = load_file(f"{D}/input.safetensors")["x"]
+    ours = load_file(f"{D}/steps.safetensors")
+    opt = torch.optim.SGD(net.parameters(), lr=cfg["lr"], momentum=cfg["momentum"],
+                          weight_decay=cfg["weight_decay"], nesterov=cfg["nesterov"])
+    net.train()
+    names = dict(net.named_parameters())
+    grads0 = {}
+    print(f"{'step':>4} {'loss ours':>11} {'loss torch':>11} {'|g| ours':>10} {'|g| torch':>10}")
+    worst_loss = 0.0
+    for step in range(cfg["steps"]):
+        opt.zero_grad()
+        loss = nt_xent(net(x), cfg["temperature"])
+        lt = float(loss.detach())
+        loss.backward()
+        if step == 0:
+            grads0 = {k: p.grad.clone() for k, p in names.items()}
+        if cfg["clip_norm"] is not None:
+            norm = float(torch.nn.utils.clip_grad_norm_(net.parameters(), cfg["clip_norm"]))
+        else:
+            norm = float("nan")
+        opt.step()
+        lo, go = float(ours["loss"][step]), float(ours["grad_norm"][step])
+        worst_loss = max(worst_loss, abs(lo - lt) / abs(lt))
+        print(f"{step:>4} {lo:>11.6f} {lt:>11.6f} {go:>10.5f} {norm:>10.5f}")
 
 
-def rel(a, b):
-    return float((a - b).abs().max() / b.abs().max().clamp_min(1e-12))
+    def rel(a, b):
+        return float((a - b).abs().max() / b.abs().max().clamp_min(1e-12))
 
 
-def worst(pairs):
-    return max(((rel(a, b), k) for k, a, b in pairs), default=(0.0, "-"))
+    def worst(pairs):
+        return max(((rel(a, b), k) for k, a, b in pairs), default=(0.0, "-"))
 
 
-g = worst((k, ours[f"grad.{k}"], v) for k, v in grads0.items())
-p = worst((k, ours[f"param.{k}"], v.detach()) for k, v in names.items())
-bufs = {k: v for k, v in net.state_dict().items() if "running" in k}
-bf = worst((k, ours[f"buffer.{k}"], v) for k, v in bufs.items())
-print(f"first-step gradients, worst relative difference: {g[0]:.2e} ({g[1]}), {len(grads0)} tensors")
-print(f"parameters after step {cfg['steps']}: {p[0]:.2e} ({p[1]})")
-print(f"running statistics after step {cfg['steps']}: {bf[0]:.2e} ({bf[1]}), {len(bufs)} tensors")
-print(f"losses: worst relative difference {worst_loss:.2e}")
-bad = max(g[0], p[0], bf[0], worst_loss) > TOL
-print("PARITY FAILED" if bad else f"parity holds within {TOL:g}")
-sys.exit(1 if bad else 0)
+    g = worst((k, ours[f"grad.{k}"], v) for k, v in grads0.items())
+    p = worst((k, ours[f"param.{k}"], v.detach()) for k, v in names.items())
+    bufs = {k: v for k, v in net.state_dict().items() if "running" in k}
+    bf = worst((k, ours[f"buffer.{k}"], v) for k, v in bufs.items())
+    print(f"first-step gradients, worst relative difference: {g[0]:.2e} ({g[1]}), {len(grads0)} tensors")
+    print(f"parameters after step {cfg['steps']}: {p[0]:.2e} ({p[1]})")
+    print(f"running statistics after step {cfg['steps']}: {bf[0]:.2e} ({bf[1]}), {len(bufs)} tensors")
+    print(f"losses: worst relative difference {worst_loss:.2e}")
+    bad = max(g[0], p[0], bf[0], worst_loss) > TOL
+    print("PARITY FAILED" if bad else f"parity holds within {TOL:g}")
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
