@@ -556,8 +556,7 @@ fn save(
     let meta = serde_json::to_value(&*pos).map_err(|e| fail.internal(e))?;
     let ckpt =
         pack(&s.net, &[("opt_w", &s.opt_w), ("opt_a", &s.opt_a)], meta).map_err(|e| fail.msg(e))?;
-    checkpoint::save(&ctx.dir.join("checkpoint"), &ckpt)?;
-    Ok(())
+    ctx.save_checkpoint(&ckpt)
 }
 
 /// Rebuild the searched supernet from a completed search stage's checkpoint.

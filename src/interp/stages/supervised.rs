@@ -316,10 +316,7 @@ fn run_seed(
         pos.epoch += 1;
         pos.rng = Some(RngState::of(&rng));
         let meta = serde_json::to_value(&*pos).map_err(|e| fail.internal(e))?;
-        checkpoint::save(
-            &ckpt_dir,
-            &pack(&net, &[("opt", &opt)], meta).map_err(|e| fail.msg(e))?,
-        )?;
+        ctx.save_checkpoint(&pack(&net, &[("opt", &opt)], meta).map_err(|e| fail.msg(e))?)?;
         if ctx.stop.load(Ordering::SeqCst) && pos.epoch < spec.epochs {
             return Err(RuntimeError::Interrupted {
                 stage: ctx.stage.name.clone(),
