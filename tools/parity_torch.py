@@ -16,7 +16,6 @@ from safetensors.torch import load_file
 
 torch.set_num_threads(1)
 D = sys.argv[1]
-TOL = float(sys.argv[2]) if len(sys.argv) > 2 else 1e-3
 cfg = json.load(open(f"{D}/config.json"))
 net_spec = cfg["network"]
 fam = net_spec["family"]
@@ -136,6 +135,7 @@ def nt_xent(z, t):
 
 
 def main():
+    TOL = float(sys.argv[2]) if len(sys.argv) > 2 else 1e-3
     init = load_file(f"{D}/init.safetensors")
     DTYPE = init["stem.0.weight"].dtype
     torch.set_default_dtype(DTYPE)
