@@ -33,6 +33,19 @@ def ssl_views(): augmentation = augmentation(views = 2, steps = [
   normalize(cifar.mean, cifar.std),
 ])
 
+/// The same views made the way the calibration's batched tensor code makes them: the crop
+/// window is real-valued and sampled bilinearly with reflection padding (affine_grid +
+/// grid_sample), and the jitter runs in the fixed order brightness, contrast, saturation,
+/// hue, with hue as a rotation of YIQ chroma. `ssl_views` follows torchvision instead; the
+/// README's "semi-supervised" section says why both exist.
+def calib_views(): augmentation = augmentation(views = 2, steps = [
+  random_resized_crop(size = 32, scale = (0.2, 1.0), ratio = (0.75, 4.0 / 3.0), sampling = affine),
+  flip(p = 0.5),
+  color_jitter(0.4, 0.4, 0.4, 0.1, p = 0.8, order = fixed, hue_space = yiq),
+  grayscale(p = 0.2),
+  normalize(cifar.mean, cifar.std),
+])
+
 /// Frozen-feature probes see the images unaugmented.
 let plain = augmentation(views = 1, steps = [normalize(cifar.mean, cifar.std)])
 
@@ -107,6 +120,11 @@ pipeline semi_supervised_6 = study(search_epochs = 6) {}
 pipeline semi_supervised_18 = study(search_epochs = 18) {}
 pipeline semi_supervised_36 = study(search_epochs = 36) {}
 
+/// The calibration configuration with the calibration's own view implementation
+/// (`calib_views`): search and two-stage pre-training see the same kind of views the PyTorch
+/// reference trained on.
+pipeline calibration_views = study(search_epochs = 6) { views = calib_views() }
+
 /// The first sweep (2026-11-29) was measured with the recipe's own views (the official SSWP
 /// augmentations, `augment.simclr_sswp`), not the brief's: an earlier version of this file
 /// wrote `views = views`, which names the pipeline's inherited setting, not the `let` above.
@@ -161,6 +179,49 @@ pipeline calibration_pretrain_5k {
   data = data.cifar10(dir = "../shared/data/cifar10", train = ["data_batch_1.bin"], limit = 5000)
   seed = 2
   views = ssl_views()
+  stage pretrain: ssl_train(network = calibration_net, init = random, affine = false, epochs = 6, steps_per_epoch = 78,
+                            batch = 64, objective = simclr(temperature = 0.07, head = mlp(128, 128)),
+                            optim = sgd(lr = 0.025, momentum = 0.9, weight_decay = 3e-4, clip_norm = 5,
+                                        schedule = cosine(per = step)))
+}
+
+/// The genotype `semi_supervised_36` derived (results/2026-12-02-semi-supervised/sweep-36).
+let sweep36_cells = cell_genotypes(cells = [
+  [("dil_conv_5x5", 0), ("dil_conv_3x3", 1), ("sep_conv_3x3", 1), ("skip_connect", 0), ("dil_conv_3x3", 0), ("max_pool_3x3", 2), ("avg_pool_3x3", 0), ("skip_connect", 2)],
+  [("dil_conv_5x5", 1), ("sep_conv_3x3", 0), ("avg_pool_3x3", 1), ("sep_conv_3x3", 2), ("dil_conv_5x5", 0), ("dil_conv_3x3", 1), ("sep_conv_5x5", 3), ("sep_conv_3x3", 0)],
+  [("dil_conv_5x5", 1), ("sep_conv_3x3", 0), ("dil_conv_5x5", 2), ("dil_conv_5x5", 0), ("skip_connect", 2), ("dil_conv_3x3", 1), ("max_pool_3x3", 4), ("avg_pool_3x3", 0)],
+  [("dil_conv_5x5", 0), ("sep_conv_3x3", 1), ("dil_conv_3x3", 2), ("dil_conv_3x3", 0), ("max_pool_3x3", 0), ("dil_conv_3x3", 3), ("avg_pool_3x3", 0), ("sep_conv_3x3", 2)],
+  [("dil_conv_5x5", 1), ("dil_conv_5x5", 0), ("dil_conv_5x5", 1), ("sep_conv_3x3", 2), ("max_pool_3x3", 0), ("dil_conv_3x3", 3), ("max_pool_3x3", 0), ("dil_conv_5x5", 1)],
+])
+
+let sweep36_net = darts.cifar(cells = 5, channels = 8, ops = darts.sswp_ops, genotype = sweep36_cells)
+
+/// Arm (c) of `semi_supervised_36` on its derived architecture, without rerunning the
+/// 36-epoch search: SimCLR from random init for the search's 36 x 78 steps, kNN, and the
+/// same fine-tunes. (c) does not use the search's weights, only its genotype.
+pipeline two_stage_36 {
+  data = cifar
+  seed = 2
+  views = ssl_views()
+  stage pretrain: ssl_train(network = sweep36_net,
+                            init = random, affine = false, epochs = 36, steps_per_epoch = 78,
+                            batch = 64, objective = simclr(temperature = 0.07, head = mlp(128, 128)),
+                            optim = sgd(lr = 0.025, momentum = 0.9, weight_decay = 3e-4, clip_norm = 5,
+                                        schedule = cosine(per = step)))
+  stage knn_two_stage: knn(network = sweep36_net,
+                           init = from("pretrain"), k = 20, temperature = 0.07, labels = 10%)
+  stage tune_two_stage: finetune(network = sweep36_net,
+                                 init = from("pretrain"), labels = 10%, val_fraction = 0, epochs = 10,
+                                 steps_per_epoch = 16, batch = 64, augment = augment.cifar_basic(cifar),
+                                 optim = tune_optim, seeds = [0, 1, 2])
+}
+
+/// `calibration_pretrain_5k` with the calibration's view implementation (`calib_views`):
+/// checks that those views alone move our SimCLR loss curve onto the calibration's.
+pipeline calibration_views_pretrain_5k {
+  data = data.cifar10(dir = "../shared/data/cifar10", train = ["data_batch_1.bin"], limit = 5000)
+  seed = 2
+  views = calib_views()
   stage pretrain: ssl_train(network = calibration_net, init = random, affine = false, epochs = 6, steps_per_epoch = 78,
                             batch = 64, objective = simclr(temperature = 0.07, head = mlp(128, 128)),
                             optim = sgd(lr = 0.025, momentum = 0.9, weight_decay = 3e-4, clip_norm = 5,

@@ -3,7 +3,7 @@
 
 use nas::data::augment::{AugmentError, Augmenter, Image};
 use nas::data::{color, geometry};
-use nas::ir::AugStep;
+use nas::ir::{AugStep, CropSampling, HueSpace, JitterOrder};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -31,6 +31,7 @@ fn sswp_views(size: usize) -> Augmenter {
             size,
             scale: (0.08, 1.0),
             ratio: (0.75, 4.0 / 3.0),
+            sampling: Default::default(),
         },
         AugStep::HorizontalFlip { p: 0.5 },
         AugStep::ColorJitter {
@@ -39,6 +40,8 @@ fn sswp_views(size: usize) -> Augmenter {
             saturation: 0.8,
             hue: 0.2,
             p: 0.3,
+            order: Default::default(),
+            hue_space: Default::default(),
         },
         AugStep::Grayscale { p: 0.2 },
         AugStep::GaussianBlur {
@@ -173,6 +176,8 @@ fn grayscale_is_itu_601_luma_and_one_channel_is_untouched() {
             saturation: 0.9,
             hue: 0.4,
             p: 1.0,
+            order: Default::default(),
+            hue_space: Default::default(),
         },
     ]);
     assert_eq!(jitter.apply(&grey, &mut rng(3)).unwrap(), grey);
@@ -365,11 +370,12 @@ mod properties {
 
     fn step() -> impl Strategy<Value = AugStep> {
         prop_oneof![
-            (1usize..12, 0.05f64..1.0, 0.5f64..2.0).prop_map(|(size, lo, r)| {
+            (1usize..12, 0.05f64..1.0, 0.5f64..2.0, any::<bool>()).prop_map(|(size, lo, r, affine)| {
                 AugStep::RandomResizedCrop {
                     size,
                     scale: (lo, 1.0),
                     ratio: (r.min(1.0 / r), r.max(1.0 / r)),
+                    sampling: if affine { CropSampling::Affine } else { CropSampling::Torchvision },
                 }
             }),
             (1usize..10, 0usize..4)
@@ -380,15 +386,18 @@ mod properties {
                 0.0f64..1.0,
                 0.0f64..1.0,
                 0.0f64..0.5,
-                0.0f64..=1.0
+                0.0f64..=1.0,
+                any::<(bool, bool)>()
             )
-                .prop_map(|(b, c, s, h, p)| {
+                .prop_map(|(b, c, s, h, p, (fixed, yiq))| {
                     AugStep::ColorJitter {
                         brightness: b,
                         contrast: c,
                         saturation: s,
                         hue: h,
                         p,
+                        order: if fixed { JitterOrder::Fixed } else { JitterOrder::Shuffled },
+                        hue_space: if yiq { HueSpace::Yiq } else { HueSpace::Hsv },
                     }
                 }),
             (0.0f64..=1.0).prop_map(|p| AugStep::Grayscale { p }),

@@ -31,6 +31,7 @@ fn views() -> Arc<Augmenter> {
                     size: 8,
                     scale: (0.2, 1.0),
                     ratio: (0.75, 4.0 / 3.0),
+                    sampling: Default::default(),
                 },
                 AugStep::HorizontalFlip { p: 0.5 },
                 AugStep::ColorJitter {
@@ -39,6 +40,8 @@ fn views() -> Arc<Augmenter> {
                     saturation: 0.4,
                     hue: 0.1,
                     p: 0.8,
+                    order: Default::default(),
+                    hue_space: Default::default(),
                 },
                 AugStep::GaussianBlur {
                     kernel: 3,

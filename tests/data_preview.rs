@@ -13,6 +13,7 @@ fn grid_has_one_row_per_image_and_the_original_first() {
                 size: 8,
                 scale: (0.3, 1.0),
                 ratio: (0.75, 1.33),
+                sampling: Default::default(),
             },
             AugStep::Normalize {
                 mean: vec![0.5],

@@ -18,6 +18,7 @@ fn sswp_views() -> Augmenter {
                 size: 32,
                 scale: (0.08, 1.0),
                 ratio: (0.75, 4.0 / 3.0),
+                sampling: Default::default(),
             },
             AugStep::HorizontalFlip { p: 0.5 },
             AugStep::ColorJitter {
@@ -26,6 +27,8 @@ fn sswp_views() -> Augmenter {
                 saturation: 0.8,
                 hue: 0.2,
                 p: 0.3,
+                order: Default::default(),
+                hue_space: Default::default(),
             },
             AugStep::Grayscale { p: 0.2 },
             AugStep::GaussianBlur {

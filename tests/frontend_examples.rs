@@ -354,7 +354,8 @@ fn the_sswp_recipe_encodes_the_official_defaults() {
             AugStep::RandomResizedCrop {
                 size: 32,
                 scale: (0.08, 1.0),
-                ratio: (0.75, 4.0 / 3.0)
+                ratio: (0.75, 4.0 / 3.0),
+                sampling: Default::default(),
             },
             AugStep::HorizontalFlip { p: 0.5 },
             AugStep::ColorJitter {
@@ -362,7 +363,9 @@ fn the_sswp_recipe_encodes_the_official_defaults() {
                 contrast: 0.8,
                 saturation: 0.8,
                 hue: 0.2,
-                p: 0.3
+                p: 0.3,
+                order: Default::default(),
+                hue_space: Default::default(),
             },
             AugStep::Grayscale { p: 0.2 },
             AugStep::GaussianBlur {
@@ -576,4 +579,72 @@ fn every_stage_kind_lowers() {
         .find(|s| s.name == "probe")
         .expect("probe");
     assert_eq!(probe_stage.after, vec!["pre".to_string()]);
+}
+
+/// The pipeline `name` of examples/semi_supervised.nas.
+fn semi_supervised(name: &str) -> Program {
+    let select = Select {
+        pipeline: Some(name.into()),
+    };
+    let c = compile_file(
+        Path::new("examples/semi_supervised.nas"),
+        &LoadOptions::default(),
+        &select,
+    );
+    assert!(c.diags.is_empty(), "{name}: {:?}", c.diags);
+    c.programs
+        .into_iter()
+        .find(|p| p.pipeline.name == name)
+        .unwrap_or_else(|| panic!("no pipeline {name}"))
+}
+
+#[test]
+fn the_calibrations_view_options_lower_and_defaults_stay_out_of_the_ir() {
+    let calib = semi_supervised("calibration_views");
+    let StageKind::SslSearch(s) = stage(&calib, "search") else {
+        panic!("search")
+    };
+    assert!(matches!(
+        s.views.steps[0],
+        AugStep::RandomResizedCrop {
+            size: 32,
+            sampling: CropSampling::Affine,
+            ..
+        }
+    ));
+    assert!(matches!(
+        s.views.steps[2],
+        AugStep::ColorJitter {
+            order: JitterOrder::Fixed,
+            hue_space: HueSpace::Yiq,
+            p,
+            ..
+        } if p == 0.8
+    ));
+    let StageKind::SslTrain(t) = stage(&calib, "pretrain") else {
+        panic!("pretrain")
+    };
+    assert_eq!(t.views.steps, s.views.steps, "the two-stage arm sees the same views");
+
+    // The torchvision defaults are not serialised, so stages written before these options
+    // existed keep their hashes (and their run folders stay resumable).
+    let plain = semi_supervised("semi_supervised_6");
+    let StageKind::SslSearch(s) = stage(&plain, "search") else {
+        panic!("search")
+    };
+    assert!(matches!(
+        s.views.steps[0],
+        AugStep::RandomResizedCrop {
+            sampling: CropSampling::Torchvision,
+            ..
+        }
+    ));
+    let json = serde_json::to_string(&s.views).unwrap();
+    for key in ["sampling", "order", "hue_space"] {
+        assert!(!json.contains(key), "{key} in {json}");
+    }
+    let calib_json = serde_json::to_string(&stage(&calib, "search")).unwrap();
+    assert!(calib_json.contains(r#""sampling":"affine""#), "{calib_json}");
+    let back: StageKind = serde_json::from_str(&calib_json).unwrap();
+    assert_eq!(&back, stage(&calib, "search"));
 }

@@ -12,9 +12,9 @@
 
 use rand::Rng;
 
-use super::color::{self, Jitter};
+use super::color::{self, Jitter, JitterSpec};
 use super::geometry;
-use crate::ir::{AugStep, AugmentSpec};
+use crate::ir::{AugStep, AugmentSpec, CropSampling};
 
 /// An image as f32 values, CHW.
 #[derive(Debug, Clone, PartialEq)]
@@ -218,7 +218,9 @@ fn check_p(p: f64) -> Result<(), String> {
 
 fn validate(step: &AugStep) -> Result<(), String> {
     match step {
-        AugStep::RandomResizedCrop { size, scale, ratio } => {
+        AugStep::RandomResizedCrop {
+            size, scale, ratio, ..
+        } => {
             if *size == 0 {
                 return Err("size must be positive".into());
             }
@@ -245,6 +247,7 @@ fn validate(step: &AugStep) -> Result<(), String> {
             saturation,
             hue,
             p,
+            ..
         } => {
             check_p(*p)?;
             for (name, v) in [
@@ -294,10 +297,21 @@ fn fires<R: Rng + ?Sized>(p: f64, rng: &mut R) -> bool {
 
 fn apply_step<R: Rng + ?Sized>(step: &AugStep, x: &mut Image, rng: &mut R) {
     match step {
-        AugStep::RandomResizedCrop { size, scale, ratio } => {
-            let rect = geometry::rrc_params(x.height, x.width, *scale, *ratio, rng);
-            *x = geometry::resized_crop(x, rect, *size, *size);
-        }
+        AugStep::RandomResizedCrop {
+            size,
+            scale,
+            ratio,
+            sampling,
+        } => match sampling {
+            CropSampling::Torchvision => {
+                let rect = geometry::rrc_params(x.height, x.width, *scale, *ratio, rng);
+                *x = geometry::resized_crop(x, rect, *size, *size);
+            }
+            CropSampling::Affine => {
+                let win = geometry::affine_params(*scale, *ratio, rng);
+                *x = geometry::affine_crop(x, win, *size, *size);
+            }
+        },
         AugStep::RandomCrop { size, padding } => {
             *x = geometry::random_crop(x, *size, *padding, rng)
         }
@@ -312,9 +326,19 @@ fn apply_step<R: Rng + ?Sized>(step: &AugStep, x: &mut Image, rng: &mut R) {
             saturation,
             hue,
             p,
+            order,
+            hue_space,
         } => {
             if fires(*p, rng) {
-                Jitter::draw(*brightness, *contrast, *saturation, *hue, rng).apply(x)
+                let spec = JitterSpec {
+                    brightness: *brightness,
+                    contrast: *contrast,
+                    saturation: *saturation,
+                    hue: *hue,
+                    order: *order,
+                    hue_space: *hue_space,
+                };
+                Jitter::draw(&spec, rng).apply(x)
             }
         }
         AugStep::Grayscale { p } => {

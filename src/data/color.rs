@@ -5,11 +5,16 @@
 //! ITU-R 601-2 luma (0.299 R + 0.587 G + 0.114 B, PIL's `convert("L")`). One-channel
 //! images have no colour: saturation, hue and grayscale leave them unchanged, and contrast
 //! blends with the mean of the single channel.
+//!
+//! Two variants of the batched-tensor pipelines are available: a fixed order (brightness,
+//! contrast, saturation, hue) instead of a random one, and a hue shift that rotates the
+//! chroma plane of YIQ instead of shifting H in HSV ([`hue_yiq`]).
 
 use rand::seq::SliceRandom;
 use rand::Rng;
 
 use super::augment::Image;
+use crate::ir::{HueSpace, JitterOrder};
 
 /// Drawn colour-jitter factors; `None` for an adjustment whose strength is 0.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -20,14 +25,29 @@ pub struct Jitter {
     pub hue: Option<f64>,
     /// The order the four adjustments run in (0 brightness, 1 contrast, 2 saturation, 3 hue).
     pub order: [usize; 4],
+    pub hue_space: HueSpace,
+}
+
+/// The strengths of a colour jitter and how it runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JitterSpec {
+    pub brightness: f64,
+    pub contrast: f64,
+    pub saturation: f64,
+    pub hue: f64,
+    pub order: JitterOrder,
+    pub hue_space: HueSpace,
 }
 
 impl Jitter {
     /// torchvision `ColorJitter.get_params`: factors uniform in `[max(0, 1 - s), 1 + s]`,
-    /// hue uniform in `[-hue, hue]`, and a random order.
-    pub fn draw<R: Rng + ?Sized>(b: f64, c: f64, s: f64, h: f64, rng: &mut R) -> Jitter {
+    /// hue uniform in `[-hue, hue]`, and a random order (drawn first) unless it is fixed.
+    pub fn draw<R: Rng + ?Sized>(spec: &JitterSpec, rng: &mut R) -> Jitter {
+        let (b, c, s, h) = (spec.brightness, spec.contrast, spec.saturation, spec.hue);
         let mut order = [0, 1, 2, 3];
-        order.shuffle(rng);
+        if spec.order == JitterOrder::Shuffled {
+            order.shuffle(rng);
+        }
         let mut factor = |strength: f64| {
             (strength > 0.0).then(|| rng.random_range((1.0 - strength).max(0.0)..=1.0 + strength))
         };
@@ -41,6 +61,7 @@ impl Jitter {
             saturation,
             hue,
             order,
+            hue_space: spec.hue_space,
         }
     }
 
@@ -64,7 +85,10 @@ impl Jitter {
                 }
                 _ => {
                     if let Some(f) = self.hue {
-                        hue(img, f as f32)
+                        match self.hue_space {
+                            HueSpace::Hsv => hue(img, f as f32),
+                            HueSpace::Yiq => hue_yiq(img, f as f32),
+                        }
                     }
                 }
             }
@@ -144,6 +168,57 @@ pub fn hue(img: &mut Image, shift: f32) {
     }
 }
 
+/// RGB to YIQ (NTSC).
+const TO_YIQ: [[f32; 3]; 3] = [
+    [0.299, 0.587, 0.114],
+    [0.596, -0.274, -0.322],
+    [0.211, -0.523, 0.312],
+];
+
+/// The inverse of [`TO_YIQ`], computed once in f64.
+fn from_yiq() -> [[f32; 3]; 3] {
+    let m = TO_YIQ.map(|r| r.map(f64::from));
+    let det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+        + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+    let cof = |r: usize, c: usize| {
+        let (r0, r1) = ((r + 1) % 3, (r + 2) % 3);
+        let (c0, c1) = ((c + 1) % 3, (c + 2) % 3);
+        m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0]
+    };
+    // inverse = adjugate / det; the adjugate is the transposed cofactor matrix
+    let mut inv = [[0f32; 3]; 3];
+    for (r, row) in inv.iter_mut().enumerate() {
+        for (c, v) in row.iter_mut().enumerate() {
+            *v = (cof(c, r) / det) as f32;
+        }
+    }
+    inv
+}
+
+/// Rotates the (I, Q) chroma of every pixel by `shift` turns (`shift * 2 pi` radians),
+/// keeping luma Y, then clamps RGB to [0, 1]; a no-op on one-channel images.
+pub fn hue_yiq(img: &mut Image, shift: f32) {
+    if img.channels != 3 {
+        return;
+    }
+    let (sin, cos) = (shift * std::f32::consts::TAU).sin_cos();
+    let inv = from_yiq();
+    let plane = img.height * img.width;
+    let (r, rest) = img.data.split_at_mut(plane);
+    let (g, b) = rest.split_at_mut(plane);
+    for i in 0..plane {
+        let rgb = [r[i], g[i], b[i]];
+        let [y, ci, cq] = TO_YIQ.map(|row| row[0] * rgb[0] + row[1] * rgb[1] + row[2] * rgb[2]);
+        let yiq = [y, ci * cos - cq * sin, ci * sin + cq * cos];
+        let [nr, ng, nb] =
+            inv.map(|row| (row[0] * yiq[0] + row[1] * yiq[1] + row[2] * yiq[2]).clamp(0.0, 1.0));
+        r[i] = nr;
+        g[i] = ng;
+        b[i] = nb;
+    }
+}
+
 /// RGB in [0, 1] to (hue in [0, 1), saturation, value).
 pub fn rgb_to_hsv(r: f32, g: f32, b: f32) -> (f32, f32, f32) {
     let maxc = r.max(g).max(b);
@@ -203,6 +278,65 @@ mod tests {
         // pure red is hue 0, pure green 1/3, pure blue 2/3
         assert!((rgb_to_hsv(0.0, 1.0, 0.0).0 - 1.0 / 3.0).abs() < 1e-6);
         assert!((rgb_to_hsv(0.0, 0.0, 1.0).0 - 2.0 / 3.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_yiq_inverse_inverts() {
+        let inv = from_yiq();
+        for r in 0..3 {
+            for c in 0..3 {
+                let v: f32 = (0..3).map(|k| inv[r][k] * TO_YIQ[k][c]).sum();
+                assert!((v - f32::from(u8::from(r == c))).abs() < 1e-5, "{r},{c}: {v}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_yiq_rotation_keeps_luma_and_zero_keeps_the_image() {
+        let data = vec![0.2, 0.7, 0.4, 0.5, 0.3, 0.6];
+        let mut img = Image {
+            channels: 3,
+            height: 1,
+            width: 2,
+            data: data.clone(),
+        };
+        hue_yiq(&mut img, 0.0);
+        for (a, b) in img.data.iter().zip(&data) {
+            assert!((a - b).abs() < 1e-5, "{:?}", img.data);
+        }
+        // a small rotation of an unsaturated-enough colour stays in gamut: luma is kept
+        hue_yiq(&mut img, 0.05);
+        let before = luma(&Image {
+            data: data.clone(),
+            ..img.clone()
+        });
+        let after = luma(&img);
+        assert!(img.data.iter().zip(&data).any(|(a, b)| (a - b).abs() > 1e-3));
+        for (a, b) in after.iter().zip(&before) {
+            assert!((a - b).abs() < 1e-5, "{after:?} vs {before:?}");
+        }
+    }
+
+    #[test]
+    fn a_fixed_order_is_brightness_contrast_saturation_hue() {
+        use rand::SeedableRng;
+        let spec = JitterSpec {
+            brightness: 0.4,
+            contrast: 0.4,
+            saturation: 0.4,
+            hue: 0.1,
+            order: JitterOrder::Fixed,
+            hue_space: HueSpace::Yiq,
+        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        for _ in 0..20 {
+            assert_eq!(Jitter::draw(&spec, &mut rng).order, [0, 1, 2, 3]);
+        }
+        let random = JitterSpec {
+            order: JitterOrder::Shuffled,
+            ..spec
+        };
+        assert!((0..20).any(|_| Jitter::draw(&random, &mut rng).order != [0, 1, 2, 3]));
     }
 
     #[test]

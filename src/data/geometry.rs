@@ -5,6 +5,10 @@
 //! fallback), zero-padded random crop, Gaussian blur with reflect padding. Resizing is
 //! PIL's separable triangle ("bilinear") filter, which widens its support when shrinking
 //! (antialiasing) and reduces to half-pixel bilinear interpolation when enlarging.
+//!
+//! The affine variant of the random-resized crop ([`affine_params`], [`affine_crop`]) is
+//! what batched-tensor pipelines do instead: `affine_grid` + `grid_sample` (bilinear,
+//! `align_corners = False`, reflection padding), with a real-valued window.
 
 use rand::Rng;
 
@@ -60,6 +64,89 @@ pub fn rrc_params<R: Rng + ?Sized>(
         left: (w - cw) / 2,
         height: ch,
         width: cw,
+    }
+}
+
+/// A crop window in normalised coordinates ([-1, 1] across the image): half-sides as
+/// fractions of the image (`w`, `h` in (0, 1]) and centre (`cx`, `cy`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Window {
+    pub w: f64,
+    pub h: f64,
+    pub cx: f64,
+    pub cy: f64,
+}
+
+/// Area fraction uniform in `scale`, aspect log-uniform in `ratio`, sides
+/// `min(1, sqrt(area * ratio))` and `min(1, sqrt(area / ratio))`, centre uniform over the
+/// positions where the window fits (`cx = U(-1, 1) * (1 - w)`).
+pub fn affine_params<R: Rng + ?Sized>(
+    scale: (f64, f64),
+    ratio: (f64, f64),
+    rng: &mut R,
+) -> Window {
+    let area = uniform(rng, scale.0, scale.1);
+    let aspect = uniform(rng, ratio.0.ln(), ratio.1.ln()).exp();
+    let w = (area * aspect).sqrt().min(1.0);
+    let h = (area / aspect).sqrt().min(1.0);
+    let cx = uniform(rng, -1.0, 1.0) * (1.0 - w);
+    let cy = uniform(rng, -1.0, 1.0) * (1.0 - h);
+    Window { w, h, cx, cy }
+}
+
+/// `grid_sample`'s reflection padding with `align_corners = False`: reflect `x` (in input
+/// pixels) about the image's outer edges -0.5 and `n - 0.5`, then clip to `[0, n - 1]`.
+fn reflect_coord(x: f64, n: usize) -> f64 {
+    let span = n as f64;
+    let d = (x + 0.5).abs();
+    let flips = (d / span).floor();
+    let extra = d - flips * span;
+    let r = if flips as i64 % 2 == 0 {
+        extra - 0.5
+    } else {
+        span - extra - 0.5
+    };
+    r.clamp(0.0, span - 1.0)
+}
+
+/// Per output pixel along one axis: the two input indices and their bilinear weights.
+fn affine_taps(half: f64, centre: f64, input: usize, output: usize) -> Vec<[(usize, f32); 2]> {
+    (0..output)
+        .map(|o| {
+            let xo = (2 * o + 1) as f64 / output as f64 - 1.0;
+            let g = half * xo + centre;
+            let x = reflect_coord(((g + 1.0) * input as f64 - 1.0) / 2.0, input);
+            let x0 = x.floor();
+            let t = (x - x0) as f32;
+            let i0 = x0 as usize;
+            // at the last pixel the second tap has weight 0; keep its index in range
+            let i1 = (i0 + 1).min(input - 1);
+            [(i0, 1.0 - t), (i1, t)]
+        })
+        .collect()
+}
+
+/// Samples `win` of `img` onto an `out_h` x `out_w` grid, bilinearly.
+pub fn affine_crop(img: &Image, win: Window, out_h: usize, out_w: usize) -> Image {
+    let (ih, iw) = (img.height, img.width);
+    let tx = affine_taps(win.w, win.cx, iw, out_w);
+    let ty = affine_taps(win.h, win.cy, ih, out_h);
+    let mut data = Vec::with_capacity(img.channels * out_h * out_w);
+    for plane in img.data.chunks_exact(ih * iw) {
+        for [(y0, wy0), (y1, wy1)] in &ty {
+            let (r0, r1) = (&plane[y0 * iw..][..iw], &plane[y1 * iw..][..iw]);
+            for [(x0, wx0), (x1, wx1)] in &tx {
+                let top = wx0 * r0[*x0] + wx1 * r0[*x1];
+                let bottom = wx0 * r1[*x0] + wx1 * r1[*x1];
+                data.push(wy0 * top + wy1 * bottom);
+            }
+        }
+    }
+    Image {
+        channels: img.channels,
+        height: out_h,
+        width: out_w,
+        data,
     }
 }
 
@@ -259,6 +346,70 @@ mod tests {
             .map(|(lo, w)| w.iter().enumerate().map(|(k, v)| v * img[lo + k]).sum())
             .collect();
         assert_eq!(out, vec![0.0, 0.25, 0.75, 1.0]);
+    }
+
+    fn ramp(h: usize, w: usize) -> Image {
+        Image {
+            channels: 1,
+            height: h,
+            width: w,
+            data: (0..h * w).map(|i| i as f32).collect(),
+        }
+    }
+
+    #[test]
+    fn the_full_affine_window_is_the_identity() {
+        let img = ramp(5, 7);
+        let win = Window {
+            w: 1.0,
+            h: 1.0,
+            cx: 0.0,
+            cy: 0.0,
+        };
+        assert_eq!(affine_crop(&img, win, 5, 7), img);
+    }
+
+    #[test]
+    fn affine_reflection_matches_grid_sample() {
+        // torch.nn.functional.grid_sample, align_corners=False, padding "reflection", on
+        // an input of 4: x = -1.0 reflects to 0.0, 4.2 to 2.8 (edge 3.5), then clipped.
+        assert_eq!(reflect_coord(-1.0, 4), 0.0);
+        assert!((reflect_coord(3.3, 4) - 3.0).abs() < 1e-12);
+        assert!((reflect_coord(-0.25, 4) - 0.0).abs() < 1e-12);
+        assert!((reflect_coord(4.2, 4) - 2.8).abs() < 1e-12);
+        assert!((reflect_coord(1.5, 4) - 1.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_half_window_doubles_the_centre_pixels() {
+        // the centre half of a 1x4 ramp [0, 1, 2, 3] sampled at 4 points: normalised
+        // x = 0.5 * {-0.75, -0.25, 0.25, 0.75} -> input x = {0.75, 1.25, 1.75, 2.25}
+        let img = ramp(1, 4);
+        let win = Window {
+            w: 0.5,
+            h: 1.0,
+            cx: 0.0,
+            cy: 0.0,
+        };
+        let out = affine_crop(&img, win, 1, 4);
+        for (got, want) in out.data.iter().zip([0.75f32, 1.25, 1.75, 2.25]) {
+            assert!((got - want).abs() < 1e-6, "{:?}", out.data);
+        }
+    }
+
+    #[test]
+    fn affine_windows_fit_the_image_and_have_the_drawn_area() {
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let mut mean = 0.0;
+        for _ in 0..4000 {
+            let win = affine_params((0.2, 1.0), (0.75, 4.0 / 3.0), &mut rng);
+            assert!(win.w > 0.0 && win.w <= 1.0 && win.h > 0.0 && win.h <= 1.0);
+            assert!(win.cx.abs() <= 1.0 - win.w + 1e-12 && win.cy.abs() <= 1.0 - win.h + 1e-12);
+            mean += win.w * win.h / 4000.0;
+        }
+        // area U(0.2, 1) has mean 0.6; clamping sides at 1 lowers it a little
+        assert!((0.55..0.6).contains(&mean), "mean area {mean}");
     }
 
     #[test]

@@ -61,12 +61,14 @@ pub struct AugmentSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum AugStep {
-    /// torchvision RandomResizedCrop: area fraction in `scale`, aspect ratio in `ratio`
-    /// (log-uniform), bilinear resize to `size`.
+    /// A random crop of area fraction in `scale` and aspect ratio in `ratio` (log-uniform),
+    /// resized to `size`; `sampling` says how the window is drawn and resampled.
     RandomResizedCrop {
         size: usize,
         scale: (f64, f64),
         ratio: (f64, f64),
+        #[serde(default, skip_serializing_if = "is_default")]
+        sampling: CropSampling,
     },
     /// Pad by `padding` with zeros, then a random `size` crop.
     RandomCrop {
@@ -76,13 +78,18 @@ pub enum AugStep {
     HorizontalFlip {
         p: f64,
     },
-    /// torchvision ColorJitter (factors drawn uniformly; hue in [-hue, hue]), applied with prob `p`.
+    /// Colour jitter (factors drawn uniformly; hue in [-hue, hue]), applied with prob `p`;
+    /// `order` and `hue_space` choose between torchvision's and the batched-tensor variant.
     ColorJitter {
         brightness: f64,
         contrast: f64,
         saturation: f64,
         hue: f64,
         p: f64,
+        #[serde(default, skip_serializing_if = "is_default")]
+        order: JitterOrder,
+        #[serde(default, skip_serializing_if = "is_default")]
+        hue_space: HueSpace,
     },
     Grayscale {
         p: f64,
@@ -108,4 +115,45 @@ pub enum AugStep {
         size: usize,
         p: f64,
     },
+}
+
+/// How `random_resized_crop` draws and resamples its window. Fields left at their default
+/// are not serialised, so adding an option leaves the hashes of existing stages unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CropSampling {
+    /// torchvision `RandomResizedCrop`: an integer rectangle inside the image (10 tries,
+    /// centre-crop fallback), resized with PIL's antialiasing bilinear filter.
+    #[default]
+    Torchvision,
+    /// The batched-tensor form (`affine_grid` + bilinear `grid_sample`, reflection
+    /// padding): window sides `min(1, sqrt(area * ratio))` and `min(1, sqrt(area / ratio))`
+    /// of the image, centre uniform where the window fits, sampled at sub-pixel positions.
+    Affine,
+}
+
+/// The order colour jitter applies its four adjustments in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JitterOrder {
+    /// A random permutation per image (torchvision).
+    #[default]
+    Shuffled,
+    /// Brightness, contrast, saturation, hue.
+    Fixed,
+}
+
+/// The colour space colour jitter's hue shift works in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HueSpace {
+    /// Shift H in HSV, mod 1 (torchvision).
+    #[default]
+    Hsv,
+    /// Rotate the chroma plane (I, Q) of YIQ by `shift` turns, then clamp RGB to [0, 1].
+    Yiq,
+}
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }

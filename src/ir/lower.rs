@@ -68,6 +68,12 @@ fn num(r: &Rec, f: &str) -> L<f64> {
         .as_f64()
         .ok_or_else(|| internal(format!("`{f}` is not a number")))
 }
+fn sym<'r>(r: &'r Rec, f: &str) -> L<&'r str> {
+    get(r, f)?
+        .v
+        .as_str()
+        .ok_or_else(|| internal(format!("`{f}` is not a symbol")))
+}
 fn opt_num(r: &Rec, f: &str) -> L<Option<f64>> {
     Ok(get(r, f)?.v.as_f64())
 }
@@ -434,6 +440,10 @@ impl Lower<'_> {
                 size: int(s, "size")?,
                 scale: pair(s, "scale")?,
                 ratio: pair(s, "ratio")?,
+                sampling: match sym(s, "sampling")? {
+                    "affine" => CropSampling::Affine,
+                    _ => CropSampling::Torchvision,
+                },
             },
             "random_crop" => AugStep::RandomCrop {
                 size: int(s, "size")?,
@@ -446,6 +456,14 @@ impl Lower<'_> {
                 saturation: num(s, "saturation")?,
                 hue: num(s, "hue")?,
                 p: num(s, "p")?,
+                order: match sym(s, "order")? {
+                    "fixed" => JitterOrder::Fixed,
+                    _ => JitterOrder::Shuffled,
+                },
+                hue_space: match sym(s, "hue_space")? {
+                    "yiq" => HueSpace::Yiq,
+                    _ => HueSpace::Hsv,
+                },
             },
             "grayscale" => AugStep::Grayscale { p: num(s, "p")? },
             "blur" => AugStep::GaussianBlur {

@@ -76,6 +76,7 @@ pub fn views() -> AugmentSpec {
                 size: 8,
                 scale: (0.5, 1.0),
                 ratio: (0.75, 4.0 / 3.0),
+                sampling: Default::default(),
             },
             AugStep::Normalize {
                 mean: vec![0.3],

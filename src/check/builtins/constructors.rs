@@ -250,7 +250,13 @@ pub static CONSTRUCTORS: &[Schema] = &[
         [
             f("size", INT, Dflt::Req, Range::Min(1)),
             f("scale", Ty::Pair, Dflt::Pair(0.08, 1.0), Range::Frac),
-            f("ratio", Ty::Pair, Dflt::Pair(0.75, 4.0 / 3.0), Range::Pos)
+            f("ratio", Ty::Pair, Dflt::Pair(0.75, 4.0 / 3.0), Range::Pos),
+            f(
+                "sampling",
+                Ty::Sym(&["torchvision", "affine"]),
+                Dflt::Sym("torchvision"),
+                Range::Any
+            )
         ]
     ),
     schema!(
@@ -277,7 +283,19 @@ pub static CONSTRUCTORS: &[Schema] = &[
             f("contrast", FLOAT, Dflt::Float(0.4), Range::NonNeg),
             f("saturation", FLOAT, Dflt::Float(0.4), Range::NonNeg),
             f("hue", FLOAT, Dflt::Float(0.1), Range::Between(0.0, 0.5)),
-            f("p", Ty::Frac, Dflt::Float(1.0), Range::Prob)
+            f("p", Ty::Frac, Dflt::Float(1.0), Range::Prob),
+            f(
+                "order",
+                Ty::Sym(&["shuffled", "fixed"]),
+                Dflt::Sym("shuffled"),
+                Range::Any
+            ),
+            f(
+                "hue_space",
+                Ty::Sym(&["hsv", "yiq"]),
+                Dflt::Sym("hsv"),
+                Range::Any
+            )
         ]
     ),
     schema!(
