@@ -209,7 +209,15 @@ fn brightness_and_contrast_blend_as_torchvision() {
 #[test]
 fn jitter_factors_lie_in_their_ranges() {
     for seed in 0..50 {
-        let j = color::Jitter::draw(0.8, 0.4, 0.0, 0.2, &mut rng(seed));
+        let spec = color::JitterSpec {
+            brightness: 0.8,
+            contrast: 0.4,
+            saturation: 0.0,
+            hue: 0.2,
+            order: JitterOrder::Shuffled,
+            hue_space: HueSpace::Hsv,
+        };
+        let j = color::Jitter::draw(&spec, &mut rng(seed));
         let b = j.brightness.unwrap();
         let c = j.contrast.unwrap();
         assert!((0.2..=1.8).contains(&b) && (0.6..=1.4).contains(&c));
@@ -370,14 +378,20 @@ mod properties {
 
     fn step() -> impl Strategy<Value = AugStep> {
         prop_oneof![
-            (1usize..12, 0.05f64..1.0, 0.5f64..2.0, any::<bool>()).prop_map(|(size, lo, r, affine)| {
-                AugStep::RandomResizedCrop {
-                    size,
-                    scale: (lo, 1.0),
-                    ratio: (r.min(1.0 / r), r.max(1.0 / r)),
-                    sampling: if affine { CropSampling::Affine } else { CropSampling::Torchvision },
+            (1usize..12, 0.05f64..1.0, 0.5f64..2.0, any::<bool>()).prop_map(
+                |(size, lo, r, affine)| {
+                    AugStep::RandomResizedCrop {
+                        size,
+                        scale: (lo, 1.0),
+                        ratio: (r.min(1.0 / r), r.max(1.0 / r)),
+                        sampling: if affine {
+                            CropSampling::Affine
+                        } else {
+                            CropSampling::Torchvision
+                        },
+                    }
                 }
-            }),
+            ),
             (1usize..10, 0usize..4)
                 .prop_map(|(size, padding)| AugStep::RandomCrop { size, padding }),
             (0.0f64..=1.0).prop_map(|p| AugStep::HorizontalFlip { p }),
@@ -396,7 +410,11 @@ mod properties {
                         saturation: s,
                         hue: h,
                         p,
-                        order: if fixed { JitterOrder::Fixed } else { JitterOrder::Shuffled },
+                        order: if fixed {
+                            JitterOrder::Fixed
+                        } else {
+                            JitterOrder::Shuffled
+                        },
                         hue_space: if yiq { HueSpace::Yiq } else { HueSpace::Hsv },
                     }
                 }),

@@ -624,7 +624,10 @@ fn the_calibrations_view_options_lower_and_defaults_stay_out_of_the_ir() {
     let StageKind::SslTrain(t) = stage(&calib, "pretrain") else {
         panic!("pretrain")
     };
-    assert_eq!(t.views.steps, s.views.steps, "the two-stage arm sees the same views");
+    assert_eq!(
+        t.views.steps, s.views.steps,
+        "the two-stage arm sees the same views"
+    );
 
     // The torchvision defaults are not serialised, so stages written before these options
     // existed keep their hashes (and their run folders stay resumable).
@@ -644,7 +647,10 @@ fn the_calibrations_view_options_lower_and_defaults_stay_out_of_the_ir() {
         assert!(!json.contains(key), "{key} in {json}");
     }
     let calib_json = serde_json::to_string(&stage(&calib, "search")).unwrap();
-    assert!(calib_json.contains(r#""sampling":"affine""#), "{calib_json}");
+    assert!(
+        calib_json.contains(r#""sampling":"affine""#),
+        "{calib_json}"
+    );
     let back: StageKind = serde_json::from_str(&calib_json).unwrap();
     assert_eq!(&back, stage(&calib, "search"));
 }

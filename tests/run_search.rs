@@ -302,20 +302,19 @@ fn a_resumed_stage_reports_the_wall_time_of_every_segment() {
     let dir = tempdir("resume_clock");
     run_stopped_after(5, &dir, 7);
     let clock = dir.join("search/checkpoint/clock.json");
-    let written: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(&clock).expect("clock.json beside the checkpoint"))
-            .unwrap();
+    let written: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(&clock).expect("clock.json beside the checkpoint"),
+    )
+    .unwrap();
     assert!(written["seconds"].as_f64().unwrap() > 0.0, "{written}");
     // Pretend the interrupted segment ran for 1000 s: the resumed stage must count them.
     fs::write(&clock, r#"{"seconds": 1000.0}"#).unwrap();
-    run(
-        &tiny_program(5),
-        &opts(&dir, true),
-        &mut VecSink::default(),
-    )
-    .expect("resume");
+    run(&tiny_program(5), &opts(&dir, true), &mut VecSink::default()).expect("resume");
     let done: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(dir.join("search/done.json")).unwrap()).unwrap();
     let seconds = done["seconds"].as_f64().unwrap();
-    assert!((1000.0..1100.0).contains(&seconds), "search done.json seconds {seconds}");
+    assert!(
+        (1000.0..1100.0).contains(&seconds),
+        "search done.json seconds {seconds}"
+    );
 }

@@ -81,9 +81,7 @@ fn main() -> Res<()> {
         },
         device.clone(),
     )?;
-    let steps = spec
-        .steps_per_epoch
-        .unwrap_or(loader.batches_per_epoch());
+    let steps = spec.steps_per_epoch.unwrap_or(loader.batches_per_epoch());
     let (c, h, w) = (dataset.channels, dataset.size, dataset.size);
     for epoch in 0..spec.epochs {
         let mut xs = Vec::with_capacity(steps);

@@ -286,7 +286,10 @@ mod tests {
         for r in 0..3 {
             for c in 0..3 {
                 let v: f32 = (0..3).map(|k| inv[r][k] * TO_YIQ[k][c]).sum();
-                assert!((v - f32::from(u8::from(r == c))).abs() < 1e-5, "{r},{c}: {v}");
+                assert!(
+                    (v - f32::from(u8::from(r == c))).abs() < 1e-5,
+                    "{r},{c}: {v}"
+                );
             }
         }
     }
@@ -311,7 +314,11 @@ mod tests {
             ..img.clone()
         });
         let after = luma(&img);
-        assert!(img.data.iter().zip(&data).any(|(a, b)| (a - b).abs() > 1e-3));
+        assert!(img
+            .data
+            .iter()
+            .zip(&data)
+            .any(|(a, b)| (a - b).abs() > 1e-3));
         for (a, b) in after.iter().zip(&before) {
             assert!((a - b).abs() < 1e-5, "{after:?} vs {before:?}");
         }

@@ -80,11 +80,7 @@ pub struct Window {
 /// Area fraction uniform in `scale`, aspect log-uniform in `ratio`, sides
 /// `min(1, sqrt(area * ratio))` and `min(1, sqrt(area / ratio))`, centre uniform over the
 /// positions where the window fits (`cx = U(-1, 1) * (1 - w)`).
-pub fn affine_params<R: Rng + ?Sized>(
-    scale: (f64, f64),
-    ratio: (f64, f64),
-    rng: &mut R,
-) -> Window {
+pub fn affine_params<R: Rng + ?Sized>(scale: (f64, f64), ratio: (f64, f64), rng: &mut R) -> Window {
     let area = uniform(rng, scale.0, scale.1);
     let aspect = uniform(rng, ratio.0.ln(), ratio.1.ln()).exp();
     let w = (area * aspect).sqrt().min(1.0);

@@ -236,8 +236,24 @@ pub use stages::{PHASE, PIPELINE_SETTINGS, STAGES};
 
 /// Symbols: bare names that stand for themselves.
 pub const SYMBOLS: &[&str] = &[
-    "edge", "one", "cifar", "imagenet", "per_cell", "shared", "forward", "backward", "epoch",
-    "step", "frozen", "learn", "torchvision", "affine", "shuffled", "fixed", "hsv", "yiq",
+    "edge",
+    "one",
+    "cifar",
+    "imagenet",
+    "per_cell",
+    "shared",
+    "forward",
+    "backward",
+    "epoch",
+    "step",
+    "frozen",
+    "learn",
+    "torchvision",
+    "affine",
+    "shuffled",
+    "fixed",
+    "hsv",
+    "yiq",
 ];
 
 /// Metrics a `when` condition may compare.
