@@ -227,3 +227,21 @@ pipeline calibration_views_pretrain_5k {
                             optim = sgd(lr = 0.025, momentum = 0.9, weight_decay = 3e-4, clip_norm = 5,
                                         schedule = cosine(per = step)))
 }
+
+/// Ablation of `calibration_views_pretrain_5k`: only the crop is the calibration's
+/// (`sampling = affine`); the jitter is torchvision's (random order, HSV hue).
+pipeline calibration_crop_pretrain_5k {
+  data = data.cifar10(dir = "../shared/data/cifar10", train = ["data_batch_1.bin"], limit = 5000)
+  seed = 2
+  views = augmentation(views = 2, steps = [
+    random_resized_crop(size = 32, scale = (0.2, 1.0), ratio = (0.75, 4.0 / 3.0), sampling = affine),
+    flip(p = 0.5),
+    color_jitter(0.4, 0.4, 0.4, 0.1, p = 0.8),
+    grayscale(p = 0.2),
+    normalize(cifar.mean, cifar.std),
+  ])
+  stage pretrain: ssl_train(network = calibration_net, init = random, affine = false, epochs = 6, steps_per_epoch = 78,
+                            batch = 64, objective = simclr(temperature = 0.07, head = mlp(128, 128)),
+                            optim = sgd(lr = 0.025, momentum = 0.9, weight_decay = 3e-4, clip_norm = 5,
+                                        schedule = cosine(per = step)))
+}
