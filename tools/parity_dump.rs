@@ -20,19 +20,19 @@
 //! dtype of `init.safetensors`), which separates rounding from a wrong formula.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use candle_core::{DType, Device, Tensor};
-use nas::check::{compile_text, Select};
 use nas::data::augment::{Augmenter, Image};
-use nas::ir::{ObjectiveSpec, OptimKind, StageKind};
+use nas::ir::{ObjectiveSpec, OptimKind};
 use nas::nn::Network;
 use nas::optim::{clip_grad_norm, Optim, Optimizer};
-use nas::resolve::LoadOptions;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
+#[path = "parity_stage.rs"]
+mod parity_stage;
+use parity_stage::{ssl_train_stage, Res};
 
 fn main() -> Res<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -48,32 +48,8 @@ fn main() -> Res<()> {
     let steps: usize = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(5);
     std::fs::create_dir_all(&out)?;
 
-    let path = Path::new("examples/semi_supervised.nas");
-    let text = std::fs::read_to_string(path)?;
-    let compiled = compile_text(
-        &path.display().to_string(),
-        &text,
-        Path::new("examples"),
-        &LoadOptions::default(),
-        &Select {
-            pipeline: Some(pipeline.clone()),
-        },
-    );
-    if compiled.has_errors() {
-        return Err(format!("{} does not compile", path.display()).into());
-    }
-    let program = compiled.programs.into_iter().next().ok_or("no pipeline")?;
+    let (program, spec) = ssl_train_stage(&pipeline, &stage_name)?;
     let seed = program.pipeline.seed;
-    let stage = program
-        .pipeline
-        .stages
-        .iter()
-        .find(|s| s.name == stage_name)
-        .ok_or_else(|| format!("no stage `{stage_name}` in pipeline `{pipeline}`"))?;
-    let spec = match &stage.kind {
-        StageKind::SslTrain(s) => s.clone(),
-        _ => return Err(format!("stage `{stage_name}` is not an ssl_train stage").into()),
-    };
     let temperature = match spec.objective {
         ObjectiveSpec::Simclr { temperature } => temperature,
         _ => return Err("the stage's objective is not simclr".into()),

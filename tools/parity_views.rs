@@ -16,16 +16,15 @@
 //! optimiser settings.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use candle_core::{Device, Tensor};
-use nas::check::{compile_text, Select};
 use nas::data::{split, Augmenter, Loader, LoaderConfig};
-use nas::ir::StageKind;
-use nas::resolve::LoadOptions;
 
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
+#[path = "parity_stage.rs"]
+mod parity_stage;
+use parity_stage::{ssl_train_stage, Res};
 
 fn main() -> Res<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -40,32 +39,8 @@ fn main() -> Res<()> {
     let stage_name = args.get(2).cloned().unwrap_or_else(|| "pretrain".into());
     std::fs::create_dir_all(&out)?;
 
-    let path = Path::new("examples/semi_supervised.nas");
-    let text = std::fs::read_to_string(path)?;
-    let compiled = compile_text(
-        &path.display().to_string(),
-        &text,
-        Path::new("examples"),
-        &LoadOptions::default(),
-        &Select {
-            pipeline: Some(pipeline.clone()),
-        },
-    );
-    if compiled.has_errors() {
-        return Err(format!("{} does not compile", path.display()).into());
-    }
-    let program = compiled.programs.into_iter().next().ok_or("no pipeline")?;
+    let (program, spec) = ssl_train_stage(&pipeline, &stage_name)?;
     let seed = program.pipeline.seed;
-    let stage = program
-        .pipeline
-        .stages
-        .iter()
-        .find(|s| s.name == stage_name)
-        .ok_or_else(|| format!("no stage `{stage_name}` in pipeline `{pipeline}`"))?;
-    let spec = match &stage.kind {
-        StageKind::SslTrain(s) => s.clone(),
-        _ => return Err(format!("stage `{stage_name}` is not an ssl_train stage").into()),
-    };
 
     // the weight loader of the search loop that ssl_train runs (one split holding everything)
     let device = Device::Cpu;
