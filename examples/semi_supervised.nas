@@ -124,6 +124,9 @@ pipeline semi_supervised_36 = study(search_epochs = 36) {}
 /// (`calib_views`): search and two-stage pre-training see the same kind of views the PyTorch
 /// reference trained on.
 pipeline calibration_views = study(search_epochs = 6) { views = calib_views() }
+/// The search-compute sweep with those views: `calibration_views` is its 6-epoch point.
+pipeline calibration_views_18 = study(search_epochs = 18) { views = calib_views() }
+pipeline calibration_views_36 = study(search_epochs = 36) { views = calib_views() }
 
 /// The first sweep (2026-11-29) was measured with the recipe's own views (the official SSWP
 /// augmentations, `augment.simclr_sswp`), not the brief's: an earlier version of this file

@@ -654,3 +654,39 @@ fn the_calibrations_view_options_lower_and_defaults_stay_out_of_the_ir() {
     let back: StageKind = serde_json::from_str(&calib_json).unwrap();
     assert_eq!(&back, stage(&calib, "search"));
 }
+
+#[test]
+fn the_calibration_views_sweep_changes_only_the_search_and_pretrain_epochs() {
+    let six = semi_supervised("calibration_views");
+    for (name, epochs) in [("calibration_views_18", 18), ("calibration_views_36", 36)] {
+        let point = semi_supervised(name);
+        let (StageKind::SslSearch(s6), StageKind::SslSearch(s)) =
+            (stage(&six, "search"), stage(&point, "search"))
+        else {
+            panic!("{name}: search")
+        };
+        assert_eq!(s.epochs, epochs, "{name}");
+        assert_eq!(s.views, s6.views, "{name}: the calibration's views");
+        let (StageKind::SslTrain(t6), StageKind::SslTrain(t)) =
+            (stage(&six, "pretrain"), stage(&point, "pretrain"))
+        else {
+            panic!("{name}: pretrain")
+        };
+        assert_eq!(
+            t.epochs, epochs,
+            "{name}: (c) gets as many SSL steps as the search"
+        );
+        assert_eq!(t.views, t6.views, "{name}");
+        let names = |p: &Program| {
+            p.pipeline
+                .stages
+                .iter()
+                .map(|s| s.name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&point), names(&six), "{name}: the same arms");
+        for tune in ["tune_preserved", "tune_random", "tune_two_stage"] {
+            assert_eq!(stage(&point, tune), stage(&six, tune), "{name}: {tune}");
+        }
+    }
+}
