@@ -667,6 +667,13 @@ fn the_calibration_views_sweep_changes_only_the_search_and_pretrain_epochs() {
         };
         assert_eq!(s.epochs, epochs, "{name}");
         assert_eq!(s.views, s6.views, "{name}: the calibration's views");
+        // everything else is the 6-epoch search (the phases scale with the epochs)
+        let same = nas::ir::SearchSpec {
+            epochs: s.epochs,
+            phases: s.phases.clone(),
+            ..s6.clone()
+        };
+        assert_eq!(s, &same, "{name}: search");
         let (StageKind::SslTrain(t6), StageKind::SslTrain(t)) =
             (stage(&six, "pretrain"), stage(&point, "pretrain"))
         else {
@@ -677,6 +684,11 @@ fn the_calibration_views_sweep_changes_only_the_search_and_pretrain_epochs() {
             "{name}: (c) gets as many SSL steps as the search"
         );
         assert_eq!(t.views, t6.views, "{name}");
+        let same = nas::ir::SslTrainSpec {
+            epochs: t.epochs,
+            ..t6.clone()
+        };
+        assert_eq!(t, &same, "{name}: pretrain");
         let names = |p: &Program| {
             p.pipeline
                 .stages
