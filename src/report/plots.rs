@@ -296,8 +296,18 @@ fn bounds(panel: &Panel) -> ((f64, f64), (f64, f64)) {
             ys.push(y + e);
         }
     }
-    (padded(&xs, 0.02), padded(&ys, 0.08))
+    let (lo, hi) = padded(&ys, 0.08);
+    // room for the legend's rows on its side, so it never sits on a curve or an error bar
+    let room = (hi - lo) * LEGEND_ROOM_PER_SERIES * panel.series.len() as f64;
+    let y = match panel.legend {
+        Corner::UpperRight => (lo, hi + room),
+        Corner::LowerRight => (lo - room, hi),
+    };
+    (padded(&xs, 0.04), y)
 }
+
+/// Share of a panel's data span added per legend row on the legend's side.
+const LEGEND_ROOM_PER_SERIES: f64 = 0.12;
 
 fn padded(v: &[f64], frac: f64) -> (f64, f64) {
     let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
@@ -324,5 +334,32 @@ mod tests {
         assert!(lo < 2.0 && hi > 2.0);
         let (lo, hi) = padded(&[0.0, 10.0], 0.1);
         assert_eq!((lo, hi), (-1.0, 11.0));
+    }
+
+    fn panel_with(legend: Corner) -> Panel {
+        let mut errors = Series::line("(a) - (b)", vec![(6.0, 1.0), (36.0, 2.0)], 0);
+        errors.errors = Some(vec![0.5, 0.5]);
+        let other = Series::line("(a) - (c)", vec![(6.0, -3.0), (36.0, -6.0)], 1);
+        Panel {
+            title: String::new(),
+            x_label: String::new(),
+            y_label: String::new(),
+            series: vec![errors, other],
+            legend,
+        }
+    }
+
+    #[test]
+    fn the_legend_side_gets_room_beyond_every_point_and_error_bar() {
+        // data with its error bars spans -6 .. 2.5 (8.5); two legend rows
+        let ((x0, x1), (y0, y1)) = bounds(&panel_with(Corner::UpperRight));
+        assert!(x0 < 6.0 && x1 > 36.0, "x {x0}..{x1}");
+        let above = y1 - 2.5;
+        let below = -6.0 - y0;
+        assert!(above > below + 8.5 * 0.2, "above {above}, below {below}");
+        let ((_, _), (y0, y1)) = bounds(&panel_with(Corner::LowerRight));
+        let above = y1 - 2.5;
+        let below = -6.0 - y0;
+        assert!(below > above + 8.5 * 0.2, "above {above}, below {below}");
     }
 }
