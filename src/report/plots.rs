@@ -20,6 +20,10 @@ pub const PLOT_SIZE: (u32, u32) = (800, 600);
 const FONT: &str = "sans-serif";
 static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
+/// Room added on the legend's side of a panel's y range, per legend row, as a share of the
+/// padded span of the data (`bounds`).
+const LEGEND_ROOM_PER_SERIES: f64 = 0.12;
+
 /// Colours of series, in order (the "tab10" qualitative palette).
 const PALETTE: [RGBColor; 8] = [
     RGBColor(31, 119, 180),
@@ -32,7 +36,7 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(127, 127, 127),
 ];
 
-/// Where a panel's legend goes (away from where its curves usually are).
+/// Where a panel's legend goes; `bounds` makes room for it there, clear of the data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Corner {
     UpperRight,
@@ -305,9 +309,6 @@ fn bounds(panel: &Panel) -> ((f64, f64), (f64, f64)) {
     };
     (padded(&xs, 0.04), y)
 }
-
-/// Share of a panel's data span added per legend row on the legend's side.
-const LEGEND_ROOM_PER_SERIES: f64 = 0.12;
 
 fn padded(v: &[f64], frac: f64) -> (f64, f64) {
     let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
