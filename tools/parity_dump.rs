@@ -23,10 +23,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use candle_core::{DType, Device, Tensor};
-use nas::data::augment::{Augmenter, Image};
-use nas::ir::{ObjectiveSpec, OptimKind};
-use nas::nn::Network;
-use nas::optim::{clip_grad_norm, Optim, Optimizer};
+use nas_engine::data::augment::{Augmenter, Image};
+use nas_ir::{ObjectiveSpec, OptimKind};
+use nas_engine::nn::Network;
+use nas_engine::optim::{clip_grad_norm, Optim, Optimizer};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -69,7 +69,10 @@ fn main() -> Res<()> {
     net.save(&out.join("init.safetensors"))?;
 
     // one batch of the stage's views of the first B training images
-    let data = nas::data::load_train(&program.pipeline.data, seed)?;
+    let data = nas_engine::data::load_train(
+        &program.pipeline.data,
+        nas_ir::streams::seed(seed, nas_ir::streams::Stream::DataLimit),
+    )?;
     let aug = Augmenter::new(&spec.views)?;
     let mut aug_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed);
     let b = spec.batch;
@@ -109,7 +112,7 @@ fn main() -> Res<()> {
     let mut norms = Vec::new();
     for step in 0..steps {
         let o = net.forward_t(&x, true)?;
-        let nt = nas::ssl::simclr::nt_xent(&o.out, temperature)?;
+        let nt = nas_engine::ssl::simclr::nt_xent(&o.out, temperature)?;
         losses.push(nt.loss.to_dtype(DType::F32)?.to_scalar::<f32>()?);
         let mut grads = nt.loss.backward()?;
         if step == 0 {

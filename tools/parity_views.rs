@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use candle_core::{Device, Tensor};
-use nas::data::{split, Augmenter, Loader, LoaderConfig};
+use nas_engine::data::{split, Augmenter, Loader, LoaderConfig};
 
 #[path = "parity_stage.rs"]
 mod parity_stage;
@@ -44,7 +44,10 @@ fn main() -> Res<()> {
 
     // the weight loader of the search loop that ssl_train runs (one split holding everything)
     let device = Device::Cpu;
-    let dataset = Arc::new(nas::data::load_train(&program.pipeline.data, seed)?);
+    let dataset = Arc::new(nas_engine::data::load_train(
+        &program.pipeline.data,
+        nas_ir::streams::seed(seed, nas_ir::streams::Stream::DataLimit),
+    )?);
     let (w_idx, _) = split::split_fraction(dataset.labels.as_deref(), dataset.len(), 1.0, seed)?;
     let loader = Loader::new(
         dataset.clone(),

@@ -1,0 +1,73 @@
+//! The checked form of a pipeline: every stage's fields complete and valid, stages in
+//! dependency order, every network's plan worked out. `ir::lower` turns it into the IR.
+
+use std::rc::Rc;
+
+use super::value::{Rec, Val};
+use nas_syntax::source::Span;
+
+#[derive(Debug, Clone)]
+pub struct CheckedPipeline {
+    pub name: String,
+    pub seed: u64,
+    pub data: Rc<Rec>,
+    /// In execution order.
+    pub stages: Vec<CheckedStage>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckedStage {
+    pub name: String,
+    pub kind: &'static str,
+    pub after: Vec<String>,
+    /// Every field of the stage kind's schema (computed ones filled in).
+    pub rec: Rec,
+    pub phases: Vec<CheckedPhase>,
+    /// The network the stage builds (none for `derive`).
+    pub net: Option<NetPlan>,
+    /// The search stage a `derive` stage reads.
+    pub derive_from: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckedPhase {
+    pub name: String,
+    pub rec: Rec,
+    pub when: Option<Val>,
+    /// Length in epochs (the maximum for `when` phases).
+    pub epochs: usize,
+    pub span: Span,
+}
+
+/// What network a stage builds.
+#[derive(Debug, Clone)]
+pub struct NetPlan {
+    /// A `darts_net` or `nb201_net` record.
+    pub space: Rc<Rec>,
+    pub cell: CellPlan,
+    pub head: HeadPlan,
+    pub affine: bool,
+    pub aux_weight: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub enum CellPlan {
+    Search {
+        per_cell: bool,
+        two_path: bool,
+    },
+    /// A `genotype`/`nb201_arch` record.
+    Genotype(Val),
+    Derived(String),
+}
+
+#[derive(Debug, Clone)]
+pub enum HeadPlan {
+    /// Hidden sizes then the output size; empty = features width then 128.
+    Mlp(Vec<usize>),
+    Classifier(usize),
+    /// Pooled features, no head (kNN).
+    Features,
+}

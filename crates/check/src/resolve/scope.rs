@@ -1,0 +1,223 @@
+//! Static name resolution: every name used in a definition or pipeline must be a
+//! parameter, a pipeline binding, a top-level definition, an import, a built-in or a
+//! symbol; `module.member` must name a definition of that module. Pipelines that extend
+//! another pipeline may use its bindings, which are only known when evaluated, so their
+//! plain names are left to the evaluator.
+
+use std::collections::HashSet;
+
+use super::error::ResolveError;
+use super::loader::{Loaded, Module};
+use crate::builtins::{global_names, METRICS, TYPE_NAMES};
+use nas_syntax::diagnostics::{suggest, Diag};
+use nas_syntax::ast::*;
+
+struct Scope<'a> {
+    loaded: &'a Loaded,
+    module: &'a Module,
+    locals: HashSet<&'a str>,
+    /// Unknown plain names are not reported (extension pipelines).
+    lenient: bool,
+    diags: &'a mut Vec<Diag>,
+}
+
+/// Check every name in every loaded module.
+pub fn check_names(loaded: &Loaded) -> Vec<Diag> {
+    let mut diags = Vec::new();
+    for m in &loaded.modules {
+        for item in &m.file.items {
+            match item {
+                Item::Def(d) => {
+                    let mut s = Scope {
+                        loaded,
+                        module: m,
+                        locals: HashSet::new(),
+                        lenient: false,
+                        diags: &mut diags,
+                    };
+                    s.params(d.params.as_deref().unwrap_or(&[]));
+                    if let Some(t) = &d.ty {
+                        s.ty(t);
+                    }
+                    s.expr(&d.body, false);
+                }
+                Item::Pipeline(p) => {
+                    let mut s = Scope {
+                        loaded,
+                        module: m,
+                        locals: HashSet::new(),
+                        lenient: p.base.is_some(),
+                        diags: &mut diags,
+                    };
+                    s.pipeline(p);
+                }
+                Item::Import(_) => {}
+            }
+        }
+    }
+    diags
+}
+
+impl<'a> Scope<'a> {
+    fn params(&mut self, params: &'a [Param]) {
+        for p in params {
+            if let Some(t) = &p.ty {
+                self.ty(t);
+            }
+            if let Some(d) = &p.default {
+                self.expr(d, false);
+            }
+            if !self.locals.insert(&p.name.name) {
+                self.diags.push(
+                    Diag::error(
+                        ResolveError::DuplicateParam {
+                            name: p.name.name.clone(),
+                        },
+                        p.name.span,
+                        "declared again here",
+                    )
+                    .with_help("give each parameter its own name"),
+                );
+            }
+        }
+    }
+
+    fn ty(&mut self, t: &TypeExpr) {
+        if !TYPE_NAMES.contains(&t.name.name.as_str()) {
+            self.diags.push(
+                Diag::error(
+                    ResolveError::UnknownType {
+                        name: t.name.name.clone(),
+                    },
+                    t.name.span,
+                    "not a type",
+                )
+                .with_help(suggest(&t.name.name, TYPE_NAMES.iter().copied())),
+            );
+        }
+        if let Some(a) = &t.arg {
+            self.ty(a);
+        }
+    }
+
+    fn pipeline(&mut self, p: &'a PipelineDef) {
+        self.params(p.params.as_deref().unwrap_or(&[]));
+        if let Some(b) = &p.base {
+            self.expr(b, false);
+        }
+        for item in &p.items {
+            if let PipeItem::Assign(a) = item {
+                if a.path.len() == 1 {
+                    self.locals.insert(&a.path[0].name);
+                }
+            }
+        }
+        for item in &p.items {
+            match item {
+                PipeItem::Assign(a) => self.expr(&a.value, false),
+                PipeItem::Stage(s) => {
+                    for arg in &s.args {
+                        self.expr(&arg.value, false);
+                    }
+                    if let Some(b) = &s.block {
+                        self.block(b);
+                    }
+                }
+            }
+        }
+    }
+
+    fn block(&mut self, b: &'a Block) {
+        for it in &b.items {
+            match it {
+                BlockItem::Assign(a) => self.expr(&a.value, false),
+                BlockItem::Phase { block, .. } => self.block(block),
+                BlockItem::When { cond, .. } => self.expr(cond, true),
+            }
+        }
+    }
+
+    fn known(&self, name: &str, metrics: bool) -> bool {
+        self.locals.contains(name)
+            || self.module.items.contains_key(name)
+            || self.module.imports.contains_key(name)
+            || global_names().any(|g| g == name)
+            || (metrics && METRICS.contains(&name))
+    }
+
+    fn expr(&mut self, e: &'a Expr, metrics: bool) {
+        match &e.kind {
+            // In `when`, unknown names are reported as unknown metrics by the evaluator.
+            ExprKind::Name(n) if !self.lenient && !metrics => self.name_ref(n, e.span),
+            ExprKind::Member(base, member) => {
+                if let ExprKind::Name(n) = &base.kind {
+                    if self.lenient || self.module_member(n, member) {
+                        return;
+                    }
+                }
+                self.expr(base, metrics);
+            }
+            ExprKind::Call(f, args) => {
+                self.expr(f, metrics);
+                for a in args {
+                    self.expr(&a.value, metrics);
+                }
+            }
+            ExprKind::List(xs) | ExprKind::Tuple(xs) => {
+                xs.iter().for_each(|x| self.expr(x, metrics))
+            }
+            ExprKind::Neg(x) => self.expr(x, metrics),
+            ExprKind::Binary(_, l, r) => {
+                self.expr(l, metrics);
+                self.expr(r, metrics);
+            }
+            _ => {}
+        }
+    }
+
+    fn name_ref(&mut self, n: &str, span: nas_syntax::source::Span) {
+        if self.known(n, false) || self.module.broken {
+            return;
+        }
+        let mut cands: Vec<&str> = self.locals.iter().copied().collect();
+        cands.extend(self.module.items.keys().map(String::as_str));
+        cands.extend(self.module.imports.keys().map(String::as_str));
+        for g in global_names() {
+            cands.push(g);
+        }
+        let d = Diag::error(
+            ResolveError::UnknownName {
+                name: n.to_string(),
+            },
+            span,
+            "not defined",
+        );
+        self.diags.push(d.with_help(suggest(n, cands)));
+    }
+
+    /// `module.member` where `module` is an import (not shadowed): check the member.
+    /// Returns whether the expression was an import's member.
+    fn module_member(&mut self, n: &str, member: &Ident) -> bool {
+        if self.locals.contains(n) || self.module.items.contains_key(n) {
+            return false;
+        }
+        let Some(target) = self
+            .module
+            .imports
+            .get(n)
+            .and_then(|id| self.loaded.module(*id))
+        else {
+            return false;
+        };
+        if !target.broken && !target.items.contains_key(&member.name) {
+            let e = ResolveError::UnknownMember {
+                module: n.to_string(),
+                name: member.name.clone(),
+            };
+            let help = suggest(&member.name, target.items.keys().map(String::as_str));
+            self.diags
+                .push(Diag::error(e, member.span, "not in that module").with_help(help));
+        }
+        true
+    }
+}

@@ -1,0 +1,10 @@
+//! The front end's tests (syntax, resolve, check, lower), one binary: golden diagnostics,
+//! every example and stdlib module, hostile input, and the IR of the examples. Nothing here
+//! links candle. Paths are relative to the repository root (`support::at_root`).
+
+mod errors;
+mod examples;
+mod hostile;
+mod perf;
+#[path = "../../../../tests/support/root.rs"]
+mod support;

@@ -1,0 +1,368 @@
+//! The command line: argument parsing (clap derive) and one function per subcommand.
+//! This file and the other command modules (`run_cmd`, `report_cmd`, `bench_cmd`, `progress`)
+//! print; no library crate does (clippy's `print_stdout` and `print_stderr` deny it). Exit codes: 0 ok, 1 errors found, 2 usage.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use nas_check::{compile_file, Compiled, Select};
+use nas_check::codes;
+use nas_ir::codes::CodeInfo;
+use nas_syntax::diagnostics::{self, Diag};
+use nas_ir::estimate::{estimate_network, estimate_train_memory, EstimateError};
+use nas_ir::{Genotype, NetworkSpec, Program, StageKind};
+use nas_check::resolve::LoadOptions;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "nas",
+    version,
+    about = "Check and run self-supervised, weight-preserving architecture searches"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    /// The thread count asked for on the command line, if the command takes one.
+    pub fn threads(&self) -> Option<usize> {
+        match &self.command {
+            Command::Run(a) => a.threads,
+            Command::Bench(a) => a.threads,
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a .nas file: syntax, names, types, ranges, stage graph, search spaces.
+    Check(CheckArgs),
+    /// Print the IR of a pipeline as JSON.
+    Ir(IrArgs),
+    /// Explain a diagnostic code, with an example.
+    Explain(ExplainArgs),
+    /// Run a pipeline: search, derive and the stages after them, into a run folder.
+    Run(crate::run_cmd::RunArgs),
+    /// Rewrite a run's report.md and plots, or compare several runs (a sweep).
+    Report(crate::report_cmd::ReportArgs),
+    /// Write a PNG grid of images and their augmented views.
+    Preview(crate::run_cmd::PreviewArgs),
+    /// Time the fixed benchmark configurations (fast kernels vs their references).
+    Bench(crate::bench_cmd::BenchArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct LibArgs {
+    /// Extra folder to search for imports (repeatable; `NAS_PATH` adds more).
+    #[arg(long = "lib", value_name = "DIR")]
+    pub lib: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Print parameters and multiply-adds of every network the pipelines build.
+    #[arg(long)]
+    pub estimate: bool,
+    /// With --estimate: a genotype (the IR's `Genotype` as JSON) to estimate networks that
+    /// a derive stage produces at run time.
+    #[arg(long, value_name = "FILE", requires = "estimate")]
+    pub genotype: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    #[command(flatten)]
+    pub lib: LibArgs,
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct IrArgs {
+    /// The pipeline to print (needed when the file has several).
+    #[arg(long)]
+    pub pipeline: Option<String>,
+    #[command(flatten)]
+    pub lib: LibArgs,
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A code such as `nas::check::out_of_range` (the `nas::` prefix may be left out).
+    pub code: String,
+}
+
+/// Run a parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Check(a) => cmd_check(&a),
+        Command::Ir(a) => cmd_ir(&a),
+        Command::Explain(a) => cmd_explain(&a),
+        Command::Run(a) => crate::run_cmd::cmd_run(&a),
+        Command::Report(a) => crate::report_cmd::cmd_report(&a),
+        Command::Preview(a) => crate::run_cmd::cmd_preview(&a),
+        Command::Bench(a) => crate::bench_cmd::cmd_bench(&a),
+    }
+}
+
+fn load_options(lib: &LibArgs) -> LoadOptions {
+    let mut lib_dirs = lib.lib.clone();
+    if let Some(p) = std::env::var_os("NAS_PATH") {
+        lib_dirs.extend(std::env::split_paths(&p).filter(|p| !p.as_os_str().is_empty()));
+    }
+    LoadOptions { lib_dirs }
+}
+
+fn print_diags(c: &Compiled) {
+    if c.diags.is_empty() {
+        return;
+    }
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    eprint!(
+        "{}",
+        diagnostics::render_human(&c.diags, &c.sources, 100, color)
+    );
+}
+
+fn summary(c: &Compiled) -> (usize, usize) {
+    let errors = c.diags.iter().filter(|d| d.is_error()).count();
+    (errors, c.diags.len() - errors)
+}
+
+fn cmd_check(a: &CheckArgs) -> i32 {
+    let genotype = match &a.genotype {
+        Some(path) => match read_genotype(path) {
+            Ok(g) => Some(g),
+            Err(why) => {
+                eprintln!("cannot use the genotype `{}`: {why}", path.display());
+                return 2;
+            }
+        },
+        None => None,
+    };
+    let c = compile_file(&a.file, &load_options(&a.lib), &Select::default());
+    let (errors, warnings) = summary(&c);
+    let estimates = if a.estimate && errors == 0 {
+        c.programs
+            .iter()
+            .map(|p| estimates(p, genotype.as_ref()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    match a.format {
+        Format::Json => {
+            let out = serde_json::json!({
+                "file": a.file.display().to_string(),
+                "errors": errors,
+                "warnings": warnings,
+                "diagnostics": diagnostics::to_json(&c.diags, &c.sources),
+                "estimates": estimates,
+            });
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        }
+        Format::Human => {
+            print_diags(&c);
+            for e in &estimates {
+                print_estimates(e);
+            }
+            if errors == 0 {
+                let n = c.programs.len();
+                println!(
+                    "ok: {} ({n} pipeline{}, {warnings} warning{})",
+                    a.file.display(),
+                    plural(n),
+                    plural(warnings)
+                );
+            } else {
+                eprintln!(
+                    "{errors} error{}, {warnings} warning{}",
+                    plural(errors),
+                    plural(warnings)
+                );
+            }
+        }
+    }
+    i32::from(errors > 0)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn network_of(kind: &StageKind) -> Option<&NetworkSpec> {
+    match kind {
+        StageKind::SslSearch(s) => Some(&s.network),
+        StageKind::Derive(_) => None,
+        StageKind::Finetune(s) | StageKind::LinearEval(s) | StageKind::Train(s) => Some(&s.network),
+        StageKind::Knn(s) => Some(&s.network),
+        StageKind::SslTrain(s) => Some(&s.network),
+    }
+}
+
+fn read_genotype(path: &std::path::Path) -> Result<Genotype, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
+/// Per stage: the estimate, or why there is none.
+fn estimates(p: &Program, genotype: Option<&Genotype>) -> serde_json::Value {
+    let stages: Vec<serde_json::Value> = p
+        .pipeline
+        .stages
+        .iter()
+        .filter_map(|s| {
+            let net = network_of(&s.kind)?;
+            let v = match estimate_network(net, genotype) {
+                Ok(e) => {
+                    let rows = step_rows(&s.kind);
+                    let mem = rows.and_then(|r| estimate_train_memory(net, genotype, r, 4).ok());
+                    serde_json::json!({"stage": s.name, "kind": s.kind.name(), "params": e.params, "aux_params": e.aux_params, "madds": e.madds,
+                        "step_rows": rows, "train_memory_bytes": mem.map(|m| m.total_bytes)})
+                }
+                Err(EstimateError::NeedsGenotype(stage)) => serde_json::json!({
+                    "stage": s.name, "kind": s.kind.name(),
+                    "unknown": format!("the architecture is known only after stage `{stage}` runs (pass --genotype FILE to estimate one)"),
+                }),
+                Err(e) => serde_json::json!({"stage": s.name, "kind": s.kind.name(), "unknown": e.to_string()}),
+            };
+            Some(v)
+        })
+        .collect();
+    serde_json::json!({"pipeline": p.pipeline.name, "stages": stages})
+}
+
+/// Images (views) one training step of a stage pushes through its network.
+fn step_rows(kind: &StageKind) -> Option<usize> {
+    match kind {
+        StageKind::SslSearch(s) => Some(s.batch * s.views.views),
+        StageKind::SslTrain(s) => Some(s.batch * s.views.views),
+        StageKind::Finetune(s) | StageKind::Train(s) => Some(s.batch),
+        StageKind::LinearEval(_) | StageKind::Knn(_) | StageKind::Derive(_) => None,
+    }
+}
+
+fn print_estimates(e: &serde_json::Value) {
+    println!("pipeline {}:", e["pipeline"].as_str().unwrap_or(""));
+    for s in e["stages"].as_array().into_iter().flatten() {
+        let head = format!(
+            "  {} ({})",
+            s["stage"].as_str().unwrap_or(""),
+            s["kind"].as_str().unwrap_or("")
+        );
+        match s["unknown"].as_str() {
+            Some(why) => println!("{head}: {why}"),
+            None => println!(
+                "{head}: {} parameters ({} in the auxiliary head), {} multiply-adds per image",
+                group(s["params"].as_u64().unwrap_or(0)),
+                group(s["aux_params"].as_u64().unwrap_or(0)),
+                group(s["madds"].as_u64().unwrap_or(0)),
+            ),
+        }
+        if let (Some(bytes), Some(rows)) =
+            (s["train_memory_bytes"].as_u64(), s["step_rows"].as_u64())
+        {
+            println!(
+                "    a training step on {rows} images needs about {:.1} GiB (estimate, f32)",
+                bytes as f64 / (1u64 << 30) as f64
+            );
+        }
+    }
+}
+
+/// 3349342 -> "3,349,342".
+fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn cmd_ir(a: &IrArgs) -> i32 {
+    let select = Select {
+        pipeline: a.pipeline.clone(),
+    };
+    let mut c = compile_file(&a.file, &load_options(&a.lib), &select);
+    if !c.has_errors() && c.programs.len() != 1 {
+        let d = if c.programs.is_empty() {
+            Diag::unlocated(nas_check::CheckError::NoPipeline)
+                .with_help("`nas ir` prints a pipeline; this file defines none that can be built without arguments")
+        } else {
+            let names: Vec<String> = c
+                .programs
+                .iter()
+                .map(|p| format!("`{}`", p.pipeline.name))
+                .collect();
+            Diag::unlocated(nas_check::CheckError::NoPipeline).with_help(format!(
+                "choose one with `--pipeline NAME`: {}",
+                names.join(", ")
+            ))
+        };
+        c.diags.push(d);
+    }
+    print_diags(&c);
+    if c.has_errors() {
+        return 1;
+    }
+    match c.programs.first().map(serde_json::to_string_pretty) {
+        Some(Ok(json)) => {
+            println!("{json}");
+            0
+        }
+        _ => 1,
+    }
+}
+
+/// Every layer's table of codes: the front end's, the interpreter's and the report's.
+fn code_tables() -> [&'static [CodeInfo]; 3] {
+    [codes::CODES, nas_run::codes::CODES, nas_report::codes::CODES]
+}
+
+fn cmd_explain(a: &ExplainArgs) -> i32 {
+    let found = code_tables()
+        .into_iter()
+        .find_map(|t| nas_ir::codes::lookup(t, &a.code));
+    match found {
+        Some(info) => {
+            println!(
+                "{}: {}\n\n{}\n\nExample:\n\n{}",
+                info.code,
+                info.summary,
+                info.explanation,
+                indent(info.example)
+            );
+            0
+        }
+        None => {
+            let full = nas_ir::codes::full_name(&a.code);
+            let all = code_tables().into_iter().flatten().map(|c| c.code);
+            let help = diagnostics::suggest(&full, all);
+            eprintln!("unknown code `{}`: {help}", a.code);
+            1
+        }
+    }
+}
+
+fn indent(s: &str) -> String {
+    s.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,23 @@
+//! The `nas` binary: parse the command line and hand over to `cli`.
+
+mod bench;
+mod bench_cmd;
+mod cli;
+mod progress;
+mod report_cmd;
+mod run_cmd;
+mod threads;
+
+use clap::Parser;
+
+/// Counts live heap bytes for `nas bench` (two relaxed atomics per allocation).
+#[global_allocator]
+static ALLOC: bench::alloc::Counting = bench::alloc::Counting;
+
+fn main() {
+    // reuse freed tensor memory instead of returning it to the OS (page faults dominated)
+    bench::keep_freed_memory();
+    let cli = cli::Cli::parse();
+    threads::configure(cli.threads());
+    std::process::exit(cli::run(cli));
+}

@@ -1,0 +1,272 @@
+//! 1x1 convolution (`x` [N, Cin, H, W] with `w` [Cout, Cin, 1, 1], stride 1, no bias) as a
+//! candle custom op: one GEMM per image, forward and both gradients, parallel over images.
+//!
+//! Built from plain candle ops the same product is five graph nodes (two reshapes, a
+//! broadcast, a batched matmul, a reshape), and candle's backward gives every node a fresh
+//! zeroed gradient plus an add: two extra full-size passes per reshape. Here it is one node.
+//!
+//! Contract: inputs are contiguous f32/f64 CPU tensors of one dtype (the wrapper in
+//! `mod.rs` checks shapes, device and dtype and makes inputs contiguous); the gradient ops
+//! have no backward.
+
+use super::common::{by_dtype, slice, Real};
+use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
+use gemm::Parallelism;
+use rayon::prelude::*;
+
+/// y[n] = W x[n] for every image n.
+pub(crate) fn forward(x: &Tensor, w: &Tensor) -> Result<Tensor> {
+    x.apply_op2(w, Pw)
+}
+
+struct Pw;
+/// Applied to (dy, w): dx[n] = W^T dy[n].
+struct PwGradInput;
+/// Applied to (x, dy): dW = sum_n dy[n] x[n]^T.
+struct PwGradWeight;
+
+/// A row-major matrix view: pointer, rows stride, column stride.
+#[derive(Clone, Copy)]
+struct Mat<T> {
+    ptr: *const T,
+    rs: isize,
+    cs: isize,
+}
+
+/// dst [m, n] (row-major, contiguous) = (accumulate ? dst : 0) + lhs [m, k] x rhs [k, n].
+///
+/// # Safety
+/// `lhs` and `rhs` must be valid for their strides and sizes. `dst` must hold m * n values:
+/// checked on every call (a release build writing past `dst` would corrupt memory silently).
+unsafe fn gemm_into<T: Real>(
+    dst: &mut [T],
+    (m, n, k): (usize, usize, usize),
+    lhs: Mat<T>,
+    rhs: Mat<T>,
+    accumulate: bool,
+    par: Parallelism,
+) {
+    assert_eq!(dst.len(), m * n, "gemm_into: output holds {} values, not {m} x {n}", dst.len());
+    // SAFETY: the caller guarantees `lhs` and `rhs`; `dst`'s length was checked above.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            lhs.ptr,
+            lhs.cs,
+            lhs.rs,
+            rhs.ptr,
+            rhs.cs,
+            rhs.rs,
+            T::ONE,
+            T::ONE,
+            false,
+            false,
+            false,
+            par,
+        )
+    }
+}
+
+/// Images run in parallel, each GEMM on one thread; with fewer images than threads, the
+/// images run in turn and each GEMM uses every thread.
+fn split(images: usize) -> (bool, Parallelism) {
+    let threads = rayon::current_num_threads();
+    if images >= threads || threads == 1 {
+        (true, Parallelism::None)
+    } else {
+        (false, Parallelism::Rayon(threads))
+    }
+}
+
+/// Runs `f(image, out_chunk)` for every image's `per` outputs, in parallel per [`split`].
+fn per_image<T: Real>(out: &mut [T], per: usize, f: impl Fn(usize, &mut [T], Parallelism) + Sync) {
+    let (parallel, par) = split(out.len() / per.max(1));
+    if parallel {
+        out.par_chunks_mut(per)
+            .enumerate()
+            .for_each(|(i, o)| f(i, o, par));
+    } else {
+        out.chunks_mut(per)
+            .enumerate()
+            .for_each(|(i, o)| f(i, o, par));
+    }
+}
+
+impl CustomOp2 for Pw {
+    fn name(&self) -> &'static str {
+        "pointwise-conv2d"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (n, ci, h, w) = l1.shape().dims4()?;
+        let (co, ciw, _, _) = l2.shape().dims4()?;
+        if ciw != ci {
+            bail!("internal error: pointwise weight does not match the input, please report");
+        }
+        let out = by_dtype!(s1, self.name(), pw_fwd(s1, l1, s2, l2, (n, ci, co, h * w)))?;
+        Ok((out, Shape::from((n, co, h, w))))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        _res: &Tensor,
+        dy: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let dy = dy.contiguous()?;
+        let dx = dy.apply_op2_no_bwd(w, &PwGradInput)?;
+        let dw = x.apply_op2_no_bwd(&dy, &PwGradWeight)?;
+        Ok((Some(dx), Some(dw)))
+    }
+}
+
+fn pw_fwd<T: Real>(
+    s1: &CpuStorage,
+    l1: &Layout,
+    s2: &CpuStorage,
+    l2: &Layout,
+    (n, ci, co, hw): (usize, usize, usize, usize),
+) -> Result<CpuStorage> {
+    let (x, wt) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
+    let mut y = vec![T::ZERO; n * co * hw];
+    per_image(&mut y, co * hw, |i, yi, par| {
+        let w = Mat {
+            ptr: wt.as_ptr(),
+            rs: ci as isize,
+            cs: 1,
+        };
+        let xi = Mat {
+            ptr: x[i * ci * hw..].as_ptr(),
+            rs: hw as isize,
+            cs: 1,
+        };
+        // SAFETY: W is [co, ci] and image i of x is [ci, hw], both inside their slices.
+        unsafe { gemm_into(yi, (co, hw, ci), w, xi, false, par) }
+    });
+    Ok(T::to_cpu_storage_owned(y))
+}
+
+impl CustomOp2 for PwGradInput {
+    fn name(&self) -> &'static str {
+        "pointwise-conv2d-grad-input"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (n, co, h, w) = l1.shape().dims4()?;
+        let (cow, ci, _, _) = l2.shape().dims4()?;
+        if cow != co {
+            bail!("internal error: pointwise gradient does not match the weight, please report");
+        }
+        let out = by_dtype!(
+            s1,
+            self.name(),
+            pw_grad_input(s1, l1, s2, l2, (n, ci, co, h * w))
+        )?;
+        Ok((out, Shape::from((n, ci, h, w))))
+    }
+}
+
+fn pw_grad_input<T: Real>(
+    s1: &CpuStorage,
+    l1: &Layout,
+    s2: &CpuStorage,
+    l2: &Layout,
+    (n, ci, co, hw): (usize, usize, usize, usize),
+) -> Result<CpuStorage> {
+    let (dy, wt) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
+    let mut dx = vec![T::ZERO; n * ci * hw];
+    per_image(&mut dx, ci * hw, |i, dxi, par| {
+        // W^T: element (r, c) = W[c, r].
+        let wt = Mat {
+            ptr: wt.as_ptr(),
+            rs: 1,
+            cs: ci as isize,
+        };
+        let gi = Mat {
+            ptr: dy[i * co * hw..].as_ptr(),
+            rs: hw as isize,
+            cs: 1,
+        };
+        // SAFETY: W is [co, ci] and image i of dy is [co, hw], both inside their slices.
+        unsafe { gemm_into(dxi, (ci, hw, co), wt, gi, false, par) }
+    });
+    Ok(T::to_cpu_storage_owned(dx))
+}
+
+impl CustomOp2 for PwGradWeight {
+    fn name(&self) -> &'static str {
+        "pointwise-conv2d-grad-weight"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (n, ci, h, w) = l1.shape().dims4()?;
+        let (ng, co, hg, wg) = l2.shape().dims4()?;
+        if (ng, hg, wg) != (n, h, w) {
+            bail!("internal error: pointwise gradient does not match the input, please report");
+        }
+        let out = by_dtype!(
+            s1,
+            self.name(),
+            pw_grad_weight(s1, l1, s2, l2, (n, ci, co, h * w))
+        )?;
+        Ok((out, Shape::from((co, ci, 1, 1))))
+    }
+}
+
+fn pw_grad_weight<T: Real>(
+    s1: &CpuStorage,
+    l1: &Layout,
+    s2: &CpuStorage,
+    l2: &Layout,
+    (n, ci, co, hw): (usize, usize, usize, usize),
+) -> Result<CpuStorage> {
+    let (x, dy) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
+    // One [co, ci] partial per image (dy[i] [co, hw] times x[i]^T [hw, ci]), then a sum in
+    // image order: the result does not depend on how the images were spread over threads.
+    let kk = co * ci;
+    let mut part = vec![T::ZERO; n * kk];
+    per_image(&mut part, kk, |i, acc, par| {
+        let gi = Mat {
+            ptr: dy[i * co * hw..].as_ptr(),
+            rs: hw as isize,
+            cs: 1,
+        };
+        let xt = Mat {
+            ptr: x[i * ci * hw..].as_ptr(),
+            rs: 1,
+            cs: hw as isize,
+        };
+        // SAFETY: image i of dy is [co, hw] and of x [ci, hw], inside their slices.
+        unsafe { gemm_into(acc, (co, ci, hw), gi, xt, false, par) }
+    });
+    let mut dw = vec![T::ZERO; kk];
+    for p in part.chunks_exact(kk) {
+        dw.iter_mut().zip(p).for_each(|(d, &v)| *d += v);
+    }
+    Ok(T::to_cpu_storage_owned(dw))
+}

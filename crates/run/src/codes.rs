@@ -1,0 +1,49 @@
+//! The interpreter's diagnostic codes (`nas::run::*`) for `nas explain`, one row per
+//! `RuntimeError` variant (a test checks that every code in `error.rs` is here).
+
+use nas_ir::codes::{c, CodeInfo};
+
+pub static CODES: &[CodeInfo] = &[
+    c("nas::run::tensor", "a tensor operation failed while a stage ran",
+      "Building or running a network raised a shape or tensor error. The help names the stage's line in the `.nas` file. The checker catches most such problems before a run (`nas check --estimate` prints every network's shapes); one that reaches the run is a gap in the checker, worth reporting.",
+      "stage search: ssl_search(network = darts.supernet(cells = 40))   // features shrink below 1x1"),
+    c("nas::run::data", "a dataset could not be read",
+      "A data file or folder named by the pipeline is missing, truncated or not in the format its source says (CIFAR binary batches of 3073-byte records, or one folder of PNG/JPEG images per class). The message names the file and, for batches, the record.",
+      "let data = data.cifar10(dir = \"../shared/data/cifar10\")   // data_batch_1.bin missing"),
+    c("nas::run::stage", "a stage cannot run as configured",
+      "The stage's configuration is valid on its own but not on this data: a split too small for one batch, a network whose input does not match the images, a checkpoint whose metadata does not match the stage. The help names the stage's line.",
+      "search.batch = 4096   // on 1,797 digits: no batch fits the weight split"),
+    c("nas::run::non_finite", "the loss or a weight became NaN or infinite",
+      "Training diverged. The stage stopped before writing the bad state: its last checkpoint is intact, so lowering the learning rate (or setting `clip_norm`) and running with `--resume --force` continues from there.",
+      "search.weights = sgd(lr = 50.0)"),
+    c("nas::run::checkpoint", "a checkpoint is missing, damaged or of another network",
+      "A stage's checkpoint failed its checksum, could not be parsed, or holds tensors of other shapes than the network. Checkpoints are never replaced silently: delete the stage folder to start the stage over.",
+      "runs/quickstart/search/checkpoint/state.safetensors   // truncated by a full disk"),
+    c("nas::run::ir_changed", "the run folder holds a different pipeline",
+      "`--resume` found a `pipeline.ir.json` that differs from the pipeline being run; the message lists the changed fields. Resuming would mix results of two pipelines. Pass `--force` to resume anyway (stages whose hash changed run again), or use another `--out` folder.",
+      "nas run x.nas --resume --set seed=8   // the folder ran seed 7"),
+    c("nas::run::nothing_to_resume", "`--resume` found no run to continue",
+      "The output folder has no `pipeline.ir.json`, so no run was started there. Start the run without `--resume`.",
+      "nas run x.nas --out runs/new --resume"),
+    c("nas::run::missing_input", "a stage needs the output of a stage that has not run",
+      "A stage reads another stage's files (the derive stage's genotype and weights, a search checkpoint, an `ssl_train` stage's weights) and they are not in the run folder. Run the whole pipeline, or the stage it depends on, first.",
+      "stage tune: finetune(init = preserved)   // but derive/weights.safetensors is absent"),
+    c("nas::run::io", "a file of the run folder could not be written",
+      "Writing to the run folder failed (disk full, no permission, a read-only file system). Every file is written to a temporary name and renamed, so the files already there are intact; free space and resume with `--resume`.",
+      "nas run x.nas --out /proc/nope"),
+    c("nas::run::interrupted", "the run was stopped by the user",
+      "Ctrl-C stopped the run after the current step; the stage wrote a checkpoint first. `nas run --resume` continues from it and gives the same result as an uninterrupted run. A second Ctrl-C exits at once.",
+      "^C during `nas run examples/quickstart.nas`"),
+    c("nas::run::internal", "an internal error of the interpreter",
+      "Something the interpreter assumed did not hold. This is a bug in nas, not in the pipeline: please report it with the `.nas` file and the command.",
+      "(no example: report it)"),
+];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_code_of_the_error_type_is_explained() {
+        let source = include_str!("error.rs");
+        assert_eq!(nas_ir::codes::unmatched(source, super::CODES), Vec::<String>::new());
+    }
+}

@@ -1,8 +1,0 @@
-//! Kernel tests (`cargo test --test kernels_ops`): every fast CPU kernel in
-//! `nas::nn::kernels` against its `_slow` composite, a direct loop, and finite differences.
-
-mod batchnorm;
-mod depthwise;
-mod pool;
-mod relu;
-mod support;
