@@ -24,9 +24,9 @@ use std::path::PathBuf;
 
 use candle_core::{DType, Device, Tensor};
 use nas_engine::data::augment::{Augmenter, Image};
-use nas_ir::{ObjectiveSpec, OptimKind};
 use nas_engine::nn::Network;
 use nas_engine::optim::{clip_grad_norm, Optim, Optimizer};
+use nas_ir::{ObjectiveSpec, OptimKind};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 

@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
+use nas_check::resolve::LoadOptions;
 use nas_check::{compile_text, Select};
 use nas_ir::{Program, SslTrainSpec, StageKind};
-use nas_check::resolve::LoadOptions;
 
 pub type Res<T> = Result<T, Box<dyn std::error::Error>>;
 

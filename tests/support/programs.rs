@@ -3,8 +3,8 @@
 
 #![allow(dead_code)]
 
-use nas_ir::*;
 use nas_ir::specs::{darts_ops_sswp, search_cells};
+use nas_ir::*;
 
 pub fn sgd(lr: f64) -> OptimSpec {
     OptimSpec {

@@ -41,7 +41,10 @@ fn done(dir: &Path, stage: &str, seconds: f64, outcome: Outcome) {
         seconds,
         outcome,
     };
-    write_json(&dir.join(stage).join("done.json"), &serde_json::to_value(done).unwrap());
+    write_json(
+        &dir.join(stage).join("done.json"),
+        &serde_json::to_value(done).unwrap(),
+    );
 }
 
 fn ssl_epoch(epoch: usize, loss: f64, alpha_entropy: f64, images_per_sec: f64) -> SslEpoch {
@@ -124,7 +127,10 @@ pub fn fake_supervised(dir: &Path, stage: &str, kind: &str, per_seed: &[(u64, Op
             test_acc_std: 0.0,
             seeds: tests.len(),
         },
-        per_seed: per_seed.iter().map(|&(s, v, t)| SeedResult(s, v, t)).collect(),
+        per_seed: per_seed
+            .iter()
+            .map(|&(s, v, t)| SeedResult(s, v, t))
+            .collect(),
         labels: 0.5,
         train_images: 64,
         val_images: 16,
@@ -152,7 +158,10 @@ fn fake_knn(dir: &Path, seconds: f64, knn_acc: f64) {
 /// `pretrain`: 2 epochs of ssl_train, losses 5.0 and 4.5.
 fn fake_pretrain(dir: &Path) {
     let lines = [ssl_epoch(0, 5.0, 0.0, 90.0), ssl_epoch(1, 4.5, 0.0, 110.0)];
-    let records: Vec<Value> = lines.iter().map(|l| serde_json::to_value(l).unwrap()).collect();
+    let records: Vec<Value> = lines
+        .iter()
+        .map(|l| serde_json::to_value(l).unwrap())
+        .collect();
     write_metrics(&dir.join("pretrain"), &records);
     let pretrain = SslDone {
         result: SslResult {

@@ -10,10 +10,10 @@ use std::rc::Rc;
 use super::builtins::{self, Dflt, Schema, METRICS, SYMBOLS};
 use super::error::CheckError;
 use super::value::*;
-use nas_syntax::diagnostics::{suggest, Diag};
 use crate::resolve::{Loaded, ModId, ResolveError};
-use nas_syntax::source::Span;
 use nas_syntax::ast::*;
+use nas_syntax::diagnostics::{suggest, Diag};
+use nas_syntax::source::Span;
 
 /// Marker: the problem was reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

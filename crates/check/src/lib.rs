@@ -25,12 +25,12 @@ use std::rc::Rc;
 
 pub use error::CheckError;
 
-use nas_syntax::diagnostics::{suggest, Diag};
-use nas_ir::Program;
 use crate::resolve::{LoadOptions, Loaded, ModId};
-use nas_syntax::source::SourceMap;
-use nas_syntax::ast::Item;
 use eval::{Env, Eval};
+use nas_ir::Program;
+use nas_syntax::ast::Item;
+use nas_syntax::diagnostics::{suggest, Diag};
+use nas_syntax::source::SourceMap;
 use value::V;
 
 /// The result of checking one file.

@@ -7,8 +7,8 @@
 use crate::checked::*;
 use crate::value::{Rec, Val, V};
 use nas_ir::*;
-use nas_syntax::source::SourceMap;
 use nas_syntax::ast::BinOp;
+use nas_syntax::source::SourceMap;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LowerError {

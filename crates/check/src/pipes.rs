@@ -5,10 +5,10 @@
 use super::error::CheckError;
 use super::eval::{Env, Eval, Fail, R};
 use super::value::*;
-use nas_syntax::diagnostics::{suggest, Diag};
 use crate::resolve::ModId;
-use nas_syntax::source::Span;
 use nas_syntax::ast::*;
+use nas_syntax::diagnostics::{suggest, Diag};
+use nas_syntax::source::Span;
 
 fn named(i: &Ident) -> Named {
     Named {

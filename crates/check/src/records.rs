@@ -7,10 +7,10 @@ use super::builtins::{self, Dflt, Field, Kind, Range, Schema, Ty};
 use super::error::CheckError;
 use super::eval::{Env, Eval, Fail, R};
 use super::value::*;
-use nas_syntax::diagnostics::{suggest, Diag};
 use crate::resolve::ModId;
-use nas_syntax::source::Span;
 use nas_syntax::ast::*;
+use nas_syntax::diagnostics::{suggest, Diag};
+use nas_syntax::source::Span;
 
 /// One argument after evaluation: its name (if named) and value.
 pub type Given = (Option<Named>, Val);

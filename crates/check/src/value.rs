@@ -8,8 +8,8 @@ use std::rc::Rc;
 
 use super::builtins::{Kind, Schema};
 use crate::resolve::ModId;
-use nas_syntax::source::Span;
 use nas_syntax::ast::BinOp;
+use nas_syntax::source::Span;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Val {

@@ -5,11 +5,11 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use clap::{Args, ValueEnum};
 use crate::bench::{
     kernels, net_comparison_table, net_table, network_step, op_rows, ops, ops_comparison_table,
     table, NetConfig, NetRound, NetTiming, OpsConfig, Path, Reference,
 };
+use clap::{Args, ValueEnum};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Config {

@@ -7,13 +7,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use nas_check::{compile_file, Compiled, Select};
 use nas_check::codes;
+use nas_check::resolve::LoadOptions;
+use nas_check::{compile_file, Compiled, Select};
 use nas_ir::codes::CodeInfo;
-use nas_syntax::diagnostics::{self, Diag};
 use nas_ir::estimate::{estimate_network, estimate_train_memory, EstimateError};
 use nas_ir::{Genotype, NetworkSpec, Program, StageKind};
-use nas_check::resolve::LoadOptions;
+use nas_syntax::diagnostics::{self, Diag};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -332,7 +332,11 @@ fn cmd_ir(a: &IrArgs) -> i32 {
 
 /// Every layer's table of codes: the front end's, the interpreter's and the report's.
 fn code_tables() -> [&'static [CodeInfo]; 3] {
-    [codes::CODES, nas_run::codes::CODES, nas_report::codes::CODES]
+    [
+        codes::CODES,
+        nas_run::codes::CODES,
+        nas_report::codes::CODES,
+    ]
 }
 
 fn cmd_explain(a: &ExplainArgs) -> i32 {

@@ -10,11 +10,11 @@ use clap::Args;
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
 use crate::progress::Renderer;
+use nas_check::resolve::LoadOptions;
 use nas_check::{compile_file, compile_text, Compiled, Select};
-use nas_syntax::diagnostics;
 use nas_ir::streams::{self, Stream};
 use nas_ir::{Program, StageKind};
-use nas_check::resolve::LoadOptions;
+use nas_syntax::diagnostics;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -268,7 +268,7 @@ pub fn cmd_preview(a: &PreviewArgs) -> i32 {
                 &program.pipeline.data,
                 streams::seed(program.pipeline.seed, Stream::DataLimit),
             )
-                .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())?;
             nas_engine::data::preview::write_preview_grid(
                 &ds,
                 &aug,

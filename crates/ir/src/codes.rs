@@ -73,7 +73,10 @@ mod tests {
         let source = "#[diagnostic(code(nas::x::a))] #[diagnostic(code(nas::x::c), help(\"h\"))]";
         assert_eq!(
             unmatched(source, &table),
-            vec!["no row for nas::x::c".to_string(), "no variant for nas::x::b".to_string()]
+            vec![
+                "no row for nas::x::c".to_string(),
+                "no variant for nas::x::b".to_string()
+            ]
         );
         assert_eq!(lookup(&table, "x::b").map(|c| c.code), Some("nas::x::b"));
     }

@@ -10,9 +10,9 @@ pub mod estimate;
 pub mod files;
 pub mod net;
 pub mod outputs;
+pub mod source;
 pub mod specs;
 pub mod streams;
-pub mod source;
 pub mod train;
 
 use serde::{Deserialize, Serialize};

@@ -143,7 +143,11 @@ mod tests {
         let mut seen = HashSet::new();
         for root in 0..64u64 {
             for s in Stream::ALL {
-                assert!(seen.insert(seed(root, s)), "collision at {root} {}", s.name());
+                assert!(
+                    seen.insert(seed(root, s)),
+                    "collision at {root} {}",
+                    s.name()
+                );
             }
         }
     }

@@ -262,7 +262,11 @@ impl StageRecord {
 
 /// `text` as a `T`, or an error naming the file (and line) and what serde found wrong:
 /// the field that is missing or of the wrong type.
-fn parse<T: DeserializeOwned>(path: &Path, line: Option<usize>, text: &str) -> Result<T, ReportError> {
+fn parse<T: DeserializeOwned>(
+    path: &Path,
+    line: Option<usize>,
+    text: &str,
+) -> Result<T, ReportError> {
     let value: T = serde_json::from_str(text).map_err(|e| ReportError::BadJson {
         path: path.to_path_buf(),
         line,

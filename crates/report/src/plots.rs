@@ -121,7 +121,9 @@ pub fn stage_panels(rec: &StageRecord) -> Option<Vec<Panel>> {
             let loss = seeds
                 .iter()
                 .enumerate()
-                .map(|(i, &s)| Series::line(format!("seed {s}"), rec.series(Metric::Loss, Some(s)), i))
+                .map(|(i, &s)| {
+                    Series::line(format!("seed {s}"), rec.series(Metric::Loss, Some(s)), i)
+                })
                 .collect();
             let mut acc = Vec::new();
             for (i, &s) in seeds.iter().enumerate() {

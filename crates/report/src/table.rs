@@ -125,7 +125,10 @@ fn eval_row(rec: &StageRecord) -> Option<EvalRow> {
 /// Per-seed best validation accuracies (those that exist) and test accuracies, from
 /// `done.json`'s `per_seed`.
 fn per_seed(rec: &StageRecord) -> (Vec<f64>, Vec<f64>) {
-    let seeds = rec.supervised().map(|d| d.per_seed.as_slice()).unwrap_or_default();
+    let seeds = rec
+        .supervised()
+        .map(|d| d.per_seed.as_slice())
+        .unwrap_or_default();
     let vals = seeds.iter().filter_map(|s| s.val_acc()).collect();
     let tests = seeds.iter().map(|s| s.test_acc()).collect();
     (vals, tests)

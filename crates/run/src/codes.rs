@@ -44,6 +44,9 @@ mod tests {
     #[test]
     fn every_code_of_the_error_type_is_explained() {
         let source = include_str!("error.rs");
-        assert_eq!(nas_ir::codes::unmatched(source, super::CODES), Vec::<String>::new());
+        assert_eq!(
+            nas_ir::codes::unmatched(source, super::CODES),
+            Vec::<String>::new()
+        );
     }
 }

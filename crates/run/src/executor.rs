@@ -18,10 +18,10 @@ use candle_core::Device;
 use serde_json::json;
 
 use super::checkpoint::{self, write_atomic, Checkpoint};
+use super::ctx::{StageClock, StageCtx};
 use super::error::RuntimeError;
 use super::events::{Event, EventSink};
 use super::hash::{hash_json, json_diff};
-use super::ctx::{StageClock, StageCtx};
 use super::stages;
 use nas_ir::outputs::{Done, OUTPUT_VERSION};
 use nas_ir::{Program, Stage};

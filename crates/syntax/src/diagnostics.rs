@@ -6,7 +6,6 @@
 //! secondary labels, help and a severity. Codes are `nas::<stage>::<name>`; every code is
 //! listed in `codes::CODES` and explained by `nas explain CODE`.
 
-
 use std::fmt;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};

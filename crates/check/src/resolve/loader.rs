@@ -11,9 +11,9 @@ use std::path::{Component, Path, PathBuf};
 
 use super::error::ResolveError;
 use super::stdlib;
+use nas_syntax::ast::{self, ImportTarget, Item};
 use nas_syntax::diagnostics::{suggest, Diag};
 use nas_syntax::source::{SourceId, SourceMap, Span};
-use nas_syntax::ast::{self, ImportTarget, Item};
 use nas_syntax::ParseError;
 
 /// Index of a loaded module.

@@ -9,8 +9,8 @@ use std::collections::HashSet;
 use super::error::ResolveError;
 use super::loader::{Loaded, Module};
 use crate::builtins::{global_names, METRICS, TYPE_NAMES};
-use nas_syntax::diagnostics::{suggest, Diag};
 use nas_syntax::ast::*;
+use nas_syntax::diagnostics::{suggest, Diag};
 
 struct Scope<'a> {
     loaded: &'a Loaded,

@@ -5,7 +5,10 @@
 pub const STDLIB: &[(&str, &str)] = &[
     ("augment", include_str!("../../../../stdlib/augment.nas")),
     ("data", include_str!("../../../../stdlib/data.nas")),
-    ("genotypes", include_str!("../../../../stdlib/genotypes.nas")),
+    (
+        "genotypes",
+        include_str!("../../../../stdlib/genotypes.nas"),
+    ),
     (
         "recipes.darts",
         include_str!("../../../../stdlib/recipes/darts.nas"),

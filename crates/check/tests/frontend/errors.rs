@@ -5,10 +5,10 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use nas_check::{compile_file, Select};
 use nas_check::codes;
-use nas_syntax::diagnostics::render_human;
 use nas_check::resolve::LoadOptions;
+use nas_check::{compile_file, Select};
+use nas_syntax::diagnostics::render_human;
 
 fn cases() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir("tests/data/errors")

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use nas_check::resolve::{stdlib, LoadOptions};
 use nas_check::{compile_file, compile_std, compile_text, Select};
 use nas_ir::*;
-use nas_check::resolve::{stdlib, LoadOptions};
 
 fn nas_files(dir: &str) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = walkdir::WalkDir::new(dir)

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use nas_check::{compile_file, compile_text, Compiled, Select};
 use nas_check::resolve::LoadOptions;
+use nas_check::{compile_file, compile_text, Compiled, Select};
 use proptest::prelude::*;
 
 const LIMIT: Duration = Duration::from_secs(2);

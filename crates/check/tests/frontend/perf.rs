@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::time::Instant;
 
-use nas_check::{compile_text, Select};
 use nas_check::resolve::LoadOptions;
+use nas_check::{compile_text, Select};
 
 /// About 10,000 lines: optimisers, ops, augmentations, and a pipeline of many stages.
 fn generate() -> String {

@@ -8,8 +8,8 @@
 
 use super::timing::{time_fwd_bwd, Measured, Path, Timing};
 use super::BenchError;
-use nas_engine::nn::kernels as k;
 use candle_core::{DType, Device, Result, Tensor, Var};
+use nas_engine::nn::kernels as k;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

@@ -19,10 +19,10 @@ use rand_chacha::ChaCha8Rng;
 
 use super::timing::median;
 use super::BenchError;
-use nas_check::{compile_text, Select};
-use nas_ir::{NetworkSpec, StageKind};
-use nas_engine::nn::Network;
 use nas_check::resolve::LoadOptions;
+use nas_check::{compile_text, Select};
+use nas_engine::nn::Network;
+use nas_ir::{NetworkSpec, StageKind};
 
 /// The source of the configurations.
 pub const NETWORKS_NAS: &str = include_str!("networks.nas");

@@ -1,12 +1,12 @@
 //! The `nas` binary as a user runs it (`CARGO_BIN_EXE_nas`): exit codes, stdout and stderr of
 //! check, ir, explain, run and report. Commands run in the repository root.
 
-#[path = "../../../../tests/support/programs.rs"]
-mod run_support;
-#[path = "../../../../tests/support/run_folders.rs"]
-mod report_support;
 mod check;
 mod report;
+#[path = "../../../../tests/support/run_folders.rs"]
+mod report_support;
 mod run;
+#[path = "../../../../tests/support/programs.rs"]
+mod run_support;
 #[path = "../../../../tests/support/root.rs"]
 mod support;

@@ -14,14 +14,13 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use candle_core::{Device, Tensor};
+use nas_ir::streams::{self, Stream};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use nas_ir::streams::{self, Stream};
 use rand_chacha::ChaCha8Rng;
 
 use super::augment::Augmenter;
 use super::{DataError, Dataset};
-
 
 /// How a [`Loader`] batches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,7 +149,8 @@ impl Loader {
     pub fn epoch_order(&self, epoch: u64) -> Vec<usize> {
         let mut order = self.indices.clone();
         if self.config.shuffle {
-            let mut rng = ChaCha8Rng::seed_from_u64(streams::seed(self.config.seed, Stream::LoaderOrder));
+            let mut rng =
+                ChaCha8Rng::seed_from_u64(streams::seed(self.config.seed, Stream::LoaderOrder));
             rng.set_stream(epoch);
             order.shuffle(&mut rng);
         }

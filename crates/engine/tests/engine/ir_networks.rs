@@ -5,11 +5,11 @@
 use std::path::Path;
 
 use candle_core::{DType, Device};
+use nas_check::resolve::LoadOptions;
 use nas_check::{compile_file, compile_text, Compiled, Select};
+use nas_engine::nn::Network;
 use nas_ir::estimate::estimate_network;
 use nas_ir::{CellSpec, Family, NetworkSpec, Program, StageKind};
-use nas_engine::nn::Network;
-use nas_check::resolve::LoadOptions;
 use rand::SeedableRng;
 
 fn compile(path: &str) -> Program {

@@ -2,10 +2,10 @@
 //! §1.3) and against the static estimator.
 
 use candle_core::{DType, Device};
+use nas_engine::nn::Network;
 use nas_ir::estimate::estimate_network;
-use nas_ir::{AlphaSharing, CellSpec, EdgeMode, HeadSpec};
-use nas_engine::nn::{Network};
 use nas_ir::specs;
+use nas_ir::{AlphaSharing, CellSpec, EdgeMode, HeadSpec};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 

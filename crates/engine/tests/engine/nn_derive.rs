@@ -3,11 +3,11 @@
 //! DARTS / NB201 genotype strings.
 
 use candle_core::{DType, Device, Tensor};
+use nas_engine::nn::{darts_genotype_string, nb201_genotype_string, DeriveOptions, Network};
+use nas_ir::specs;
 use nas_ir::{
     AlphaSharing, CellGenotype, CellSpec, EdgeMode, Family, GenoEdge, Genotype, HeadSpec,
 };
-use nas_engine::nn::{darts_genotype_string, nb201_genotype_string, DeriveOptions, Network};
-use nas_ir::specs;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 

@@ -2,12 +2,12 @@
 //! (input, weights, alpha) and the two-path gates and alpha update.
 
 use candle_core::{DType, Device, Tensor, Var};
-use nas_ir::{AlphaSharing, CellSpec, EdgeMode, HeadSpec, Prim, Stride};
 use nas_engine::nn::gradcheck::check_grads;
 use nas_engine::nn::layers::{Layer, OpCtx};
-use nas_ir::specs;
 use nas_engine::nn::store::Builder;
 use nas_engine::nn::Network;
+use nas_ir::specs;
+use nas_ir::{AlphaSharing, CellSpec, EdgeMode, HeadSpec, Prim, Stride};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

@@ -3,11 +3,11 @@
 //! drop-path and error reporting.
 
 use candle_core::{DType, Device, Tensor, Var};
-use nas_ir::{AlphaSharing, CellSpec, EdgeMode, Family, HeadSpec};
 use nas_engine::nn::layers::BatchNorm;
 use nas_engine::nn::store::Builder;
 use nas_engine::nn::{DropPath, Network, NnError};
 use nas_ir::specs;
+use nas_ir::{AlphaSharing, CellSpec, EdgeMode, Family, HeadSpec};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 

@@ -3,9 +3,9 @@
 //! outputs; loading into a network of another shape names the offending tensor.
 
 use candle_core::{DType, Device, Tensor};
-use nas_ir::{AlphaSharing, CellSpec, EdgeMode, Family, Genotype, HeadSpec, NetworkSpec};
 use nas_engine::nn::{preserve, DeriveOptions, Network, NnError};
 use nas_ir::specs;
+use nas_ir::{AlphaSharing, CellSpec, EdgeMode, Family, Genotype, HeadSpec, NetworkSpec};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

@@ -3,9 +3,9 @@
 //! same weights and alphas twice.
 
 use candle_core::{DType, Device, Tensor};
-use nas_ir::{AlphaSharing, CellSpec, EdgeMode, Family, HeadSpec};
-use nas_engine::nn::{Network};
+use nas_engine::nn::Network;
 use nas_ir::specs;
+use nas_ir::{AlphaSharing, CellSpec, EdgeMode, Family, HeadSpec};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

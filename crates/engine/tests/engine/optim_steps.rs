@@ -5,8 +5,10 @@ use std::collections::HashSet;
 
 use candle_core::backprop::GradStore;
 use candle_core::{Device, Tensor, Var};
+use nas_engine::optim::{
+    clip_grad_norm, learning_rate, Adam, AdamConfig, Optimizer, Sgd, SgdConfig,
+};
 use nas_ir::{ScheduleKind, SchedulePer, ScheduleSpec};
-use nas_engine::optim::{clip_grad_norm, learning_rate, Adam, AdamConfig, Optimizer, Sgd, SgdConfig};
 
 fn var(values: &[f64]) -> Var {
     Var::from_tensor(&Tensor::new(values, &Device::Cpu).unwrap()).unwrap()
@@ -362,8 +364,8 @@ fn warmup_rises_linearly_then_hands_over() {
 
 #[test]
 fn optim_from_spec_picks_kind_and_hyperparameters() {
-    use nas_ir::{OptimKind, OptimSpec, Span};
     use nas_engine::optim::Optim;
+    use nas_ir::{OptimKind, OptimSpec, Span};
     let spec = |kind| OptimSpec {
         kind,
         lr: 0.5,

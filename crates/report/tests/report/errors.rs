@@ -2,15 +2,14 @@
 //! unparsable JSON, a sweep run without a search. Each is an error naming the file, and
 //! nothing is written. Golden renderings pin down what the user reads.
 
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::report_support::{fake_every_stage, fake_sweep_run, files, write_program};
+use crate::run_support::{tempdir, tiny_program};
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use nas_report::{write_run_report, write_sweep_report, ReportError};
-use crate::report_support::{files, fake_every_stage, fake_sweep_run, write_program};
-use crate::run_support::{tempdir, tiny_program};
 
 fn render(e: &ReportError) -> String {
     let handler =
@@ -19,7 +18,6 @@ fn render(e: &ReportError) -> String {
     handler.render_report(&mut out, e).unwrap();
     out
 }
-
 
 #[test]
 fn a_folder_that_is_not_a_run_is_named_and_nothing_is_written() {

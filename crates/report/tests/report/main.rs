@@ -1,12 +1,12 @@
 //! The report's tests, one binary: run folders faked file by file (no engine), their
 //! tables, plots and sweeps, and every bad input as a located `nas::report::*` error.
 
-#[path = "../../../../tests/support/programs.rs"]
-mod run_support;
+mod errors;
 #[path = "../../../../tests/support/run_folders.rs"]
 mod report_support;
-mod errors;
 mod run;
-mod sweep;
+#[path = "../../../../tests/support/programs.rs"]
+mod run_support;
 #[path = "../../../../tests/support/root.rs"]
 mod support;
+mod sweep;

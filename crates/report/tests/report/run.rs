@@ -2,15 +2,14 @@
 //! known: the evaluation table's rows, the SSL summary, the genotype, and PNG curves that
 //! decode, have the plot size and show their lines and text.
 
-
 use std::fs;
 use std::path::Path;
 
+use crate::report_support::fake_every_stage;
+use crate::run_support::tempdir;
 use nas_report::folder::RunFolder;
 use nas_report::table::{eval_rows, MeanStd};
 use nas_report::write_run_report;
-use crate::report_support::fake_every_stage;
-use crate::run_support::tempdir;
 
 const BLUE: [u8; 3] = [31, 119, 180];
 const ORANGE: [u8; 3] = [255, 127, 14];

@@ -2,15 +2,14 @@
 //! epochs: the arms' accuracies, the differences (a) − (b) and (a) − (c) with their rough
 //! standard errors, the final SSL losses, and the order by search epochs.
 
-
 use std::fs;
 
+use crate::report_support::fake_sweep_run;
+use crate::run_support::tempdir;
 use nas_report::folder::RunFolder;
 use nas_report::sweep::{sweep_runs, Diff};
 use nas_report::table::MeanStd;
 use nas_report::write_sweep_report;
-use crate::report_support::fake_sweep_run;
-use crate::run_support::tempdir;
 
 /// Three runs, given out of order (36, 6, 18).
 fn three_runs(tag: &str) -> Vec<std::path::PathBuf> {

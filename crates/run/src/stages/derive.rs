@@ -17,15 +17,16 @@ use serde_json::json;
 use super::common::Fail;
 use super::search::load_supernet;
 use crate::checkpoint::write_atomic;
+use crate::ctx::StageCtx;
 use crate::dot::{cells_dot, named_cells};
 use crate::error::RuntimeError;
 use crate::events::Event;
-use crate::ctx::StageCtx;
+use nas_engine::nn::{
+    darts_genotype_string, nb201_genotype_string, preserve, DeriveOptions, Network,
+};
 use nas_ir::outputs::{DeriveDone, DeriveResult};
 use nas_ir::streams::{self, Stream};
 use nas_ir::{CellSpec, DeriveSpec, Family, Genotype, NetworkSpec, StageKind};
-use nas_engine::nn::{darts_genotype_string, nb201_genotype_string, preserve, DeriveOptions, Network};
-
 
 pub fn run(ctx: &mut StageCtx<'_>, spec: &DeriveSpec) -> Result<DeriveDone, RuntimeError> {
     let fail = Fail::new(ctx.stage);
@@ -47,7 +48,8 @@ pub fn run(ctx: &mut StageCtx<'_>, spec: &DeriveSpec) -> Result<DeriveDone, Runt
         .derive(&DeriveOptions::from(spec))
         .map_err(|e| fail.nn(e))?;
     let net_spec = derived_spec(&search.network, &genotype);
-    let mut rng = ChaCha8Rng::seed_from_u64(streams::seed(ctx.program.pipeline.seed, Stream::DeriveInit));
+    let mut rng =
+        ChaCha8Rng::seed_from_u64(streams::seed(ctx.program.pipeline.seed, Stream::DeriveInit));
     let mut derived =
         Network::new(&net_spec, None, &mut rng, DType::F32, ctx.device).map_err(|e| fail.nn(e))?;
     let report = preserve(&supernet, &mut derived).map_err(|e| fail.nn(e))?;

@@ -11,29 +11,41 @@ use candle_core::{DType, Tensor, D};
 
 use super::common::Fail;
 use super::networks;
-use nas_engine::data::{self, Augmenter, Loader, LoaderConfig, Part};
-use crate::error::RuntimeError;
 use crate::ctx::StageCtx;
+use crate::error::RuntimeError;
+use nas_engine::data::{self, Augmenter, Loader, LoaderConfig, Part};
+use nas_engine::nn::Network;
 use nas_ir::outputs::{KnnDone, KnnResult};
 use nas_ir::streams::{self, Stream};
 use nas_ir::{AugStep, AugmentSpec, KnnSpec};
-use nas_engine::nn::Network;
 
 pub fn run(ctx: &mut StageCtx<'_>, spec: &KnnSpec) -> Result<KnnDone, RuntimeError> {
     let fail = Fail::new(ctx.stage);
     let seed = ctx.program.pipeline.seed;
-    let net = networks::build(ctx, &spec.network, streams::seed(seed, Stream::TrainInit), &fail)?;
+    let net = networks::build(
+        ctx,
+        &spec.network,
+        streams::seed(seed, Stream::TrainInit),
+        &fail,
+    )?;
     if let Some(file) = networks::init_file(ctx, &spec.network, &spec.init)? {
         networks::load_by_name(&net, &file, &fail)?;
     }
     let data_spec = &ctx.program.pipeline.data;
-    let train = Arc::new(data::load_train(data_spec, streams::seed(seed, Stream::DataLimit)).map_err(|e| fail.data(e))?);
+    let train = Arc::new(
+        data::load_train(data_spec, streams::seed(seed, Stream::DataLimit))
+            .map_err(|e| fail.data(e))?,
+    );
     let labels = train
         .labels
         .clone()
         .ok_or_else(|| fail.msg("kNN needs labels; the dataset has none"))?;
-    let bank_idx =
-        data::split::label_fraction(&labels, spec.labels, streams::seed(seed, Stream::DataLabels)).map_err(|e| fail.data(e))?;
+    let bank_idx = data::split::label_fraction(
+        &labels,
+        spec.labels,
+        streams::seed(seed, Stream::DataLabels),
+    )
+    .map_err(|e| fail.data(e))?;
     let test = Arc::new(data::load(data_spec, Part::Test).map_err(|e| fail.data(e))?);
     let norm = AugmentSpec {
         views: 1,

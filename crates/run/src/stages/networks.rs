@@ -9,10 +9,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::common::Fail;
-use crate::error::RuntimeError;
 use crate::ctx::StageCtx;
-use nas_ir::{CellSpec, Family, Genotype, InitSpec, NetworkSpec, StageKind};
+use crate::error::RuntimeError;
 use nas_engine::nn::Network;
+use nas_ir::{CellSpec, Family, Genotype, InitSpec, NetworkSpec, StageKind};
 
 /// The derive stage a network's cells come from, if any.
 pub fn derived_from(spec: &NetworkSpec) -> Option<&str> {

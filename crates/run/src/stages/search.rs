@@ -18,20 +18,19 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::common::{self, Fail};
-use nas_engine::data::{self, Augmenter, Batch, Loader, LoaderConfig};
 use crate::checkpoint;
+use crate::ctx::StageCtx;
 use crate::error::RuntimeError;
 use crate::events::Event;
-use crate::ctx::StageCtx;
 use crate::metrics::MetricsLog;
 use crate::phases::{cells_to_freeze, max_len, PhaseState};
 use crate::state::{pack, unpack, RngState};
+use nas_engine::data::{self, Augmenter, Batch, Loader, LoaderConfig};
+use nas_engine::nn::{DeriveOptions, Network};
+use nas_engine::optim::{clip_grad_norm, learning_rate, Optim, Optimizer};
 use nas_ir::outputs::{SslDone, SslEpoch, SslResult, OUTPUT_VERSION};
 use nas_ir::streams::{self, Stream};
 use nas_ir::{CellGenotype, Genotype, ObjectiveSpec, SamplerSpec, SearchSpec, StageKind};
-use nas_engine::nn::{DeriveOptions, Network};
-use nas_engine::optim::{clip_grad_norm, learning_rate, Optim, Optimizer};
-
 
 /// Resumable position of a search (the checkpoint's `meta`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -97,12 +96,22 @@ pub fn run_with(
     let seed = ctx.program.pipeline.seed;
     let needs_arch = spec.phases.iter().any(|p| p.arch_updates);
     let split = if needs_arch { spec.split } else { 1.0 };
-    let dataset =
-        Arc::new(data::load_train(&ctx.program.pipeline.data, streams::seed(seed, Stream::DataLimit)).map_err(|e| fail.data(e))?);
+    let dataset = Arc::new(
+        data::load_train(
+            &ctx.program.pipeline.data,
+            streams::seed(seed, Stream::DataLimit),
+        )
+        .map_err(|e| fail.data(e))?,
+    );
     let labels = dataset.labels.clone();
     let dataset_has_no_labels = labels.is_none();
-    let (w_idx, a_idx) = data::split::split_fraction(labels.as_deref(), dataset.len(), split, streams::seed(seed, Stream::SearchSplit))
-        .map_err(|e| fail.data(e))?;
+    let (w_idx, a_idx) = data::split::split_fraction(
+        labels.as_deref(),
+        dataset.len(),
+        split,
+        streams::seed(seed, Stream::SearchSplit),
+    )
+    .map_err(|e| fail.data(e))?;
     let aug = Arc::new(Augmenter::new(&spec.views).map_err(|e| fail.msg(e))?);
     let cfg = |s: u64| LoaderConfig {
         drop_last: true,
@@ -219,7 +228,9 @@ fn initial_position(
         rng: RngState::of(&s.rng),
         acc: EpochAcc::default(),
     };
-    let epochs_logged = MetricsLog::read::<serde_json::Value>(&ctx.dir).map(|r| r.len()).unwrap_or(0);
+    let epochs_logged = MetricsLog::read::<serde_json::Value>(&ctx.dir)
+        .map(|r| r.len())
+        .unwrap_or(0);
     // An epoch's metrics line is written just before its checkpoint, so a kill between the
     // two leaves the first epoch logged with no checkpoint yet: that stage also starts over.
     // More logged epochs without a checkpoint mean it was removed: an error, not a restart.
@@ -523,7 +534,14 @@ fn finish_epoch(
         ssl_acc: a.ssl_acc / n,
         feature_std: a.feature_std / n,
         alpha_entropy: s.net.alpha_entropy().map_err(|e| fail.nn(e))?,
-        lr: learning_rate(&spec.weights.schedule, spec.weights.lr, pos.epoch, 0, s.steps, spec.epochs),
+        lr: learning_rate(
+            &spec.weights.schedule,
+            spec.weights.lr,
+            pos.epoch,
+            0,
+            s.steps,
+            spec.epochs,
+        ),
         arch_steps: a.arch_steps,
         frozen_cells: pos.frozen.len(),
         images_per_sec: a.images as f64 / a.seconds.max(1e-9),
@@ -571,7 +589,8 @@ pub fn load_supernet(
     let ckpt = checkpoint::load(&dir, ctx.device)?;
     let pos: Position = serde_json::from_value(ckpt.meta.clone())
         .map_err(|e| fail.msg(format!("checkpoint {}: bad metadata: {e}", dir.display())))?;
-    let mut init_rng = ChaCha8Rng::seed_from_u64(streams::seed(ctx.program.pipeline.seed, Stream::SearchInit));
+    let mut init_rng =
+        ChaCha8Rng::seed_from_u64(streams::seed(ctx.program.pipeline.seed, Stream::SearchInit));
     let mut net = Network::new(&spec.network, None, &mut init_rng, DType::F32, ctx.device)
         .map_err(|e| fail.nn(e))?;
     for (cell, geno) in &pos.frozen {

@@ -6,8 +6,8 @@
 use super::common::Fail;
 use super::networks;
 use super::search::{run_with, FixedInit};
-use crate::error::RuntimeError;
 use crate::ctx::StageCtx;
+use crate::error::RuntimeError;
 use nas_ir::outputs::SslDone;
 use nas_ir::{PhaseSpec, SamplerSpec, SearchSpec, SslTrainSpec, Transition};
 

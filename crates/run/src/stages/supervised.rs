@@ -21,19 +21,21 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{self, save_weights, Fail};
 use super::networks;
-use nas_engine::data::{self, Augmenter, Dataset, Loader, LoaderConfig, Part};
 use crate::checkpoint;
+use crate::ctx::StageCtx;
 use crate::error::RuntimeError;
 use crate::events::Event;
-use crate::ctx::StageCtx;
 use crate::metrics::MetricsLog;
 use crate::state::{pack, unpack, RngState};
-use nas_ir::outputs::{SeedResult, SupervisedDone, SupervisedEpoch, SupervisedResult, OUTPUT_VERSION};
-use nas_ir::streams::{self, Stream};
-use nas_ir::{AugStep, AugmentSpec, SupervisedSpec};
+use nas_engine::data::{self, Augmenter, Dataset, Loader, LoaderConfig, Part};
 use nas_engine::nn::{DropPath, Network};
 use nas_engine::optim::{clip_grad_norm, learning_rate, Optim, Optimizer};
 use nas_engine::ssl::supervised::{cross_entropy, top1_correct};
+use nas_ir::outputs::{
+    SeedResult, SupervisedDone, SupervisedEpoch, SupervisedResult, OUTPUT_VERSION,
+};
+use nas_ir::streams::{self, Stream};
+use nas_ir::{AugStep, AugmentSpec, SupervisedSpec};
 
 /// Resumable position (checkpoint `meta`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -55,10 +57,7 @@ struct Splits {
     test: Arc<Dataset>,
 }
 
-pub fn run(
-    ctx: &mut StageCtx<'_>,
-    spec: &SupervisedSpec,
-) -> Result<SupervisedDone, RuntimeError> {
+pub fn run(ctx: &mut StageCtx<'_>, spec: &SupervisedSpec) -> Result<SupervisedDone, RuntimeError> {
     let fail = Fail::new(ctx.stage);
     let splits = load_splits(ctx, spec, &fail)?;
     let ckpt_dir = ctx.dir.join("checkpoint");
@@ -116,17 +115,29 @@ fn load_splits(
     fail: &Fail,
 ) -> Result<Splits, RuntimeError> {
     let seed = ctx.program.pipeline.seed;
-    let train = data::load_train(&ctx.program.pipeline.data, streams::seed(seed, Stream::DataLimit)).map_err(|e| fail.data(e))?;
+    let train = data::load_train(
+        &ctx.program.pipeline.data,
+        streams::seed(seed, Stream::DataLimit),
+    )
+    .map_err(|e| fail.data(e))?;
     let labels = train
         .labels
         .clone()
         .ok_or_else(|| fail.msg("this stage needs labels; the dataset has none"))?;
-    let labelled =
-        data::split::label_fraction(&labels, spec.labels, streams::seed(seed, Stream::DataLabels)).map_err(|e| fail.data(e))?;
+    let labelled = data::split::label_fraction(
+        &labels,
+        spec.labels,
+        streams::seed(seed, Stream::DataLabels),
+    )
+    .map_err(|e| fail.data(e))?;
     let sub: Vec<u32> = labelled.iter().map(|&i| labels[i]).collect();
-    let (val_local, train_local) =
-        data::split::split_fraction(Some(&sub), sub.len(), spec.val_fraction, streams::seed(seed, Stream::DataVal))
-            .map_err(|e| fail.data(e))?;
+    let (val_local, train_local) = data::split::split_fraction(
+        Some(&sub),
+        sub.len(),
+        spec.val_fraction,
+        streams::seed(seed, Stream::DataVal),
+    )
+    .map_err(|e| fail.data(e))?;
     let test = data::load(&ctx.program.pipeline.data, Part::Test).map_err(|e| fail.data(e))?;
     Ok(Splits {
         train: Arc::new(train),
@@ -173,7 +184,12 @@ fn run_seed(
     log: &mut MetricsLog,
     fail: &Fail,
 ) -> Result<SeedResult, RuntimeError> {
-    let net = networks::build(ctx, &spec.network, streams::seed(seed, Stream::TrainInit), fail)?;
+    let net = networks::build(
+        ctx,
+        &spec.network,
+        streams::seed(seed, Stream::TrainInit),
+        fail,
+    )?;
     if pos.epoch == 0 {
         if let Some(file) = networks::init_file(ctx, &spec.network, &spec.init)? {
             let (copied, fresh) = networks::load_by_name(&net, &file, fail)?;
@@ -315,14 +331,22 @@ fn run_seed(
             loss: loss_sum / steps.max(1) as f64,
             train_acc: correct as f64 / seen.max(1) as f64,
             val_acc: val,
-            lr: learning_rate(&spec.optim.schedule, spec.optim.lr, epoch, 0, steps, spec.epochs),
+            lr: learning_rate(
+                &spec.optim.schedule,
+                spec.optim.lr,
+                epoch,
+                0,
+                steps,
+                spec.epochs,
+            ),
             images_per_sec: seen as f64 / started.elapsed().as_secs_f64().max(1e-9),
         };
         log.append(&record).map_err(|e| fail.io(&ctx.dir, e))?;
         ctx.sink.emit(Event::EpochEnd {
             stage: ctx.stage.name.clone(),
             epoch,
-            metrics: serde_json::to_value(&record).map_err(|e| RuntimeError::Internal(e.to_string()))?,
+            metrics: serde_json::to_value(&record)
+                .map_err(|e| RuntimeError::Internal(e.to_string()))?,
         });
         pos.epoch += 1;
         pos.rng = Some(RngState::of(&rng));

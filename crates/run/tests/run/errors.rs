@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 
 use miette::{GraphicalReportHandler, GraphicalTheme};
+use nas_ir::Span;
 use nas_run::checkpoint::CheckpointError;
 use nas_run::error::RuntimeError;
-use nas_ir::Span;
 
 fn render(e: &RuntimeError) -> String {
     let handler =

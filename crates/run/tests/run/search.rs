@@ -1,16 +1,15 @@
 //! End-to-end runs of a tiny search + derive pipeline (IR built in Rust): the run folder,
 //! determinism, stage skipping, interrupt + resume equality, and clean failure modes.
 
-
 use std::fs;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+use crate::run_support::{tempdir, tiny_program};
 use candle_core::Device;
 use nas_run::events::{Event, EventSink, VecSink};
 use nas_run::{run, RunOptions};
-use crate::run_support::{tempdir, tiny_program};
 
 fn opts(out: &Path, resume: bool) -> RunOptions {
     RunOptions {

@@ -5,10 +5,10 @@ use std::fs;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+use crate::run_support::{tempdir, tiny_with_every_stage};
 use candle_core::Device;
 use nas_run::events::VecSink;
 use nas_run::{run, RunOptions};
-use crate::run_support::{tempdir, tiny_with_every_stage};
 
 fn done(dir: &std::path::Path, stage: &str) -> serde_json::Value {
     serde_json::from_str(&fs::read_to_string(dir.join(stage).join("done.json")).unwrap()).unwrap()

@@ -46,7 +46,12 @@ unsafe fn gemm_into<T: Real>(
     accumulate: bool,
     par: Parallelism,
 ) {
-    assert_eq!(dst.len(), m * n, "gemm_into: output holds {} values, not {m} x {n}", dst.len());
+    assert_eq!(
+        dst.len(),
+        m * n,
+        "gemm_into: output holds {} values, not {m} x {n}",
+        dst.len()
+    );
     // SAFETY: the caller guarantees `lhs` and `rhs`; `dst`'s length was checked above.
     unsafe {
         gemm::gemm(
