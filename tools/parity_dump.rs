@@ -19,6 +19,8 @@
 //! `PARITY_DTYPE=f64` builds the network in double precision (the PyTorch half follows the
 //! dtype of `init.safetensors`), which separates rounding from a wrong formula.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 

@@ -1,6 +1,8 @@
 //! Shared by the parity tools: compile `examples/semi_supervised.nas` for one pipeline and
 //! pick one of its `ssl_train` stages.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool
+
 use std::path::Path;
 
 use nas_check::resolve::LoadOptions;

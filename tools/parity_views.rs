@@ -15,6 +15,8 @@
 //! Run `parity_dump OUT_DIR PIPELINE STAGE 0` as well for the stage's initial weights and
 //! optimiser settings.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;

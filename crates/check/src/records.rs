@@ -82,7 +82,7 @@ impl<'a> Eval<'a> {
         for (f, slot) in s.fields.iter().zip(b.slots) {
             let v = match slot {
                 Some(v) => self.conform(v, f.ty, f.range, f.name),
-                None => self.default(f, span).map_err(|e| {
+                None => self.default(f, span).inspect_err(|_e| {
                     if !b.bad {
                         let help = format!("add `{} = <{}>`", f.name, f.ty.describe());
                         let e = CheckError::MissingField {
@@ -91,7 +91,6 @@ impl<'a> Eval<'a> {
                         };
                         self.err_help(e, span, format!("`{}` is not given", f.name), help);
                     }
-                    e
                 }),
             };
             match v {

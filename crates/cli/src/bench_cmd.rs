@@ -2,6 +2,9 @@
 //! medians (fast kernels next to their `_slow` references), or with `--torch` side by side
 //! with the PyTorch reference in one run. Part of the binary.
 
+// The binary prints; the library crates may not (workspace lints).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::path::PathBuf;
 use std::process::Command;
 

@@ -1,6 +1,9 @@
 //! The CLI's renderer of run events: a progress bar per epoch on a terminal, one plain
 //! line per epoch otherwise. Part of the binary, not the library (the library never prints).
 
+// The binary prints; the library crates may not (workspace lints).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::io::{IsTerminal, Write};
 
 use indicatif::{ProgressBar, ProgressStyle};

@@ -1,6 +1,9 @@
 //! `nas report`: regenerate a run's `report.md` and plots from its folder, or compare the
 //! runs of a sweep (`sweep.md`, `sweep.png`). Part of the binary.
 
+// The binary prints; the library crates may not (workspace lints).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::path::PathBuf;
 
 use clap::Args;

@@ -1,7 +1,10 @@
 //! `nas run` and `nas preview`: compile a pipeline through the checker, then hand its IR
 //! to the interpreter (or to the augmentation previewer). Part of the binary.
 
-use std::path::PathBuf;
+// The binary prints; the library crates may not (workspace lints).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -71,7 +74,7 @@ fn load_options(lib: &[PathBuf]) -> LoadOptions {
 }
 
 /// Compile and pick one pipeline, printing diagnostics; None when there are errors.
-fn compile_one(file: &PathBuf, lib: &[PathBuf], pipeline: &Option<String>) -> Option<Program> {
+fn compile_one(file: &Path, lib: &[PathBuf], pipeline: &Option<String>) -> Option<Program> {
     let c: Compiled = compile_file(
         file,
         &load_options(lib),
@@ -84,7 +87,7 @@ fn compile_one(file: &PathBuf, lib: &[PathBuf], pipeline: &Option<String>) -> Op
 
 /// The source of `--set` overrides: a pipeline that extends the chosen one of `file` with
 /// one `path = value` line per override, so that the checker sees (and locates) them.
-fn overrides_source(file: &std::path::Path, name: &str, sets: &[String]) -> Result<String, String> {
+fn overrides_source(file: &Path, name: &str, sets: &[String]) -> Result<String, String> {
     let base = file
         .file_name()
         .ok_or_else(|| format!("{} is not a file", file.display()))?
@@ -125,7 +128,7 @@ fn compile_with_sets(a: &RunArgs) -> Option<Program> {
 }
 
 /// Print diagnostics and return the single program, if there are no errors.
-fn pick_one(c: Compiled, file: &PathBuf) -> Option<Program> {
+fn pick_one(c: Compiled, file: &Path) -> Option<Program> {
     if !c.diags.is_empty() {
         let color = std::io::IsTerminal::is_terminal(&std::io::stderr())
             && std::env::var_os("NO_COLOR").is_none();

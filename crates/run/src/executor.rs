@@ -12,12 +12,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::Instant;
 
 use candle_core::Device;
 use serde_json::json;
 
-use super::checkpoint::{self, write_atomic, Checkpoint};
+use super::checkpoint::write_atomic;
 use super::ctx::{StageClock, StageCtx};
 use super::error::RuntimeError;
 use super::events::{Event, EventSink};

@@ -153,10 +153,7 @@ impl<'o> Loader<'o> {
             self.diags.push(d);
             return None;
         }
-        let (name, text) = match self.read(&key, at) {
-            Some(x) => x,
-            None => return None,
-        };
+        let (name, text) = self.read(&key, at)?;
         let src = self.out.sources.add(name.clone(), text);
         Some(self.load_source(key, src, root, name))
     }

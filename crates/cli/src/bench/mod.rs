@@ -14,15 +14,11 @@ mod networks;
 mod reference;
 mod timing;
 
-pub use compare::{
-    net_comparison_table, op_rows, ops_comparison_table, summarize, NetRound, NetSummary, OpRow,
-};
-pub use darts_ops::{kernels, ops, DartsOp, EdgeSize, KernelCase, OpsConfig, DARTS_SIZES};
-pub use networks::{
-    net_table, network_step, spec as network_spec, NetConfig, NetTiming, NETWORKS_NAS,
-};
-pub use reference::{parse_edge, parse_network, RefNetwork, RefOp, Reference};
-pub use timing::{table, Path, Timing};
+pub use compare::{net_comparison_table, op_rows, ops_comparison_table, NetRound};
+pub use darts_ops::{kernels, ops, OpsConfig};
+pub use networks::{net_table, network_step, NetConfig, NetTiming};
+pub use reference::Reference;
+pub use timing::{table, Path};
 
 /// Makes glibc's malloc keep freed blocks for reuse: blocks up to 32 MiB come from the
 /// heap instead of fresh `mmap`s, and the heap is not trimmed. candle allocates a new

@@ -1,6 +1,9 @@
 //! The `nas` binary as a user runs it (`CARGO_BIN_EXE_nas`): exit codes, stdout and stderr of
 //! check, ir, explain, run and report. Commands run in the repository root.
 
+// A test may print what it measured; libtest captures it.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod check;
 mod report;
 #[path = "../../../../tests/support/run_folders.rs"]

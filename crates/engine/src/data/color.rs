@@ -281,6 +281,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::needless_range_loop)] // a matrix product reads best with indices
     fn the_yiq_inverse_inverts() {
         let inv = from_yiq();
         for r in 0..3 {

@@ -71,7 +71,7 @@ pub struct EdgeSample {
     pub pair: [usize; 2],
     /// Which of `pair` is active (0 or 1).
     pub active: usize,
-    /// Gate scalars [1,1,1,1]: 1 for the active op, 0 for the inactive one. Only an
+    /// Gate scalars `[1, 1, 1, 1]`: 1 for the active op, 0 for the inactive one. Only an
     /// architecture step needs them (their gradients give dL/dalpha); a weight step draws
     /// none, and the edge output is the active op's output exactly (1 * on + 0 * off).
     pub gates: Option<[Var; 2]>,

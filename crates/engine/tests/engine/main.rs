@@ -2,6 +2,9 @@
 //! custom kernels against their `_slow` references, optimisers, SSL objectives, and the
 //! networks the front end's IR describes. Paths are relative to the repository root.
 
+// A test may print what it measured; libtest captures it.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod data_augment;
 mod data_datasets;
 mod data_loader;

@@ -3,8 +3,7 @@
 //! nothing is written. Golden renderings pin down what the user reads.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use crate::report_support::{fake_every_stage, fake_sweep_run, files, write_program};
 use crate::run_support::{tempdir, tiny_program};

@@ -308,7 +308,7 @@ fn run_epoch(
             spec.epochs,
         );
         let (loss, acc, fstd) = weight_step(s, &batch, lr, phase.drop, epoch, pos.step, fail)?;
-        if phase.arch_updates && (pos.step + 1) % spec.arch_every.max(1) == 0 {
+        if phase.arch_updates && (pos.step + 1).is_multiple_of(spec.arch_every.max(1)) {
             let ab = match arch_batches.next() {
                 Some(b) => b.map_err(|e| fail.data(e))?,
                 None => {

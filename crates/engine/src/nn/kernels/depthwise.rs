@@ -226,6 +226,8 @@ impl CustomOp3 for DwGradInput {
 /// dx[n,c,iy,ix] = sum over (oy,ox,ky,kx) reaching (iy,ix) of w[c,ky,kx] * dy[n,c,oy,ox],
 /// accumulated into a padded plane (each tap a contiguous run) whose interior is dx; after
 /// a fused ReLU, zero where x <= 0.
+// `!(v > 0)` on purpose: a NaN input counts as not positive and passes no gradient.
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
 fn conv_grad_input<T: Real>(
     s1: &CpuStorage,
     l1: &Layout,

@@ -245,7 +245,7 @@ pub fn avg_pool2d(x: &Tensor, kernel: usize, stride: usize, padding: usize) -> R
 }
 
 /// Training-mode batch norm over `x` [N, C, H, W] with batch statistics:
-/// `y = (x - mean) / sqrt(var + eps) * gamma + beta` (gamma [C] defaults to 1, beta [C] to 0).
+/// `y = (x - mean) / sqrt(var + eps) * gamma + beta` (gamma `[C]` defaults to 1, beta `[C]` to 0).
 /// Returns `(y, batch_mean [C], batch_var_biased [C])`; the caller updates running stats
 /// (PyTorch's running_var uses the unbiased var: multiply by M / (M - 1), M = N*H*W).
 /// Gradients flow to x, gamma and beta through `y`; on the fast path the returned mean and

@@ -196,6 +196,8 @@ impl CustomOp2 for PickGrad {
     }
 }
 
+// `!(x > 0)` on purpose: a NaN input counts as not positive and passes no gradient.
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
 fn pick_grad<T: Real>(
     s1: &CpuStorage,
     l1: &Layout,
