@@ -3,6 +3,13 @@
 //! `nas ir FILE` prints it as JSON. Every name is resolved and every default filled in;
 //! nodes that a runtime error may need to point at keep their source `Span`. The IR of a
 //! pipeline round-trips through JSON unchanged (`format_version` guards the schema).
+//!
+//! Besides the program itself ([`Program`], [`data`], [`net`], [`train`]) the contract holds
+//! what several layers must agree on: what a stage leaves in the run folder ([`outputs`]) and
+//! how files there are written ([`files`]), the random streams of a run ([`streams`]),
+//! network sizes ([`estimate`]), genotypes as `.nas` source ([`source`]), ready-made specs
+//! ([`specs`]) and the form of diagnostic-code tables ([`codes`]). This crate depends on
+//! serde alone.
 
 pub mod codes;
 pub mod data;

@@ -18,15 +18,16 @@
 //! | `search.sample` | pipeline | path sampling and drop-path of the search steps | ssl_search, ssl_train |
 //! | `derive.init` | pipeline | tensors of the derived network that the supernet lacks | derive |
 //! | `derive.check` | pipeline | the fixed batch on which derive compares supernet and derived network | derive |
-//! | `train.init` | stage seed | a randomly initialised network of a supervised stage | finetune, train, linear_eval, knn (random init) |
+//! | `train.init` | stage seed (knn: pipeline) | the initial weights of an evaluation stage's network, before any `init` weights are loaded | finetune, train, linear_eval, knn |
 //! | `train.steps` | stage seed | dropout and drop-path of the training steps | finetune, train, linear_eval |
 //! | `train.data` | stage seed | order and views of the training batches | finetune, train, linear_eval |
-//! | `eval.data` | stage seed | order of the evaluation batches (no views) | finetune, train, linear_eval, knn |
+//! | `eval.data` | stage seed (knn: pipeline) | the evaluation loaders' stream (they do not shuffle or augment) | finetune, train, linear_eval, knn |
 //! | `loader.order` | a loader's stream | the shuffle of each epoch | every loader |
 //! | `loader.augment` | a loader's stream | the views of each image (one ChaCha stream per image) | every loader |
 //!
-//! The stage seed is one of the `seeds` of a supervised stage (`seeds = [0, 1, 2]`); a
-//! loader's stream is the `*.data` stream it was built with.
+//! The stage seed is one of the `seeds` of a supervised stage (`seeds = [0, 1, 2]`; `knn`
+//! has none and uses the pipeline seed); a loader's stream is the `*.data` stream it was
+//! built with.
 //!
 //! Contract: `seed(root, stream)` is a pure function of its arguments, fixed by the stream's
 //! name (renaming a stream changes every result that uses it, so names are never reused).

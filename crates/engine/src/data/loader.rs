@@ -2,7 +2,8 @@
 //! with a bounded prefetch queue, delivered as tensors on the caller's device.
 //!
 //! Determinism: the order of epoch `e` comes from an RNG seeded by (seed, e), and every
-//! image's augmentation RNG from (seed, e, dataset index) ([`image_rng`]), never from
+//! image's augmentation RNG from (seed, e, dataset index) ([`image_rng`]): the
+//! `loader.order` and `loader.augment` streams of the loader's seed (`nas_ir::streams`), never from
 //! thread timing. So the batches are identical for any number of workers (0 = augment on
 //! the calling thread), and `epoch(e, k)` yields exactly batches `k..` of an uninterrupted
 //! epoch `e` (resume). Worker `w` of `N` builds batches `k, k+N, ...` and owns one queue of

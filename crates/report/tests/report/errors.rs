@@ -101,3 +101,87 @@ fn a_sweep_with_a_bad_run_writes_nothing() {
     );
     assert!(!out.exists());
 }
+
+/// Rewrite the JSON file at `path` through `f`.
+fn edit_json(path: &Path, f: impl FnOnce(&mut serde_json::Value)) {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    f(&mut v);
+    fs::write(path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+}
+
+#[test]
+fn stage_outputs_without_a_format_version_read_as_version_1() {
+    // Run folders written before outputs were versioned have the same fields and no
+    // `format_version`: they still report, with the same numbers.
+    let dir = tempdir("report_old_format");
+    fake_every_stage(&dir);
+    write_run_report(&dir, &dir).unwrap();
+    let current = fs::read_to_string(dir.join("report.md")).unwrap();
+    for stage in [
+        "search",
+        "derive",
+        "tune",
+        "scratch",
+        "probe",
+        "knn",
+        "pretrain",
+        "two_stage",
+    ] {
+        edit_json(&dir.join(stage).join("done.json"), |v| {
+            v.as_object_mut().unwrap().remove("format_version");
+        });
+    }
+    let metrics = dir.join("tune/metrics.jsonl");
+    let old_lines: Vec<String> = fs::read_to_string(&metrics)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v.as_object_mut().unwrap().remove("format_version");
+            v.to_string()
+        })
+        .collect();
+    assert!(!old_lines[0].contains("format_version"));
+    fs::write(&metrics, old_lines.join("\n")).unwrap();
+    write_run_report(&dir, &dir).unwrap();
+    assert_eq!(fs::read_to_string(dir.join("report.md")).unwrap(), current);
+}
+
+#[test]
+fn a_newer_format_or_a_missing_field_names_the_file_and_the_field() {
+    let dir = tempdir("report_new_format");
+    fake_every_stage(&dir);
+    let done = dir.join("tune/done.json");
+    edit_json(&done, |v| v["format_version"] = 2.into());
+    let e = write_run_report(&dir, &dir).unwrap_err();
+    assert!(
+        matches!(&e, ReportError::Field { path, field, .. } if *path == done && field == "format_version"),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("format version 2"), "{e}");
+
+    edit_json(&done, |v| {
+        let o = v.as_object_mut().unwrap();
+        o.insert("format_version".into(), 1.into());
+        o.remove("per_seed");
+    });
+    let e = write_run_report(&dir, &dir).unwrap_err();
+    let shown = e.to_string();
+    assert!(
+        matches!(&e, ReportError::BadJson { path, .. } if *path == done)
+            && shown.contains("`per_seed`"),
+        "{shown}"
+    );
+
+    edit_json(&done, |v| {
+        v["kind"] = "knn".into();
+        v["result"] = serde_json::json!({"knn_acc": 0.5, "k": 5, "bank": 10});
+    });
+    let e = write_run_report(&dir, &dir).unwrap_err();
+    assert!(
+        matches!(&e, ReportError::Field { field, .. } if field == "kind"),
+        "{e:?}"
+    );
+    assert!(!dir.join("report.md").exists());
+}
