@@ -1,14 +1,7 @@
 //! The `nas` binary: parse the command line and hand over to `cli`.
 
-mod bench;
-mod bench_cmd;
-mod cli;
-mod progress;
-mod report_cmd;
-mod run_cmd;
-mod threads;
-
 use clap::Parser;
+use nas_cli::{bench, cli, threads};
 
 /// Counts live heap bytes for `nas bench` (two relaxed atomics per allocation).
 #[global_allocator]
