@@ -125,7 +125,10 @@ fn ir_prints_the_program_as_json() {
 #[test]
 fn explain_knows_every_code() {
     crate::support::at_root();
-    for c in CODES {
+    let tables = [CODES, nas_run::codes::CODES, nas_report::codes::CODES];
+    assert!(tables[1].iter().any(|c| c.code == "nas::run::checkpoint"));
+    assert!(tables[2].iter().any(|c| c.code == "nas::report::bad_json"));
+    for c in tables.into_iter().flatten() {
         let o = nas(&["explain", c.code]);
         assert_eq!(o.status.code(), Some(0), "{}", c.code);
         let out = stdout(&o);
@@ -134,6 +137,12 @@ fn explain_knows_every_code() {
     let o = nas(&["explain", "check::out_of_rang"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("did you mean"), "{}", stderr(&o));
+    let o = nas(&["explain", "run::non_finit"]);
+    assert!(
+        stderr(&o).contains("`nas::run::non_finite`"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
