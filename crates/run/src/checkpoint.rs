@@ -230,7 +230,15 @@ mod tests {
         let w: Vec<Vec<f32>> = back.tensors["w"].to_vec2().unwrap();
         assert_eq!(w, vec![vec![1.5, -2.0], vec![3.0, 4.25]]);
         assert_eq!(back.tensors["b"].to_vec1::<f64>().unwrap(), vec![0.1, 0.2]);
-        assert!(!dir.join(format!(".{FILE_NAME}.tmp")).exists());
+        let names: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            vec![FILE_NAME.to_string()],
+            "no temporary file is left"
+        );
     }
 
     #[test]

@@ -55,6 +55,13 @@ pub enum RuntimeError {
     )]
     IrChanged { path: PathBuf, fields: String },
 
+    #[error("{path} is in use: {holder} is running a pipeline there")]
+    #[diagnostic(
+        code(nas::run::locked),
+        help("wait for that run to finish, or choose another --out folder")
+    )]
+    Locked { path: PathBuf, holder: String },
+
     #[error("nothing to resume in {path}")]
     #[diagnostic(
         code(nas::run::nothing_to_resume),

@@ -21,6 +21,7 @@ use super::ctx::{StageClock, StageCtx};
 use super::error::RuntimeError;
 use super::events::{Event, EventSink};
 use super::hash::{hash_json, json_diff};
+use super::lock::RunLock;
 use super::stages;
 use nas_ir::outputs::{Done, OUTPUT_VERSION};
 use nas_ir::{Program, Stage};
@@ -56,7 +57,8 @@ pub fn run(
         let path = path.to_path_buf();
         move |source| RuntimeError::Io { path, source }
     };
-    fs::create_dir_all(&opts.out).map_err(io(&opts.out))?;
+    // held to the end of the run: a second `nas run` into the folder is refused at once
+    let _lock = RunLock::acquire(&opts.out)?;
     let ir_path = opts.out.join("pipeline.ir.json");
     let ir_json =
         serde_json::to_value(program).map_err(|e| RuntimeError::Internal(e.to_string()))?;

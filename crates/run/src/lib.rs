@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod executor;
 pub mod hash;
+pub mod lock;
 pub mod metrics;
 pub mod phases;
 pub mod stages;

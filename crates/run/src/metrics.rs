@@ -16,18 +16,23 @@ pub struct MetricsLog {
 }
 
 impl MetricsLog {
-    /// Open `dir/metrics.jsonl`, keeping only records with `epoch < keep_epochs`.
-    pub fn open(dir: &Path, keep_epochs: usize) -> std::io::Result<Self> {
+    /// Open `dir/metrics.jsonl`, keeping only the lines for which `covered(seed, epoch)`
+    /// holds: the epochs the stage's checkpoint covers (`seed` is None in stages without
+    /// seeds). A line that cannot be read is dropped with the uncovered ones.
+    pub fn open(dir: &Path, covered: impl Fn(Option<u64>, usize) -> bool) -> std::io::Result<Self> {
         fs::create_dir_all(dir)?;
         let path = dir.join("metrics.jsonl");
         let kept: Vec<String> = match fs::read_to_string(&path) {
             Ok(text) => text
                 .lines()
                 .filter(|l| {
-                    serde_json::from_str::<serde_json::Value>(l)
-                        .ok()
-                        .and_then(|v| v.get("epoch").and_then(|e| e.as_u64()))
-                        .is_some_and(|e| (e as usize) < keep_epochs)
+                    let Ok(v) = serde_json::from_str::<serde_json::Value>(l) else {
+                        return false;
+                    };
+                    let seed = v.get("seed").and_then(serde_json::Value::as_u64);
+                    v.get("epoch")
+                        .and_then(serde_json::Value::as_u64)
+                        .is_some_and(|e| covered(seed, e as usize))
                 })
                 .map(str::to_owned)
                 .collect(),

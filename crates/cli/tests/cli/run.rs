@@ -1,5 +1,6 @@
 //! `nas run` through the built binary: a run killed with SIGKILL and resumed equals an
-//! uninterrupted one byte for byte; bad data files give errors naming the file.
+//! uninterrupted one byte for byte; a second run into a running folder is refused; bad data
+//! files give errors naming the file.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -84,6 +85,78 @@ fn sigkill_then_resume_gives_identical_weights_alphas_and_genotype() {
             "{f} differs after a kill at epoch >= {target_epochs}"
         );
     }
+}
+
+#[test]
+fn a_second_run_into_a_running_folder_is_refused_and_the_first_is_unaffected() {
+    crate::support::at_root();
+    let solo = tempdir("lock_solo");
+    let o = run_to_end(&solo, false);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let shared = tempdir("lock_shared");
+    let first = nas()
+        .args(["run", "tests/data/run/tiny.nas", "--out"])
+        .arg(&shared)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = first.id().to_string();
+    // the lock file names its holder once the first run has the folder
+    let start = Instant::now();
+    while fs::read_to_string(shared.join(".nas-lock")).map_or(true, |t| t.trim() != pid)
+        && start.elapsed() < Duration::from_secs(60)
+    {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let second = nas()
+        .args(["run", "tests/data/run/tiny.nas", "--set", "seed=8", "--out"])
+        .arg(&shared)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("nas::run::locked") && err.contains(&format!("process {pid}")),
+        "{err}"
+    );
+    let first = first.wait_with_output().unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    for f in [
+        "pipeline.ir.json",
+        "search/metrics.jsonl",
+        "derive/weights.safetensors",
+        "derive/genotype.json",
+    ] {
+        let (a, b) = (
+            fs::read(solo.join(f)).unwrap(),
+            fs::read(shared.join(f)).unwrap(),
+        );
+        if f.ends_with(".jsonl") {
+            // images/s differ between runs; every other field and the epochs may not
+            let strip = |t: &[u8]| -> Vec<String> {
+                String::from_utf8_lossy(t)
+                    .lines()
+                    .map(|l| {
+                        let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+                        v.as_object_mut().unwrap().remove("images_per_sec");
+                        v.to_string()
+                    })
+                    .collect()
+            };
+            assert_eq!(strip(&a), strip(&b), "{f}");
+        } else {
+            assert_eq!(a, b, "{f} differs from a solo run");
+        }
+    }
+    // the lock dies with its holder: a later run in the folder goes ahead
+    let o = run_to_end(&shared, false);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 fn with_dir(template: &str, dir: &Path) -> PathBuf {

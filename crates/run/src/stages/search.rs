@@ -187,7 +187,8 @@ pub fn run_with(
         steps,
     };
     let mut pos = initial_position(ctx, &mut s, &fail)?;
-    let mut log = MetricsLog::open(&ctx.dir, pos.epoch).map_err(|e| fail.io(&ctx.dir, e))?;
+    let mut log = MetricsLog::open(&ctx.dir, |_, epoch| epoch < pos.epoch)
+        .map_err(|e| fail.io(&ctx.dir, e))?;
     ctx.sink.emit(Event::StageStart {
         stage: ctx.stage.name.clone(),
         kind: ctx.stage.kind.name().into(),

@@ -61,14 +61,28 @@ pub fn run(ctx: &mut StageCtx<'_>, spec: &SupervisedSpec) -> Result<SupervisedDo
     let fail = Fail::new(ctx.stage);
     let splits = load_splits(ctx, spec, &fail)?;
     let ckpt_dir = ctx.dir.join("checkpoint");
-    let mut pos: Position = if ctx.resume && ckpt_dir.exists() {
+    let lines_logged = MetricsLog::read::<serde_json::Value>(&ctx.dir).map_or(0, |r| r.len());
+    // As in the search stage: an epoch's metrics line is written just before its checkpoint,
+    // so a kill between the two (or during the first checkpoint's write) leaves one line and
+    // no checkpoint, and the stage starts over. More lines without a checkpoint mean it was
+    // removed: loading it is then an error, not a silent restart.
+    let checkpointed = ckpt_dir.join(checkpoint::FILE_NAME).exists() || lines_logged > 1;
+    let mut pos: Position = if ctx.resume && checkpointed {
         let c = checkpoint::load(&ckpt_dir, ctx.device)?;
         serde_json::from_value(c.meta)
             .map_err(|e| fail.msg(format!("checkpoint: bad metadata: {e}")))?
     } else {
         Position::default()
     };
-    let mut log = MetricsLog::open(&ctx.dir, usize::MAX).map_err(|e| fail.io(&ctx.dir, e))?;
+    // keep the lines of the seeds finished and the epochs of the current seed that the
+    // checkpoint covers: a line written after the last checkpoint is written again
+    let finished = &spec.seeds[..pos.seed_index.min(spec.seeds.len())];
+    let current = spec.seeds.get(pos.seed_index).copied();
+    let mut log = MetricsLog::open(&ctx.dir, |seed, epoch| match seed {
+        Some(s) => finished.contains(&s) || (Some(s) == current && epoch < pos.epoch),
+        None => false,
+    })
+    .map_err(|e| fail.io(&ctx.dir, e))?;
     ctx.sink.emit(Event::StageStart {
         stage: ctx.stage.name.clone(),
         kind: ctx.stage.kind.name().into(),

@@ -85,6 +85,13 @@ fn every_runtime_error_renders_with_its_code_and_help() {
             },
         ),
         (
+            "locked",
+            RuntimeError::Locked {
+                path: PathBuf::from("runs/q"),
+                holder: "process 4242".into(),
+            },
+        ),
+        (
             "missing_input",
             RuntimeError::MissingInput {
                 stage: "tune".into(),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::run_support::{tempdir, tiny_with_every_stage};
 use candle_core::Device;
-use nas_run::events::VecSink;
+use nas_run::events::{Event, EventSink, VecSink};
 use nas_run::{run, RunOptions};
 
 fn done(dir: &std::path::Path, stage: &str) -> serde_json::Value {
@@ -80,4 +80,110 @@ fn every_stage_kind_runs_and_reports() {
     }
     assert!(!out.join("plots/knn.png").exists());
     assert!(report.contains("![tune](plots/tune.png)"), "{report}");
+}
+
+/// Stops the run (like Ctrl-C) during epoch `epoch` of stage `stage`: the stage finishes the
+/// epoch, writes its metrics line and checkpoint, and stops.
+struct StopIn {
+    stage: &'static str,
+    epoch: usize,
+    flag: Arc<AtomicBool>,
+}
+
+impl EventSink for StopIn {
+    fn emit(&mut self, e: Event) {
+        if let Event::Step { stage, epoch, .. } = &e {
+            if stage == self.stage && *epoch == self.epoch {
+                self.flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    }
+}
+
+fn options(out: &std::path::Path, resume: bool) -> RunOptions {
+    RunOptions {
+        out: out.to_path_buf(),
+        device: Device::Cpu,
+        resume,
+        force: false,
+        stop: Arc::new(AtomicBool::new(false)),
+    }
+}
+
+/// `(seed, epoch, loss, val_acc)` of every line of `<stage>/metrics.jsonl`.
+fn lines(dir: &std::path::Path, stage: &str) -> Vec<(u64, u64, f64, Option<f64>)> {
+    fs::read_to_string(dir.join(stage).join("metrics.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["seed"].as_u64().unwrap(),
+                v["epoch"].as_u64().unwrap(),
+                v["loss"].as_f64().unwrap(),
+                v["val_acc"].as_f64(),
+            )
+        })
+        .collect()
+}
+
+/// Runs the every-stage program, stopped during `tune`'s first epoch (so `tune` holds one
+/// metrics line and its first checkpoint), then lets `damage` change the stage folder the
+/// way a kill would have, resumes, and returns the folder.
+fn stopped_damaged_resumed(tag: &str, damage: impl FnOnce(&std::path::Path)) -> std::path::PathBuf {
+    let part = tempdir(tag);
+    let o = options(&part, false);
+    let mut stop = StopIn {
+        stage: "tune",
+        epoch: 0,
+        flag: o.stop.clone(),
+    };
+    let err = run(&tiny_with_every_stage(), &o, &mut stop).expect_err("stopped");
+    assert!(err.to_string().contains("stopped by the user"), "{err}");
+    assert_eq!(lines(&part, "tune").len(), 1);
+    damage(&part.join("tune"));
+    run(
+        &tiny_with_every_stage(),
+        &options(&part, true),
+        &mut VecSink::default(),
+    )
+    .expect("resumed");
+    part
+}
+
+#[test]
+fn a_finetune_killed_between_its_log_line_and_checkpoint_resumes_without_a_duplicate_line() {
+    let whole = tempdir("tune_whole");
+    run(
+        &tiny_with_every_stage(),
+        &options(&whole, false),
+        &mut VecSink::default(),
+    )
+    .expect("whole");
+    // the kill fell after epoch 1's line was appended and before its checkpoint was written
+    let part = stopped_damaged_resumed("tune_kill_window", |tune| {
+        let log = tune.join("metrics.jsonl");
+        let mut text = fs::read_to_string(&log).unwrap();
+        let seed = lines(tune.parent().unwrap(), "tune")[0].0;
+        text.push_str(&format!(
+            "{{\"format_version\":1,\"epoch\":1,\"seed\":{seed},\"loss\":9.0,\"train_acc\":0.0,\
+             \"val_acc\":null,\"lr\":0.05,\"images_per_sec\":1.0}}\n"
+        ));
+        fs::write(&log, text).unwrap();
+    });
+    assert_eq!(lines(&part, "tune"), lines(&whole, "tune"));
+    assert_eq!(
+        done(&part, "tune")["per_seed"],
+        done(&whole, "tune")["per_seed"]
+    );
+    // the kill fell during the first checkpoint's write: one line, no checkpoint file
+    let part = stopped_damaged_resumed("tune_first_checkpoint", |tune| {
+        fs::remove_file(tune.join("checkpoint/state.safetensors")).unwrap();
+        fs::remove_file(tune.join("checkpoint/clock.json")).unwrap();
+    });
+    assert_eq!(lines(&part, "tune"), lines(&whole, "tune"));
+    assert_eq!(
+        done(&part, "tune")["per_seed"],
+        done(&whole, "tune")["per_seed"]
+    );
 }
