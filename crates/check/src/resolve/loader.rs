@@ -321,6 +321,10 @@ impl<'o> Loader<'o> {
         for dir in &dirs {
             let f = normalize(&dir.join(&rel));
             if f.is_file() {
+                if !self.inside_allowed(&f, root) {
+                    self.escapes(&rel, root, span);
+                    return None;
+                }
                 return self.load(ModKey::File(f), root.to_path_buf(), Some(span));
             }
         }
@@ -340,25 +344,54 @@ impl<'o> Loader<'o> {
             Err(_) => true,
         };
         if escapes || Path::new(p).is_absolute() {
-            let help = format!(
-                "imports stay inside `{}`; pass other folders with `--lib DIR`",
-                show_dir(root)
-            );
-            let d = Diag::error(
-                ResolveError::ImportEscapes {
-                    path: p.to_string(),
-                },
-                span,
-                "this path leaves the project folder",
-            );
-            self.diags.push(d.with_help(help));
+            self.escapes(p, root, span);
             return None;
         }
         if !target.is_file() {
             self.not_found(p, span, candidates(&[dir]));
             return None;
         }
+        // the lexical check above cannot see symbolic links: where the file really is decides
+        if !self.inside_allowed(&target, root) {
+            self.escapes(p, root, span);
+            return None;
+        }
         self.load(ModKey::File(target), root.to_path_buf(), Some(span))
+    }
+
+    /// Whether `file`, with every symbolic link resolved, lies inside the project `root` or a
+    /// library folder. Checked before the file is read, so a refused import never shows
+    /// what the file holds.
+    fn inside_allowed(&self, file: &Path, root: &Path) -> bool {
+        let Ok(real) = std::fs::canonicalize(file) else {
+            return false;
+        };
+        let base = |d: &Path| {
+            std::fs::canonicalize(if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            })
+        };
+        std::iter::once(root)
+            .chain(self.opts.lib_dirs.iter().map(PathBuf::as_path))
+            .filter_map(|d| base(d).ok())
+            .any(|d| real.starts_with(d))
+    }
+
+    fn escapes(&mut self, p: &str, root: &Path, span: Span) {
+        let help = format!(
+            "imports stay inside `{}` (symbolic links included); pass other folders with `--lib DIR`",
+            show_dir(root)
+        );
+        let d = Diag::error(
+            ResolveError::ImportEscapes {
+                path: p.to_string(),
+            },
+            span,
+            "this path leaves the project folder",
+        );
+        self.diags.push(d.with_help(help));
     }
 
     fn dir_of(&self, key: &ModKey) -> Option<PathBuf> {

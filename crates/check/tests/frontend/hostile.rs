@@ -199,6 +199,45 @@ fn imports_that_climb_out_of_the_tree() {
 }
 
 #[test]
+fn symbolic_links_out_of_the_tree_are_refused_without_reading_the_target() {
+    crate::support::at_root();
+    let d = scratch("links");
+    std::fs::create_dir_all(d.join("project")).expect("dir");
+    std::fs::create_dir_all(d.join("outside")).expect("dir");
+    // what a link could expose: a file that is not .nas, whose first line would be shown
+    std::fs::write(d.join("outside/x.nas"), "root:x:0:0:SECRET\n").expect("write");
+    let link = |target: &str, name: &str| {
+        std::os::unix::fs::symlink(d.join(target), d.join("project").join(name)).expect("symlink")
+    };
+    link("outside/x.nas", "link.nas");
+    link("outside", "linkdir");
+    std::fs::write(
+        d.join("project/main.nas"),
+        "import \"link.nas\" as a\nimport \"linkdir/x.nas\" as b\nimport linkdir.x\n",
+    )
+    .expect("write");
+    let c = file(&d.join("project/main.nas"));
+    let n = codes(&c)
+        .iter()
+        .filter(|c| **c == "nas::resolve::import_escapes")
+        .count();
+    assert_eq!(n, 3, "{:?}", c.diags);
+    let shown = format!("{:?}", c.diags);
+    assert!(!shown.contains("SECRET"), "{shown}");
+    let read = (0u32..)
+        .map(nas_syntax::source::SourceId)
+        .take_while(|&id| c.sources.get(id).is_some())
+        .any(|id| c.sources.text(id).contains("SECRET"));
+    assert!(!read, "a refused import was read");
+    // a link that stays inside the project folder is fine
+    std::fs::write(d.join("project/real.nas"), "let y = 2\n").expect("write");
+    link("project/real.nas", "inner.nas");
+    std::fs::write(d.join("project/ok.nas"), "import \"inner.nas\" as i\n").expect("write");
+    let c = file(&d.join("project/ok.nas"));
+    assert!(codes(&c).is_empty(), "{:?}", c.diags);
+}
+
+#[test]
 fn a_chain_of_2000_stages_with_a_dangling_reference() {
     crate::support::at_root();
     let mut src = String::from(
