@@ -173,11 +173,53 @@ impl Diagnostic for Rendered {
     }
 }
 
+/// Longest source line shown in a snippet. miette's renderer panics on columns past 65,535,
+/// and a line of thousands of characters is unreadable anyway: such a diagnostic is shown
+/// with its location and without the snippet.
+const MAX_SNIPPET_LINE: usize = 2_000;
+
+/// Whether any line that a snippet of `span` would show (the span's lines and one line of
+/// context on each side, as miette draws them) is longer than [`MAX_SNIPPET_LINE`].
+fn too_long_to_show(text: &str, span: Span) -> bool {
+    let start = span.start.min(text.len());
+    let end = span.end.min(text.len()).max(start);
+    let first = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let before = text[..first.saturating_sub(1)]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let last = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    let after = text[(last + 1).min(text.len())..]
+        .find('\n')
+        .map_or(text.len(), |i| last + 1 + i);
+    text[before..after]
+        .split('\n')
+        .any(|line| line.len() > MAX_SNIPPET_LINE)
+}
+
 fn bind(diag: &Diag, sources: &SourceMap) -> Rendered {
     let mut labels = Vec::new();
     let mut help = diag.help.clone();
     let mut source = None;
-    if let Some(span) = diag.span {
+    let hidden = diag.span.is_some_and(|span| {
+        let text = sources.text(span.src);
+        too_long_to_show(text, span)
+            || diag
+                .notes
+                .iter()
+                .any(|(n, _)| n.src == span.src && too_long_to_show(text, *n))
+    });
+    if let (true, Some(span)) = (hidden, diag.span) {
+        let (line, col) = sources.line_col(span.src, span.start);
+        let at = format!(
+            "{}: at {}:{line}:{col} (the line is too long to show)",
+            diag.label,
+            sources.name(span.src)
+        );
+        help = Some(match help {
+            Some(h) => format!("{at}\n{h}"),
+            None => at,
+        });
+    } else if let Some(span) = diag.span {
         let text = sources.text(span.src);
         source = Some(NamedSource::new(sources.name(span.src), text.to_string()));
         let clamp = |s: Span| {

@@ -238,6 +238,20 @@ fn symbolic_links_out_of_the_tree_are_refused_without_reading_the_target() {
 }
 
 #[test]
+fn a_diagnostic_past_column_65535_renders_without_the_snippet() {
+    crate::support::at_root();
+    // miette's renderer panicked on such a column; the report keeps the code and location
+    let src = format!("let a = {}@\nlet b = 1\n", " ".repeat(70_000));
+    let c = text(&src);
+    assert!(c.has_errors(), "{:?}", c.diags);
+    let shown = nas_syntax::diagnostics::render_human(&c.diags, &c.sources, 80, false);
+    assert!(shown.contains("nas::syntax::unexpected"), "{shown}");
+    assert!(shown.contains(":1:70009"), "{shown}");
+    assert!(shown.contains("too long to show"), "{shown}");
+    assert!(shown.len() < 2_000, "{} bytes", shown.len());
+}
+
+#[test]
 fn a_chain_of_2000_stages_with_a_dangling_reference() {
     crate::support::at_root();
     let mut src = String::from(
