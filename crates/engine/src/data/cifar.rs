@@ -119,6 +119,7 @@ pub fn load_files(
     let mut labels = Vec::new();
     for file in files {
         let path: PathBuf = Path::new(dir).join(file);
+        super::require_regular_file(&path)?;
         let bytes = std::fs::read(&path).map_err(|source| DataError::Io {
             path: path.clone(),
             source,

@@ -164,6 +164,7 @@ fn decode(path: &Path, record: usize, channels: usize, size: usize) -> Result<Ve
         record,
         message,
     };
+    super::require_regular_file(path)?;
     let reader = image::ImageReader::open(path)
         .map_err(|source| DataError::Io {
             path: path.to_path_buf(),

@@ -76,6 +76,8 @@ pub enum DataError {
     },
     #[error("{path}: {message}")]
     BadLayout { path: PathBuf, message: String },
+    #[error("{path} is {what}, not a regular file; a data file must be a regular file")]
+    NotAFile { path: PathBuf, what: &'static str },
     #[error("dataset `{dataset}` {message}")]
     SpecMismatch { dataset: String, message: String },
     #[error("dataset `{dataset}` has no {part} part")]
@@ -263,4 +265,46 @@ pub(crate) fn check_shape(
         });
     }
     Ok(())
+}
+
+/// Refuse anything but a regular file (symbolic links followed) before it is opened: a FIFO
+/// would block the run forever and a device such as `/dev/zero` would be read until memory
+/// runs out.
+pub fn require_regular_file(path: &Path) -> Result<(), DataError> {
+    let meta = std::fs::metadata(path).map_err(|source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if meta.is_file() {
+        return Ok(());
+    }
+    let what = if meta.is_dir() {
+        "a folder"
+    } else {
+        special_kind(&meta)
+    };
+    Err(DataError::NotAFile {
+        path: path.to_path_buf(),
+        what,
+    })
+}
+
+#[cfg(unix)]
+fn special_kind(meta: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_meta: &std::fs::Metadata) -> &'static str {
+    "a special file"
 }

@@ -110,6 +110,44 @@ fn cifar10_records_are_parsed_in_order() {
 }
 
 #[test]
+fn a_fifo_or_a_device_as_a_data_file_is_refused_without_reading_it() {
+    crate::support::at_root();
+    let dir = temp_dir("fifo");
+    let fifo = dir.join("pipe.bin");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let cases = [
+        (dir.display().to_string(), "pipe.bin", "named pipe"),
+        ("/dev".to_string(), "zero", "a device"),
+    ];
+    for (d, file, what) in cases {
+        let source = DataSource::Cifar10 {
+            dir: d,
+            train: vec![file.into()],
+            test: vec![],
+        };
+        let s = spec(source, 32, 3, Some(10));
+        // on a thread: reading the FIFO would block for ever, /dev/zero until memory ran out
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(data::load(&s, Part::Train).map(|d| d.len()));
+        });
+        let got = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the load returned instead of blocking");
+        let e = got.expect_err("refused");
+        assert!(matches!(e, DataError::NotAFile { .. }), "{e:?}");
+        assert!(
+            e.to_string().contains(what) && e.to_string().contains(file),
+            "{e}"
+        );
+    }
+}
+
+#[test]
 fn cifar100_uses_the_fine_label() {
     crate::support::at_root();
     let dir = temp_dir("c100");
