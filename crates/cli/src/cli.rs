@@ -333,12 +333,14 @@ fn cmd_ir(a: &IrArgs) -> i32 {
     }
 }
 
-/// Every layer's table of codes: the front end's, the interpreter's and the report's.
-fn code_tables() -> [&'static [CodeInfo]; 3] {
+/// Every layer's table of codes: the front end's, the interpreter's, the report's and the
+/// command line's own.
+fn code_tables() -> [&'static [CodeInfo]; 4] {
     [
         codes::CODES,
         nas_run::codes::CODES,
         nas_report::codes::CODES,
+        crate::overrides::CODES,
     ]
 }
 

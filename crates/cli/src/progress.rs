@@ -97,7 +97,8 @@ impl EventSink for Renderer {
                 let mut parts = vec![format!("{stage} epoch {}", epoch + 1)];
                 if let Some(obj) = metrics.as_object() {
                     for (k, v) in obj {
-                        if k == "epoch" || k == "stage" {
+                        // the line's schema version is for readers of metrics.jsonl, not people
+                        if k == "epoch" || k == "stage" || k == "format_version" {
                             continue;
                         }
                         match v.as_f64() {

@@ -12,12 +12,14 @@ use candle_core::Device;
 use clap::Args;
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
+use crate::overrides;
 use crate::progress::Renderer;
 use nas_check::resolve::LoadOptions;
 use nas_check::{compile_file, compile_text, Compiled, Select};
 use nas_ir::streams::{self, Stream};
 use nas_ir::{Program, StageKind};
 use nas_syntax::diagnostics;
+use nas_syntax::source::SourceMap;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -85,34 +87,25 @@ fn compile_one(file: &Path, lib: &[PathBuf], pipeline: &Option<String>) -> Optio
     pick_one(c, file)
 }
 
-/// The source of `--set` overrides: a pipeline that extends the chosen one of `file` with
-/// one `path = value` line per override, so that the checker sees (and locates) them.
-fn overrides_source(file: &Path, name: &str, sets: &[String]) -> Result<String, String> {
-    let base = file
-        .file_name()
-        .ok_or_else(|| format!("{} is not a file", file.display()))?
-        .to_string_lossy()
-        .replace('"', "\\\"");
-    let mut text =
-        format!("import \"{base}\" as user_file\npipeline {name} = user_file.{name} {{\n");
-    for s in sets {
-        let (path, value) = s
-            .split_once('=')
-            .ok_or_else(|| format!("--set `{s}`: expected PATH=VALUE"))?;
-        text.push_str(&format!("  {} = {}\n", path.trim(), value.trim()));
-    }
-    text.push_str("}\n");
-    Ok(text)
-}
-
 /// The program of `file` with `--set` overrides applied and checked.
 fn compile_with_sets(a: &RunArgs) -> Option<Program> {
     let program = compile_one(&a.file, &a.lib, &a.pipeline)?;
     if a.set.is_empty() {
         return Some(program);
     }
+    let mut sources = SourceMap::new();
+    let refused = overrides::check(&a.set, &program, &mut sources);
+    if !refused.is_empty() {
+        let color = std::io::IsTerminal::is_terminal(&std::io::stderr())
+            && std::env::var_os("NO_COLOR").is_none();
+        eprint!(
+            "{}",
+            diagnostics::render_human(&refused, &sources, 100, color)
+        );
+        return None;
+    }
     let name = program.pipeline.name.clone();
-    let text = match overrides_source(&a.file, &name, &a.set) {
+    let text = match overrides::source(&a.file, &name, &a.set) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");

@@ -125,7 +125,12 @@ fn ir_prints_the_program_as_json() {
 #[test]
 fn explain_knows_every_code() {
     crate::support::at_root();
-    let tables = [CODES, nas_run::codes::CODES, nas_report::codes::CODES];
+    let tables = [
+        CODES,
+        nas_run::codes::CODES,
+        nas_report::codes::CODES,
+        nas_cli::overrides::CODES,
+    ];
     assert!(tables[1].iter().any(|c| c.code == "nas::run::checkpoint"));
     assert!(tables[2].iter().any(|c| c.code == "nas::report::bad_json"));
     for c in tables.into_iter().flatten() {

@@ -11,5 +11,6 @@ mod report_support;
 mod run;
 #[path = "../../../../tests/support/programs.rs"]
 mod run_support;
+mod set;
 #[path = "../../../../tests/support/root.rs"]
 mod support;
