@@ -39,6 +39,7 @@ fn done(dir: &Path, stage: &str, seconds: f64, outcome: Outcome) {
         format_version: OUTPUT_VERSION,
         hash: "0123456789abcdef".into(),
         seconds,
+        files: Default::default(),
         outcome,
     };
     write_json(

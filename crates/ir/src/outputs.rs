@@ -7,6 +7,8 @@
 //! and are read as version 1; a file of a later version is refused by the reader (the
 //! report names the file and the field). Field names never change meaning within a version.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::net::Genotype;
@@ -28,6 +30,11 @@ pub struct Done {
     pub hash: String,
     /// Wall seconds of the stage, over every segment of a resumed run.
     pub seconds: f64,
+    /// Every file the stage left in its folder (path relative to it) with its FNV-1a hash,
+    /// checked whenever a later run skips the stage. Empty in folders written before it was
+    /// recorded (nothing is checked then).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, String>,
     /// The stage kind (as `kind`) and its result.
     #[serde(flatten)]
     pub outcome: Outcome,

@@ -55,6 +55,13 @@ pub enum RuntimeError {
     )]
     IrChanged { path: PathBuf, fields: String },
 
+    #[error("stage `{stage}` completed earlier, but {file} no longer matches the hash recorded in its done.json")]
+    #[diagnostic(
+        code(nas::run::damaged_output),
+        help("the file was changed or damaged after the stage finished; delete the stage's folder to run the stage again")
+    )]
+    DamagedOutput { stage: String, file: PathBuf },
+
     #[error("{path} is in use: {holder} is running a pipeline there")]
     #[diagnostic(
         code(nas::run::locked),

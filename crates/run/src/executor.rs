@@ -20,7 +20,7 @@ use super::checkpoint::write_atomic;
 use super::ctx::{StageClock, StageCtx};
 use super::error::RuntimeError;
 use super::events::{Event, EventSink};
-use super::hash::{hash_json, json_diff};
+use super::hash::{file_hashes, hash_json, json_diff};
 use super::lock::RunLock;
 use super::stages;
 use nas_ir::outputs::{Done, OUTPUT_VERSION};
@@ -74,6 +74,7 @@ pub fn run(
         hashes.insert(stage.name.clone(), hash.clone());
         let dir = opts.out.join(&stage.name);
         if let Some(done) = read_done(&dir, &hash) {
+            verify_files(&dir, &stage.name, &done)?;
             sink.emit(Event::StageSkipped {
                 stage: stage.name.clone(),
                 reason: "completed earlier with the same IR".into(),
@@ -102,10 +103,12 @@ pub fn run(
         };
         let outcome = stages::run_stage(&mut ctx)?;
         let seconds = clock.seconds();
+        let files = file_hashes(&dir).map_err(io(&dir))?;
         let record = Done {
             format_version: OUTPUT_VERSION,
             hash,
             seconds,
+            files,
             outcome,
         };
         let done = serde_json::to_string_pretty(&record)
@@ -176,6 +179,25 @@ fn read_done(dir: &Path, hash: &str) -> Option<Done> {
     let text = fs::read_to_string(dir.join("done.json")).ok()?;
     let done: Done = serde_json::from_str(&text).ok()?;
     (done.hash == hash).then_some(done)
+}
+
+/// A skipped stage's files must still be the ones it wrote: a damaged checkpoint or weights
+/// file would otherwise feed every later stage silently.
+fn verify_files(dir: &Path, stage: &str, done: &Done) -> Result<(), RuntimeError> {
+    if done.files.is_empty() {
+        return Ok(());
+    }
+    let now = file_hashes(dir).map_err(|source| RuntimeError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    match done.files.iter().find(|(f, h)| now.get(*f) != Some(*h)) {
+        Some((f, _)) => Err(RuntimeError::DamagedOutput {
+            stage: stage.to_string(),
+            file: dir.join(f),
+        }),
+        None => Ok(()),
+    }
 }
 
 fn same_stage_started(dir: &Path, hash: &str) -> bool {

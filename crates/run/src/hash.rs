@@ -1,5 +1,6 @@
 //! Stable content hashes (FNV-1a, 64 bit) and a structural JSON diff, used to detect a
-//! changed IR on resume and changed stages on re-run.
+//! changed IR on resume and changed stages on re-run, and the hashes of a finished stage's
+//! files that a later run checks before it skips the stage.
 
 /// FNV-1a 64-bit hasher: stable across platforms and releases (unlike `DefaultHasher`).
 #[derive(Debug, Clone)]
@@ -92,6 +93,37 @@ fn diff_into(a: &serde_json::Value, b: &serde_json::Value, path: String, out: &m
         }),
         _ => {}
     }
+}
+
+/// The FNV-1a hash (hex) of every file under `dir` except `done.json`, by path relative to
+/// `dir` with `/` separators: what a finished stage leaves, recorded in its `done.json`.
+pub fn file_hashes(
+    dir: &std::path::Path,
+) -> std::io::Result<std::collections::BTreeMap<String, String>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                todo.push(path);
+                continue;
+            }
+            let rel = path.strip_prefix(dir).unwrap_or(&path);
+            let name = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            if name == "done.json" {
+                continue;
+            }
+            let mut h = Fnv64::new();
+            h.write(&std::fs::read(&path)?);
+            out.insert(name, format!("{:016x}", h.finish()));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

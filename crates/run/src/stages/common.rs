@@ -167,3 +167,23 @@ pub fn check_finite_weights(
     }
     Ok(())
 }
+
+/// After a checkpoint is loaded: every weight and architecture parameter is finite, or the
+/// checkpoint is refused as corrupt (a forged or damaged file that passed its checksum).
+pub fn check_finite_state(
+    net: &nas_engine::nn::Network,
+    dir: &Path,
+    fail: &Fail,
+) -> Result<(), RuntimeError> {
+    let alphas = net.alphas();
+    for (name, var) in net.params().iter().chain(alphas.iter()) {
+        if !max_abs(var.as_tensor(), fail)?.is_finite() {
+            return Err(crate::checkpoint::CheckpointError::Corrupt {
+                path: dir.join(crate::checkpoint::FILE_NAME),
+                reason: format!("`{name}` holds a value that is not finite"),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}

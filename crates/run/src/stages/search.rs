@@ -242,6 +242,33 @@ fn initial_position(
     let ckpt = checkpoint::load(&dir, ctx.device)?;
     let pos: Position = serde_json::from_value(ckpt.meta.clone())
         .map_err(|e| fail.msg(format!("checkpoint {}: bad metadata: {e}", dir.display())))?;
+    // the checksum guards against damage, not against a forged file: the position must be
+    // one this stage can be at
+    let cells = s.net.cell_count();
+    let bad = if pos.epoch > s.spec.epochs {
+        Some(format!(
+            "epoch {} is past the stage's {} epochs",
+            pos.epoch, s.spec.epochs
+        ))
+    } else if pos.step > s.steps {
+        Some(format!(
+            "step {} is past the epoch's {} steps",
+            pos.step, s.steps
+        ))
+    } else if let Some((cell, _)) = pos.frozen.iter().find(|(c, _)| *c >= cells) {
+        Some(format!(
+            "frozen cell {cell} does not exist (the network has {cells})"
+        ))
+    } else {
+        None
+    };
+    if let Some(reason) = bad {
+        return Err(checkpoint::CheckpointError::Corrupt {
+            path: dir.join(checkpoint::FILE_NAME),
+            reason,
+        }
+        .into());
+    }
     for (cell, geno) in &pos.frozen {
         s.net
             .freeze_cell_with(*cell, geno)
@@ -253,6 +280,7 @@ fn initial_position(
         &mut [("opt_w", &mut s.opt_w), ("opt_a", &mut s.opt_a)],
     )
     .map_err(|e| fail.msg(format!("checkpoint {}: {e}", dir.display())))?;
+    common::check_finite_state(&s.net, &dir, fail)?;
     s.rng = pos.rng.restore().map_err(|e| fail.msg(e))?;
     ctx.sink.emit(Event::Resumed {
         stage: ctx.stage.name.clone(),

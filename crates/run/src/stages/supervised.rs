@@ -69,8 +69,28 @@ pub fn run(ctx: &mut StageCtx<'_>, spec: &SupervisedSpec) -> Result<SupervisedDo
     let checkpointed = ckpt_dir.join(checkpoint::FILE_NAME).exists() || lines_logged > 1;
     let mut pos: Position = if ctx.resume && checkpointed {
         let c = checkpoint::load(&ckpt_dir, ctx.device)?;
-        serde_json::from_value(c.meta)
-            .map_err(|e| fail.msg(format!("checkpoint: bad metadata: {e}")))?
+        let pos: Position = serde_json::from_value(c.meta)
+            .map_err(|e| fail.msg(format!("checkpoint: bad metadata: {e}")))?;
+        // a forged file can pass the checksum: the position must be one the stage can be at
+        let bad = if pos.seed_index >= spec.seeds.len() {
+            Some(format!(
+                "seed {} of {}",
+                pos.seed_index + 1,
+                spec.seeds.len()
+            ))
+        } else if pos.epoch > spec.epochs {
+            Some(format!("epoch {} of {}", pos.epoch, spec.epochs))
+        } else {
+            None
+        };
+        if let Some(at) = bad {
+            return Err(checkpoint::CheckpointError::Corrupt {
+                path: ckpt_dir.join(checkpoint::FILE_NAME),
+                reason: format!("its position ({at}) is not one this stage can be at"),
+            }
+            .into());
+        }
+        pos
     } else {
         Position::default()
     };
@@ -228,6 +248,7 @@ fn run_seed(
     if pos.epoch > 0 {
         let c = checkpoint::load(&ckpt_dir, ctx.device)?;
         unpack(&c, &net, &mut [("opt", &mut opt)]).map_err(|e| fail.msg(e))?;
+        common::check_finite_state(&net, &ckpt_dir, fail)?;
         if let Some(r) = &pos.rng {
             rng = r.restore().map_err(|e| fail.msg(e))?;
         }

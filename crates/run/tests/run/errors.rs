@@ -85,6 +85,13 @@ fn every_runtime_error_renders_with_its_code_and_help() {
             },
         ),
         (
+            "damaged_output",
+            RuntimeError::DamagedOutput {
+                stage: "search".into(),
+                file: PathBuf::from("runs/q/search/checkpoint/state.safetensors"),
+            },
+        ),
+        (
             "locked",
             RuntimeError::Locked {
                 path: PathBuf::from("runs/q"),

@@ -317,3 +317,87 @@ fn a_resumed_stage_reports_the_wall_time_of_every_segment() {
         "search done.json seconds {seconds}"
     );
 }
+
+#[test]
+fn a_completed_stage_whose_checkpoint_was_damaged_is_not_skipped_silently() {
+    let dir = tempdir("damaged_output");
+    run(
+        &tiny_program(4),
+        &opts(&dir, false),
+        &mut VecSink::default(),
+    )
+    .expect("run");
+    let done: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("search/done.json")).unwrap()).unwrap();
+    assert!(
+        done["files"]["checkpoint/state.safetensors"].is_string(),
+        "{done}"
+    );
+    // an unchanged folder is skipped
+    run(
+        &tiny_program(4),
+        &opts(&dir, false),
+        &mut VecSink::default(),
+    )
+    .expect("rerun");
+    // one flipped byte in the search's final checkpoint
+    let ckpt = dir.join("search/checkpoint/state.safetensors");
+    let mut bytes = fs::read(&ckpt).unwrap();
+    let i = bytes.len() / 2;
+    bytes[i] ^= 0x10;
+    fs::write(&ckpt, bytes).unwrap();
+    let err = run(
+        &tiny_program(4),
+        &opts(&dir, false),
+        &mut VecSink::default(),
+    )
+    .expect_err("the damage is noticed");
+    assert!(
+        matches!(&err, nas_run::error::RuntimeError::DamagedOutput { stage, file }
+            if stage == "search" && *file == ckpt),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_forged_checkpoint_with_a_valid_checksum_is_refused() {
+    use nas_run::checkpoint;
+    for (tag, forge) in [("epoch", 0usize), ("alpha", 1usize)] {
+        let dir = tempdir(&format!("forged_{tag}"));
+        run_stopped_after(6, &dir, 7);
+        let ckpt_dir = dir.join("search/checkpoint");
+        let mut c = checkpoint::load(&ckpt_dir, &Device::Cpu).unwrap();
+        if forge == 0 {
+            c.meta["epoch"] = 1_000_000.into();
+        } else {
+            let (name, t) = c
+                .tensors
+                .iter()
+                .find(|(n, _)| n.contains("alpha"))
+                .map(|(n, t)| (n.clone(), t.clone()))
+                .expect("the search checkpoint holds alphas");
+            let inf = (t.ones_like().unwrap() * f64::INFINITY).unwrap();
+            c.tensors.insert(name, inf);
+        }
+        // save writes a valid checksum: only the content gives the forgery away
+        checkpoint::save(&ckpt_dir, &c).unwrap();
+        let err =
+            run(&tiny_program(6), &opts(&dir, true), &mut VecSink::default()).expect_err("refused");
+        let shown = err.to_string();
+        assert!(
+            matches!(
+                err,
+                nas_run::error::RuntimeError::Checkpoint(
+                    checkpoint::CheckpointError::Corrupt { .. }
+                )
+            ),
+            "{tag}: {shown}"
+        );
+        let expected = if forge == 0 {
+            "past the stage's"
+        } else {
+            "not finite"
+        };
+        assert!(shown.contains(expected), "{tag}: {shown}");
+    }
+}
