@@ -35,7 +35,8 @@ pub struct RunArgs {
     /// Continue interrupted stages from their last checkpoint.
     #[arg(long)]
     pub resume: bool,
-    /// With --resume: resume even though the pipeline changed.
+    /// With --resume: resume even though the pipeline changed. Also runs a pipeline whose
+    /// estimated memory exceeds the machine's.
     #[arg(long)]
     pub force: bool,
     /// Worker threads for tensor ops (default: all cores).
@@ -200,6 +201,13 @@ pub fn cmd_run(a: &RunArgs) -> i32 {
             std::process::exit(130);
         }
     });
+    // a step far larger than the machine would abort inside the allocator: refuse it first
+    if let (false, Some(memory)) = (a.force, nas_run::memory::machine_memory()) {
+        if let Err(e) = nas_run::memory::check(&program, memory) {
+            report(&e);
+            return 1;
+        }
+    }
     let opts = nas_run::RunOptions {
         out: out.clone(),
         device,

@@ -31,45 +31,56 @@ pub enum EstimateError {
     NeedsGenotype(String),
     #[error("{0}")]
     Invalid(String),
+    #[error("the network's {what} ({value:.3e}) is too large to count")]
+    TooLarge { what: &'static str, value: f64 },
+}
+
+/// A total narrowed to u64, or `TooLarge`.
+fn narrow(what: &'static str, value: u128) -> Res<u64> {
+    u64::try_from(value).map_err(|_| EstimateError::TooLarge {
+        what,
+        value: value as f64,
+    })
 }
 
 type Res<T> = Result<T, EstimateError>;
 
-/// Running totals.
+/// Running totals, in u128 so that no network the checker accepts can overflow them; the
+/// totals are narrowed to u64 at the end, or the estimate is `TooLarge`.
 #[derive(Default, Clone, Copy)]
 struct Cost {
-    params: u64,
-    madds: u64,
+    params: u128,
+    madds: u128,
     /// Activation elements per image kept for the backward pass (approximate).
-    act: u64,
+    act: u128,
     /// Elements of the last produced tensor (what a following BN normalises).
-    last: u64,
+    last: u128,
 }
 
 impl Cost {
     /// Conv `cin -> cout`, kernel k, `groups`, output side `out`.
     fn conv(&mut self, cin: usize, cout: usize, k: usize, groups: usize, out: usize) {
-        let p = (cout * (cin / groups) * k * k) as u64;
+        let p = cout as u128 * (cin / groups) as u128 * (k * k) as u128;
         self.params += p;
-        self.madds += p * (out * out) as u64;
+        self.madds += p * (out as u128 * out as u128);
         self.tensor(cout * out * out);
     }
     /// BN keeps the centred input and the normalised output (and the affine output).
     fn bn(&mut self, c: usize, affine: bool) {
         if affine {
-            self.params += 2 * c as u64;
+            self.params += 2 * c as u128;
         }
         self.act += if affine { 3 } else { 2 } * self.last;
     }
     fn linear(&mut self, fin: usize, fout: usize) {
-        self.params += (fin * fout + fout) as u64;
-        self.madds += (fin * fout) as u64;
+        self.params += fin as u128 * fout as u128 + fout as u128;
+        self.madds += fin as u128 * fout as u128;
         self.tensor(fout);
     }
     /// A new tensor of `n` elements per image.
     fn tensor(&mut self, n: usize) {
-        self.last = n as u64;
-        self.act += n as u64;
+        self.last = n as u128;
+        self.act += n as u128;
     }
 }
 
@@ -99,7 +110,7 @@ fn prim(cost: &mut Cost, p: &Prim, c: usize, h: usize, es: usize, affine: bool) 
             h
         }
         Prim::Identity => {
-            cost.last = (c * h * h) as u64;
+            cost.last = (c * h * h) as u128;
             h
         }
         Prim::Conv {
@@ -121,7 +132,7 @@ fn prim(cost: &mut Cost, p: &Prim, c: usize, h: usize, es: usize, affine: bool) 
         }
         Prim::MaxPool { kernel, stride } | Prim::AvgPool { kernel, stride } => {
             let o = out_side(h, *kernel, st(stride), 1);
-            cost.act += (c * (h + kernel) * (h + kernel)) as u64; // the padded input
+            cost.act += (c * (h + kernel) * (h + kernel)) as u128; // the padded input
             cost.tensor(c * o * o);
             o
         }
@@ -206,7 +217,7 @@ fn cell_ops(
     two_path: bool,
 ) -> Res<()> {
     let ho = if red { h.div_ceil(2) } else { h };
-    let node_elems = (c * ho * ho) as u64;
+    let node_elems = (c * ho * ho) as u128;
     let before = cost.act;
     for list in edges {
         for &(input, k) in list {
@@ -219,16 +230,16 @@ fn cell_ops(
             prim(cost, &ops[k].body, c, hin, es, affine)?;
         }
     }
-    let edge_count: u64 = edges.iter().map(|l| l.len() as u64).sum();
+    let edge_count: u128 = edges.iter().map(|l| l.len() as u128).sum();
     if two_path && !ops.is_empty() {
         // Two of the candidates run per edge, each output times its gate.
-        let edges_dag = edge_count / ops.len() as u64;
+        let edges_dag = edge_count / ops.len() as u128;
         let all_ops = cost.act - before;
-        cost.act = before + 2 * all_ops / ops.len() as u64 + edges_dag * 2 * node_elems;
+        cost.act = before + 2 * all_ops / ops.len() as u128 + edges_dag * 2 * node_elems;
     } else {
         cost.act += edge_count * node_elems; // weighted sums / node additions
     }
-    cost.act += edges.len() as u64 * node_elems; // concat
+    cost.act += edges.len() as u128 * node_elems; // concat
     Ok(())
 }
 
@@ -282,7 +293,7 @@ fn head(cost: &mut Cost, spec: &HeadSpec, feat: usize) {
     }
 }
 
-fn darts(spec: &NetworkSpec, d: &DartsNet, g: Option<&Genotype>) -> Res<(NetEstimate, u64)> {
+fn darts(spec: &NetworkSpec, d: &DartsNet, g: Option<&Genotype>) -> Res<(NetEstimate, u128)> {
     let mut cost = Cost::default();
     let s = spec.image_size;
     let c = d.channels;
@@ -359,14 +370,14 @@ fn darts(spec: &NetworkSpec, d: &DartsNet, g: Option<&Genotype>) -> Res<(NetEsti
     }
     head(&mut cost, &spec.head, cp);
     let est = NetEstimate {
-        params: cost.params,
-        aux_params: aux,
-        madds: cost.madds,
+        params: narrow("parameter count", cost.params)?,
+        aux_params: narrow("auxiliary head", aux)?,
+        madds: narrow("multiply-add count", cost.madds)?,
     };
     Ok((est, cost.act))
 }
 
-fn aux_head(cost: &mut Cost, cin: usize, h: usize, stride: usize, classes: usize) -> Res<u64> {
+fn aux_head(cost: &mut Cost, cin: usize, h: usize, stride: usize, classes: usize) -> Res<u128> {
     let p = if h >= 5 { (h - 5) / stride + 1 } else { 0 };
     if p < 2 {
         return Err(invalid(format!(
@@ -383,7 +394,7 @@ fn aux_head(cost: &mut Cost, cin: usize, h: usize, stride: usize, classes: usize
     Ok(cost.params - before)
 }
 
-fn nb201(spec: &NetworkSpec, n: &Nb201Net, g: Option<&Genotype>) -> Res<(NetEstimate, u64)> {
+fn nb201(spec: &NetworkSpec, n: &Nb201Net, g: Option<&Genotype>) -> Res<(NetEstimate, u128)> {
     let mut cost = Cost::default();
     let mut h = spec.image_size;
     let mut c = n.channels;
@@ -422,9 +433,9 @@ fn nb201(spec: &NetworkSpec, n: &Nb201Net, g: Option<&Genotype>) -> Res<(NetEsti
     cost.bn(c, true);
     head(&mut cost, &spec.head, c);
     let est = NetEstimate {
-        params: cost.params,
+        params: narrow("parameter count", cost.params)?,
         aux_params: 0,
-        madds: cost.madds,
+        madds: narrow("multiply-add count", cost.madds)?,
     };
     Ok((est, cost.act))
 }
@@ -438,7 +449,7 @@ pub fn estimate_network(
     Ok(walk(spec, genotype)?.0)
 }
 
-fn walk(spec: &NetworkSpec, genotype: Option<&Genotype>) -> Res<(NetEstimate, u64)> {
+fn walk(spec: &NetworkSpec, genotype: Option<&Genotype>) -> Res<(NetEstimate, u128)> {
     match &spec.family {
         Family::Darts(d) => darts(spec, d, genotype),
         Family::Nb201(n) => nb201(spec, n, genotype),
@@ -477,12 +488,12 @@ pub fn estimate_train_memory(
     bytes_per_elem: usize,
 ) -> Result<MemEstimate, EstimateError> {
     let (est, act) = walk(spec, genotype)?;
-    let b = bytes_per_elem as u64;
-    let weights_bytes = 3 * est.params * b;
-    let activations_bytes = act * batch as u64 * b;
+    let b = bytes_per_elem as u128;
+    let weights = 3 * est.params as u128 * b;
+    let activations = act * batch as u128 * b;
     Ok(MemEstimate {
-        weights_bytes,
-        activations_bytes,
-        total_bytes: weights_bytes + 2 * activations_bytes,
+        weights_bytes: narrow("weight memory", weights)?,
+        activations_bytes: narrow("activation memory", activations)?,
+        total_bytes: narrow("training memory", weights + 2 * activations)?,
     })
 }

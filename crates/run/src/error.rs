@@ -62,6 +62,19 @@ pub enum RuntimeError {
     )]
     DamagedOutput { stage: String, file: PathBuf },
 
+    #[error(
+        "stage `{stage}` needs about {needed} for a training step, but the machine has {available}"
+    )]
+    #[diagnostic(
+        code(nas::run::too_large),
+        help("lower the batch, the channels or the cells; `--force` runs anyway (the figure is an estimate)")
+    )]
+    TooLarge {
+        stage: String,
+        needed: String,
+        available: String,
+    },
+
     #[error("{path} is in use: {holder} is running a pipeline there")]
     #[diagnostic(
         code(nas::run::locked),

@@ -9,6 +9,7 @@ pub mod events;
 pub mod executor;
 pub mod hash;
 pub mod lock;
+pub mod memory;
 pub mod metrics;
 pub mod phases;
 pub mod stages;

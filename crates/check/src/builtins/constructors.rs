@@ -3,6 +3,14 @@
 
 use super::*;
 
+// Upper bounds on sizes, far above any published search space (DARTS: 20 cells of 36 to 576
+// channels, 32 or 224 pixels, 2 views): a value past them would exhaust memory, or overflow,
+// long before it trained, so the checker refuses it with `nas::check::out_of_range`.
+const MAX_CELLS: f64 = 1_000.0;
+const MAX_CHANNELS: f64 = 65_536.0;
+const MAX_IMAGE_SIDE: f64 = 4_096.0;
+const MAX_VIEWS: f64 = 64.0;
+
 /// Every built-in constructor.
 pub static CONSTRUCTORS: &[Schema] = &[
     // primitives of ops
@@ -95,8 +103,8 @@ pub static CONSTRUCTORS: &[Schema] = &[
                 Dflt::Sym("cifar"),
                 Range::Any
             ),
-            f("cells", INT, Dflt::Int(8), Range::Min(1)),
-            f("channels", INT, Dflt::Int(16), Range::Min(1)),
+            f("cells", INT, Dflt::Int(8), Range::Between(1.0, MAX_CELLS)),
+            f("channels", INT, Dflt::Int(16), Range::Between(1.0, MAX_CHANNELS)),
             f(
                 "reductions",
                 Ty::Opt(&Ty::List(&Ty::Int)),
@@ -127,8 +135,8 @@ pub static CONSTRUCTORS: &[Schema] = &[
         Network,
         "a NAS-Bench-201 network",
         [
-            f("channels", INT, Dflt::Int(16), Range::Min(1)),
-            f("cells_per_stage", INT, Dflt::Int(5), Range::Min(1)),
+            f("channels", INT, Dflt::Int(16), Range::Between(1.0, MAX_CHANNELS)),
+            f("cells_per_stage", INT, Dflt::Int(5), Range::Between(1.0, MAX_CELLS)),
             f("nodes", INT, Dflt::Int(3), Range::Min(1)),
             f("affine", Ty::Bool, Dflt::Bool(false), Range::Any),
             f("ops", Ty::List(&OP), Dflt::Req, Range::Any),
@@ -189,8 +197,8 @@ pub static CONSTRUCTORS: &[Schema] = &[
         "a dataset",
         [
             f("source", Ty::Rec(Kind::Source), Dflt::Req, Range::Any),
-            f("size", INT, Dflt::Req, Range::Min(1)),
-            f("channels", INT, Dflt::Req, Range::Min(1)),
+            f("size", INT, Dflt::Req, Range::Between(1.0, MAX_IMAGE_SIDE)),
+            f("channels", INT, Dflt::Req, Range::Between(1.0, 4.0)),
             f("classes", OPT_INT, Dflt::Nothing, Range::Min(1)),
             f("mean", FLOATS, Dflt::Req, Range::Any),
             f("std", FLOATS, Dflt::Req, Range::Any),
@@ -234,7 +242,7 @@ pub static CONSTRUCTORS: &[Schema] = &[
         Augment,
         "views of an image and the steps making each",
         [
-            f("views", INT, Dflt::Int(1), Range::Min(1)),
+            f("views", INT, Dflt::Int(1), Range::Between(1.0, MAX_VIEWS)),
             f(
                 "steps",
                 Ty::List(&Ty::Rec(Kind::Step)),
@@ -248,7 +256,7 @@ pub static CONSTRUCTORS: &[Schema] = &[
         Step,
         "crop a random area and aspect, resize",
         [
-            f("size", INT, Dflt::Req, Range::Min(1)),
+            f("size", INT, Dflt::Req, Range::Between(1.0, MAX_IMAGE_SIDE)),
             f("scale", Ty::Pair, Dflt::Pair(0.08, 1.0), Range::Frac),
             f("ratio", Ty::Pair, Dflt::Pair(0.75, 4.0 / 3.0), Range::Pos),
             f(
@@ -264,7 +272,7 @@ pub static CONSTRUCTORS: &[Schema] = &[
         Step,
         "pad, then a random crop",
         [
-            f("size", INT, Dflt::Req, Range::Min(1)),
+            f("size", INT, Dflt::Req, Range::Between(1.0, MAX_IMAGE_SIDE)),
             f("padding", INT, Dflt::Int(0), Range::Min(0))
         ]
     ),
@@ -337,7 +345,7 @@ pub static CONSTRUCTORS: &[Schema] = &[
         Step,
         "zero a square",
         [
-            f("size", INT, Dflt::Req, Range::Min(1)),
+            f("size", INT, Dflt::Req, Range::Between(1.0, MAX_IMAGE_SIDE)),
             f("p", Ty::Frac, Dflt::Float(1.0), Range::Prob)
         ]
     ),

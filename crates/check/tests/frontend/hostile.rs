@@ -252,6 +252,33 @@ fn a_diagnostic_past_column_65535_renders_without_the_snippet() {
 }
 
 #[test]
+fn absurd_sizes_are_out_of_range_before_anything_runs() {
+    crate::support::at_root();
+    // each of these passed `check` and then aborted `nas run` (allocation failure, capacity
+    // overflow) or looped; now each is a coded error of the checker, found quickly
+    let head = "import std.recipes.sswp\nimport std.data\n";
+    for (what, body) in [
+        ("channels", "pipeline p = sswp.recipe(data = data.digits(), channels = 1000000) {}\n"),
+        ("cells", "pipeline p = sswp.recipe(data = data.digits(), cells = 9223372036854775807) {}\n"),
+        (
+            "views",
+            "pipeline p = sswp.recipe(data = data.digits()) {\n  views = augmentation(views = 1000000, steps = [flip()])\n}\n",
+        ),
+        (
+            "crop",
+            "pipeline p = sswp.recipe(data = data.digits()) {\n  views = augmentation(views = 2, steps = [random_resized_crop(size = 100000)])\n}\n",
+        ),
+    ] {
+        let c = text(&format!("{head}{body}"));
+        assert!(
+            codes(&c).contains(&"nas::check::out_of_range"),
+            "{what}: {:?}",
+            c.diags
+        );
+    }
+}
+
+#[test]
 fn a_chain_of_2000_stages_with_a_dangling_reference() {
     crate::support::at_root();
     let mut src = String::from(

@@ -92,6 +92,14 @@ fn every_runtime_error_renders_with_its_code_and_help() {
             },
         ),
         (
+            "too_large",
+            RuntimeError::TooLarge {
+                stage: "search".into(),
+                needed: "9312.4 GiB".into(),
+                available: "23.4 GiB".into(),
+            },
+        ),
+        (
             "locked",
             RuntimeError::Locked {
                 path: PathBuf::from("runs/q"),

@@ -401,3 +401,24 @@ fn a_forged_checkpoint_with_a_valid_checksum_is_refused() {
         assert!(shown.contains(expected), "{tag}: {shown}");
     }
 }
+
+#[test]
+fn a_pipeline_larger_than_the_machine_is_refused_before_anything_is_allocated() {
+    let p = tiny_program(1);
+    nas_run::memory::check(&p, 64 << 30).expect("the tiny search fits in 64 GiB");
+    let err = nas_run::memory::check(&p, 1 << 10).expect_err("not in 1 KiB");
+    assert!(
+        matches!(&err, nas_run::error::RuntimeError::TooLarge { stage, .. } if stage == "search"),
+        "{err:?}"
+    );
+    let mut huge = tiny_program(1);
+    if let nas_ir::StageKind::SslSearch(s) = &mut huge.pipeline.stages[0].kind {
+        if let nas_ir::Family::Darts(d) = &mut s.network.family {
+            d.channels = 65_536;
+            d.cells = 1_000;
+        }
+        s.batch = 1 << 40;
+    }
+    let err = nas_run::memory::check(&huge, u64::MAX).expect_err("more than any machine");
+    assert!(err.to_string().contains("more than 16 EiB"), "{err}");
+}
