@@ -255,7 +255,8 @@ fn bind(diag: &Diag, sources: &SourceMap) -> Rendered {
 }
 
 /// Render diagnostics for people: miette's graphical report, without colour when
-/// `color` is false, wrapped at `width` columns.
+/// `color` is false, wrapped at `width` columns; the first [`MAX_RENDERED`] and a count of
+/// the rest.
 pub fn render_human(diags: &[Diag], sources: &SourceMap, width: usize, color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
@@ -266,15 +267,25 @@ pub fn render_human(diags: &[Diag], sources: &SourceMap, width: usize, color: bo
         .with_width(width)
         .with_links(false);
     let mut out = String::new();
-    for d in diags {
+    for d in diags.iter().take(MAX_RENDERED) {
         let r = bind(d, sources);
         if handler.render_report(&mut out, &r).is_err() {
             out.push_str(&format!("{}: {}\n", d.code, d.message));
         }
         out.push('\n');
     }
+    if diags.len() > MAX_RENDERED {
+        out.push_str(&format!(
+            "... and {} more not shown (`--format json` lists every one)\n\n",
+            diags.len() - MAX_RENDERED
+        ));
+    }
     out
 }
+
+/// Most diagnostics [`render_human`] draws: a file with thousands of errors took minutes to
+/// render (each report carries its source), and nobody reads past the first screens.
+pub const MAX_RENDERED: usize = 200;
 
 /// The JSON form of one diagnostic (`nas check --format json`).
 #[derive(Debug, Serialize)]

@@ -279,6 +279,26 @@ fn absurd_sizes_are_out_of_range_before_anything_runs() {
 }
 
 #[test]
+fn thousands_of_errors_render_the_first_200_and_a_count() {
+    crate::support::at_root();
+    let src: String = (0..1_000)
+        .map(|i| format!("let x{i} = nowhere{i}\n"))
+        .collect();
+    let c = text(&src);
+    assert!(c.diags.len() >= 1_000, "{}", c.diags.len());
+    let t = Instant::now();
+    let shown = nas_syntax::diagnostics::render_human(&c.diags, &c.sources, 80, false);
+    assert_eq!(shown.matches("nas::resolve::unknown_name").count(), 200);
+    let rest = c.diags.len() - 200;
+    assert!(
+        shown.contains(&format!("... and {rest} more not shown")),
+        "{}",
+        &shown[shown.len() - 200..]
+    );
+    assert!(t.elapsed() < LIMIT, "took {:?}", t.elapsed());
+}
+
+#[test]
 fn a_chain_of_2000_stages_with_a_dangling_reference() {
     crate::support::at_root();
     let mut src = String::from(

@@ -7,6 +7,7 @@
 
 mod errors;
 mod examples;
+mod fuzz;
 mod hostile;
 mod perf;
 #[path = "../../../../tests/support/root.rs"]
