@@ -98,10 +98,15 @@ impl Diag {
 /// Did-you-mean: the closest candidate within the Levenshtein rule (distance <= 1 for
 /// names of length <= 2, else <= 2), or `None`.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = if name.chars().count() <= 2 { 1 } else { 2 };
+    let len = name.chars().count();
+    let limit = if len <= 2 { 1 } else { 2 };
     candidates
         .into_iter()
         .filter(|c| *c != name)
+        // the distance is at least the difference in length: skip the costly comparison
+        .filter(|c| {
+            c.len().abs_diff(name.len()) <= limit * 4 && c.chars().count().abs_diff(len) <= limit
+        })
         .map(|c| (strsim::levenshtein(name, c), c))
         .filter(|(d, _)| *d <= limit)
         .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
@@ -110,17 +115,24 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 
 /// Help text for an unknown `name`: "did you mean `x`?" or the list of candidates.
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    let mut all: Vec<&str> = candidates.into_iter().collect();
+    let all: Vec<&str> = candidates.into_iter().collect();
     if let Some(c) = closest(name, all.iter().copied()) {
         return format!("did you mean `{c}`?");
     }
-    all.sort_unstable();
-    all.dedup();
+    // linear in the candidates (a file with thousands of unknown names asks once per name):
+    // the distinct names, then the first MAX of them in order without sorting them all
+    let mut seen = std::collections::HashSet::with_capacity(all.len());
+    let mut all: Vec<&str> = all.into_iter().filter(|c| seen.insert(*c)).collect();
     if all.is_empty() {
         return "there is nothing of that kind here".to_string();
     }
     const MAX: usize = 24;
-    let shown: Vec<String> = all.iter().take(MAX).map(|c| format!("`{c}`")).collect();
+    if all.len() > MAX {
+        all.select_nth_unstable(MAX);
+    }
+    let mut first: Vec<&str> = all.iter().take(MAX).copied().collect();
+    first.sort_unstable();
+    let shown: Vec<String> = first.iter().map(|c| format!("`{c}`")).collect();
     let more = if all.len() > MAX {
         format!(" (and {} more)", all.len() - MAX)
     } else {
