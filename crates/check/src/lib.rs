@@ -9,6 +9,7 @@
 pub mod builtins;
 pub mod checked;
 pub mod codes;
+mod done;
 pub mod error;
 pub mod eval;
 pub mod lower;

@@ -2,6 +2,8 @@
 //! extensions of another pipeline that add stages or override fields
 //! (`pipeline q = lib.p() { search.batch = 32 }`).
 
+use std::collections::HashMap;
+
 use super::error::CheckError;
 use super::eval::{Env, Eval, Fail, R};
 use super::value::*;
@@ -50,6 +52,13 @@ impl<'a> Eval<'a> {
             }
         }
         let base_names: Vec<String> = pv.bindings.iter().map(|(n, _, _)| n.clone()).collect();
+        // stage name -> position, so that adding a stage does not scan every earlier one
+        let mut positions: HashMap<String, usize> = pv
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.name.clone(), i))
+            .collect();
         let mut failed = false;
         for item in &p.items {
             let ok = match item {
@@ -67,7 +76,9 @@ impl<'a> Eval<'a> {
                 }
                 PipeItem::Assign(a) => self.override_field(&mut pv, a, &env).is_ok(),
                 PipeItem::Stage(s) => match self.stage(s, &env) {
-                    Ok(sv) => self.add_stage(&mut pv, sv, base_stages).is_ok(),
+                    Ok(sv) => self
+                        .add_stage(&mut pv, &mut positions, sv, base_stages)
+                        .is_ok(),
                     Err(_) => false,
                 },
             };
@@ -99,8 +110,14 @@ impl<'a> Eval<'a> {
         }
     }
 
-    fn add_stage(&mut self, pv: &mut PipeVal, sv: StageVal, base_stages: usize) -> R<()> {
-        if let Some(i) = pv.stages.iter().position(|s| s.name.name == sv.name.name) {
+    fn add_stage(
+        &mut self,
+        pv: &mut PipeVal,
+        positions: &mut HashMap<String, usize>,
+        sv: StageVal,
+        base_stages: usize,
+    ) -> R<()> {
+        if let Some(&i) = positions.get(&sv.name.name) {
             if i < base_stages {
                 // An extension may replace a stage of the pipeline it extends.
                 pv.stages[i] = sv;
@@ -119,6 +136,7 @@ impl<'a> Eval<'a> {
                 .with_help("give every stage its own name"),
             ));
         }
+        positions.insert(sv.name.name.clone(), pv.stages.len());
         pv.stages.push(sv);
         Ok(())
     }

@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use super::builtins::{self, Kind};
 use super::checked::*;
+use super::done::Done;
 use super::error::CheckError;
 use super::eval::{Eval, Fail, R};
 use super::stages::{get_f64, get_int, get_rec, get_str};
@@ -15,7 +16,7 @@ impl<'a> Eval<'a> {
     pub fn stage_semantics(
         &mut self,
         s: &mut CheckedStage,
-        done: &[CheckedStage],
+        done: &Done,
         data: &Rc<Rec>,
         pv: &PipeVal,
     ) -> R<()> {
@@ -276,7 +277,7 @@ impl<'a> Eval<'a> {
         }
     }
 
-    fn derive_stage(&mut self, s: &mut CheckedStage, done: &[CheckedStage]) -> R<()> {
+    fn derive_stage(&mut self, s: &mut CheckedStage, done: &Done) -> R<()> {
         let Some(search) = self.producer(s, done, "ssl_search") else {
             return Err(self.err_help(
                 CheckError::NoProducer {
@@ -328,12 +329,7 @@ impl<'a> Eval<'a> {
     }
 
     /// finetune, linear_eval, train, knn, ssl_train: a fixed network.
-    fn fixed_net_stage(
-        &mut self,
-        s: &mut CheckedStage,
-        done: &[CheckedStage],
-        data: &Rc<Rec>,
-    ) -> R<()> {
+    fn fixed_net_stage(&mut self, s: &mut CheckedStage, done: &Done, data: &Rc<Rec>) -> R<()> {
         let derive = self.producer(s, done, "derive");
         let (space, cell) = self.net_source(s, done, derive)?;
         let wants_preserved = get_rec(&s.rec, "init").is_some_and(|i| i.schema.name == "preserved");
@@ -395,7 +391,7 @@ impl<'a> Eval<'a> {
     fn net_source(
         &mut self,
         s: &CheckedStage,
-        done: &[CheckedStage],
+        done: &Done,
         derive: Option<&CheckedStage>,
     ) -> R<(Rc<Rec>, CellPlan)> {
         let explicit = get_rec(&s.rec, "network");
@@ -405,9 +401,10 @@ impl<'a> Eval<'a> {
         match (explicit, derive, genotype) {
             (Some(net), _, Some(g)) => Ok((net, CellPlan::Genotype(g))),
             (net, Some(d), _) => {
-                let search = done
-                    .iter()
-                    .find(|x| Some(&x.name) == d.derive_from.as_ref())
+                let search = d
+                    .derive_from
+                    .as_deref()
+                    .and_then(|name| done.named(name))
                     .ok_or(Fail)?;
                 let searched = search.net.as_ref().ok_or(Fail)?.space.clone();
                 match net {

@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use super::builtins::{self, Kind, PHASE};
 use super::checked::*;
+use super::done::Done;
 use super::error::CheckError;
 use super::eval::{Eval, Fail, R};
 use super::records::Given;
@@ -85,7 +86,7 @@ impl<'a> Eval<'a> {
             return Err(Fail);
         }
         let stages = self.order(pv, stages)?;
-        let mut done: Vec<CheckedStage> = Vec::with_capacity(stages.len());
+        let mut done = Done::with_capacity(stages.len());
         for mut s in stages {
             match self.stage_semantics(&mut s, &done, &data, pv) {
                 Ok(()) => done.push(s),
@@ -99,7 +100,7 @@ impl<'a> Eval<'a> {
             name: pv.name.clone(),
             seed,
             data,
-            stages: done,
+            stages: done.into_vec(),
             span: pv.span,
         })
     }
@@ -300,26 +301,17 @@ impl<'a> Eval<'a> {
     pub fn producer<'d>(
         &self,
         s: &CheckedStage,
-        done: &'d [CheckedStage],
+        done: &'d Done,
         kind: &str,
     ) -> Option<&'d CheckedStage> {
+        let of_kind = |name: &str| done.named(name).filter(|d| d.kind == kind);
         if let Some(f) = get_str(&s.rec, "from") {
-            return done.iter().find(|d| d.name == f && d.kind == kind);
+            return of_kind(f);
         }
-        if let Some(d) = s
-            .after
-            .iter()
-            .rev()
-            .find_map(|a| done.iter().find(|d| &d.name == a && d.kind == kind))
-        {
+        if let Some(d) = s.after.iter().rev().find_map(|a| of_kind(a)) {
             return Some(d);
         }
-        let of_kind: Vec<&CheckedStage> = done.iter().filter(|d| d.kind == kind).collect();
-        if of_kind.len() == 1 {
-            of_kind.first().copied()
-        } else {
-            None
-        }
+        done.only_of_kind(kind)
     }
 }
 
