@@ -24,6 +24,8 @@ pub enum ParseError {
     BadEscape { escape: char },
     #[error("the file is empty")]
     EmptyFile,
+    #[error("the file is {bytes} bytes; nas reads files of at most {limit} bytes")]
+    TooLarge { bytes: usize, limit: usize },
 }
 
 impl Problem for ParseError {
@@ -39,6 +41,7 @@ impl Problem for ParseError {
             ParseError::InvalidUtf8 => "nas::syntax::invalid_utf8",
             ParseError::BadEscape { .. } => "nas::syntax::bad_escape",
             ParseError::EmptyFile => "nas::syntax::empty_file",
+            ParseError::TooLarge { .. } => "nas::syntax::too_large",
         }
     }
 }

@@ -27,8 +27,22 @@ pub struct NasParser;
 /// enough for specs of hundreds of thousands of lines.
 const CALL_LIMIT: usize = 200_000_000;
 
+/// Largest file the parser reads (8 MiB). Real specs are a few kilobytes; the grammar's call
+/// limit above is reached somewhere past 8 MiB, and a file refused here gets a clear error
+/// instead of "call limit reached" at a line that is valid.
+pub const MAX_SOURCE_BYTES: usize = 8 << 20;
+
 /// Parse one file. On a syntax error the AST is `None`.
 pub fn parse(src: SourceId, text: &str) -> (Option<ast::File>, Vec<Diag>) {
+    if text.len() > MAX_SOURCE_BYTES {
+        let problem = ParseError::TooLarge {
+            bytes: text.len(),
+            limit: MAX_SOURCE_BYTES,
+        };
+        let d = Diag::error(problem, Span::new(src, 0, 0), "this file is too large")
+            .with_help("split it into modules and import them");
+        return (None, vec![d]);
+    }
     if text.trim().is_empty() {
         let d = Diag::warning(ParseError::EmptyFile, Span::new(src, 0, 0), "nothing here")
             .with_help("an empty file defines nothing; add a `pipeline` or definitions");

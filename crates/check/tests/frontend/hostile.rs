@@ -299,6 +299,28 @@ fn thousands_of_errors_render_the_first_200_and_a_count() {
 }
 
 #[test]
+fn a_file_larger_than_8_mib_is_refused_with_a_coded_error() {
+    crate::support::at_root();
+    let line = "let a = 1 + 2 * 3\n";
+    let big = line.repeat((8 << 20) / line.len() + 1);
+    let c = text(&big);
+    assert_eq!(codes(&c), vec!["nas::syntax::too_large"], "{:?}", c.diags);
+    let shown = nas_syntax::diagnostics::render_human(&c.diags, &c.sources, 80, false);
+    insta::assert_snapshot!("syntax_too_large", shown);
+    // just under the limit is read, and checks
+    let mut fits = String::new();
+    for i in 0.. {
+        let next = format!("let a{i} = 1 + 2 * 3\n");
+        if fits.len() + next.len() > 8 << 20 {
+            break;
+        }
+        fits.push_str(&next);
+    }
+    let c = text(&fits);
+    assert!(!c.has_errors(), "{:?}", &c.diags[..c.diags.len().min(3)]);
+}
+
+#[test]
 fn a_chain_of_2000_stages_with_a_dangling_reference() {
     crate::support::at_root();
     let mut src = String::from(
