@@ -267,12 +267,11 @@ fn parse<T: DeserializeOwned>(
     line: Option<usize>,
     text: &str,
 ) -> Result<T, ReportError> {
-    let value: T = serde_json::from_str(text).map_err(|e| ReportError::BadJson {
+    serde_json::from_str(text).map_err(|e| ReportError::BadJson {
         path: path.to_path_buf(),
         line,
         message: e.to_string(),
-    })?;
-    Ok(value)
+    })
 }
 
 /// Refuse a file written by a newer `nas` (its fields may mean something else).

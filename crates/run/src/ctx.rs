@@ -13,6 +13,7 @@ use serde_json::json;
 use crate::checkpoint::{self, write_atomic, Checkpoint};
 use crate::error::RuntimeError;
 use crate::events::EventSink;
+use crate::metrics::MetricsLog;
 use nas_ir::{Program, Stage};
 
 /// Everything a stage needs from the executor.
@@ -35,6 +36,22 @@ impl StageCtx<'_> {
     /// The folder of another stage of this run.
     pub fn stage_dir(&self, name: &str) -> PathBuf {
         self.out.join(name)
+    }
+
+    /// Whether the stage continues from its checkpoint rather than starting over. An epoch's
+    /// metrics line is written just before its checkpoint, so a kill between the two (or
+    /// during the first checkpoint's write) leaves one line and no checkpoint: the stage
+    /// starts over. More lines without a checkpoint mean it was removed: loading it is then an
+    /// error (`nas::run::checkpoint`), not a silent restart.
+    pub fn resumes_from_checkpoint(&self) -> bool {
+        let lines = MetricsLog::read::<serde_json::Value>(&self.dir).map_or(0, |r| r.len());
+        self.resume
+            && (self
+                .dir
+                .join("checkpoint")
+                .join(checkpoint::FILE_NAME)
+                .exists()
+                || lines > 1)
     }
 
     /// Write the stage's checkpoint to `<stage>/checkpoint`, with the stage's wall time so

@@ -118,8 +118,17 @@ pub fn file_hashes(
             if name == "done.json" {
                 continue;
             }
+            // streamed: a stage's checkpoint can be gigabytes
+            let mut file = std::fs::File::open(&path)?;
+            let mut buf = vec![0u8; 1 << 16];
             let mut h = Fnv64::new();
-            h.write(&std::fs::read(&path)?);
+            loop {
+                let n = std::io::Read::read(&mut file, &mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                h.write(&buf[..n]);
+            }
             out.insert(name, format!("{:016x}", h.finish()));
         }
     }

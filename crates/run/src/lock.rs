@@ -9,7 +9,7 @@
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::RuntimeError;
 
@@ -57,7 +57,7 @@ impl RunLock {
 
 /// The pid the holder wrote, as text for the message ("another process" until it has
 /// written it).
-fn holder(path: &PathBuf) -> String {
+fn holder(path: &Path) -> String {
     fs::read_to_string(path)
         .ok()
         .and_then(|t| t.trim().parse::<u32>().ok())

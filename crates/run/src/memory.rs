@@ -16,32 +16,32 @@ use crate::error::RuntimeError;
 /// The stage with the largest estimated training step, and that estimate in bytes (None
 /// when it overflows u64).
 fn largest_step(program: &Program) -> Option<(String, Option<u64>)> {
-    let mut largest: Option<(String, Option<u64>)> = None;
-    for stage in &program.pipeline.stages {
+    let steps = program.pipeline.stages.iter().filter_map(|stage| {
         let (net, images): (&NetworkSpec, usize) = match &stage.kind {
             StageKind::SslSearch(s) => (&s.network, s.batch * s.views.views.max(1)),
             StageKind::SslTrain(s) => (&s.network, s.batch * s.views.views.max(1)),
             StageKind::Finetune(s) | StageKind::Train(s) | StageKind::LinearEval(s) => {
                 (&s.network, s.batch)
             }
-            StageKind::Knn(_) | StageKind::Derive(_) => continue,
+            StageKind::Knn(_) | StageKind::Derive(_) => return None,
         };
-        let bytes = match estimate_train_memory(net, None, images, 4) {
-            Ok(m) => Some(m.total_bytes),
-            Err(EstimateError::TooLarge { .. }) => None,
-            Err(_) => continue,
-        };
-        let bigger = match (&largest, bytes) {
-            (None, _) => true,
-            (Some((_, None)), _) => false,
-            (Some(_), None) => true,
-            (Some((_, Some(a))), Some(b)) => b > *a,
-        };
-        if bigger {
-            largest = Some((stage.name.clone(), bytes));
+        match estimate_train_memory(net, None, images, 4) {
+            Ok(m) => Some((stage.name.clone(), Some(m.total_bytes))),
+            Err(EstimateError::TooLarge { .. }) => Some((stage.name.clone(), None)),
+            Err(_) => None,
         }
-    }
-    largest
+    });
+    // an estimate too large to count is larger than any other; the first stage wins ties
+    steps.fold(
+        None,
+        |best: Option<(String, Option<u64>)>, (name, bytes)| {
+            let key = |b: Option<u64>| b.map_or(u128::MAX, u128::from);
+            match best {
+                Some((_, b)) if key(b) >= key(bytes) => best,
+                _ => Some((name, bytes)),
+            }
+        },
+    )
 }
 
 /// Refuse the run when its largest estimated step needs more than `available` bytes.

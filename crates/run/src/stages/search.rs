@@ -229,14 +229,7 @@ fn initial_position(
         rng: RngState::of(&s.rng),
         acc: EpochAcc::default(),
     };
-    let epochs_logged = MetricsLog::read::<serde_json::Value>(&ctx.dir)
-        .map(|r| r.len())
-        .unwrap_or(0);
-    // An epoch's metrics line is written just before its checkpoint, so a kill between the
-    // two leaves the first epoch logged with no checkpoint yet: that stage also starts over.
-    // More logged epochs without a checkpoint mean it was removed: an error, not a restart.
-    if !ctx.resume || (!dir.join(checkpoint::FILE_NAME).exists() && epochs_logged <= 1) {
-        // nothing was checkpointed before the stop: the stage starts over
+    if !ctx.resumes_from_checkpoint() {
         return Ok(fresh);
     }
     let ckpt = checkpoint::load(&dir, ctx.device)?;

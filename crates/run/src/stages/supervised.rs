@@ -61,13 +61,7 @@ pub fn run(ctx: &mut StageCtx<'_>, spec: &SupervisedSpec) -> Result<SupervisedDo
     let fail = Fail::new(ctx.stage);
     let splits = load_splits(ctx, spec, &fail)?;
     let ckpt_dir = ctx.dir.join("checkpoint");
-    let lines_logged = MetricsLog::read::<serde_json::Value>(&ctx.dir).map_or(0, |r| r.len());
-    // As in the search stage: an epoch's metrics line is written just before its checkpoint,
-    // so a kill between the two (or during the first checkpoint's write) leaves one line and
-    // no checkpoint, and the stage starts over. More lines without a checkpoint mean it was
-    // removed: loading it is then an error, not a silent restart.
-    let checkpointed = ckpt_dir.join(checkpoint::FILE_NAME).exists() || lines_logged > 1;
-    let mut pos: Position = if ctx.resume && checkpointed {
+    let mut pos: Position = if ctx.resumes_from_checkpoint() {
         let c = checkpoint::load(&ckpt_dir, ctx.device)?;
         let pos: Position = serde_json::from_value(c.meta)
             .map_err(|e| fail.msg(format!("checkpoint: bad metadata: {e}")))?;
