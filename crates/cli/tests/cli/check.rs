@@ -2,13 +2,12 @@
 //! `nas ir`, `nas explain`, `--lib` and `NAS_PATH`.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use nas_check::codes::CODES;
 
 fn nas(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nas"))
-        .current_dir(crate::support::at_root())
+    crate::nas()
         .args(args)
         .env_remove("NAS_PATH")
         .output()
@@ -201,8 +200,7 @@ fn lib_dirs_and_nas_path_extend_the_search_path() {
     let lib = lib.to_str().expect("utf8 path");
     assert_eq!(nas(&["check", main]).status.code(), Some(1));
     assert_eq!(nas(&["check", "--lib", lib, main]).status.code(), Some(0));
-    let o = Command::new(env!("CARGO_BIN_EXE_nas"))
-        .current_dir(crate::support::at_root())
+    let o = crate::nas()
         .args(["check", main])
         .env("NAS_PATH", lib)
         .output()

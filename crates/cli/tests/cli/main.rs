@@ -14,3 +14,10 @@ mod run_support;
 mod set;
 #[path = "../../../../tests/support/root.rs"]
 mod support;
+
+/// The built `nas` binary, to be run in the repository root (paths read as a user types them).
+fn nas() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_nas"));
+    c.current_dir(support::at_root());
+    c
+}

@@ -1,18 +1,13 @@
 //! `nas report` through the binary: bad input exits 1 with the coded error, good input 0.
 
-use std::process::Command;
-
 use crate::report_support::{fake_every_stage, fake_sweep_run, files};
 use crate::run_support::tempdir;
 use crate::support::at_root;
 
 #[test]
 fn the_cli_reports_bad_input_with_exit_1_and_good_input_with_0() {
-    let nas = || {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_nas"));
-        c.current_dir(at_root());
-        c
-    };
+    at_root();
+    let nas = crate::nas;
     let out = tempdir("report_cli_out");
     let o = nas()
         .args(["report", "tests/data", "--out"])

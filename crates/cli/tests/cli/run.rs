@@ -4,14 +4,10 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-fn nas() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_nas"));
-    c.current_dir(crate::support::at_root());
-    c
-}
+use crate::nas;
 
 fn tempdir(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("nas_cli_{tag}_{}", std::process::id()));

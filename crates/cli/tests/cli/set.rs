@@ -2,8 +2,6 @@
 //! names nothing is an unknown field with did-you-mean, and every refusal is coded, located
 //! in the argument, and leaves no run folder behind (golden renderings).
 
-use std::process::Command;
-
 #[test]
 fn an_override_cannot_add_a_stage_and_every_refusal_is_coded() {
     crate::support::at_root();
@@ -18,8 +16,7 @@ fn an_override_cannot_add_a_stage_and_every_refusal_is_coded() {
     for (name, arg) in cases {
         let out = std::env::temp_dir().join(format!("nas_cli_set_{name}_{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&out);
-        let o = Command::new(env!("CARGO_BIN_EXE_nas"))
-            .current_dir(crate::support::at_root())
+        let o = crate::nas()
             .args(["run", "tests/data/run/tiny.nas", "--out"])
             .arg(&out)
             .args(["--set", arg])
@@ -38,8 +35,7 @@ fn a_good_override_changes_the_field() {
     crate::support::at_root();
     let out = std::env::temp_dir().join(format!("nas_cli_set_ok_{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
-    let o = Command::new(env!("CARGO_BIN_EXE_nas"))
-        .current_dir(crate::support::at_root())
+    let o = crate::nas()
         .args(["run", "tests/data/run/tiny.nas", "--out"])
         .arg(&out)
         .args(["--set", "seed = 12 // a comment", "--set", "search.batch=8"])

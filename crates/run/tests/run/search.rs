@@ -11,7 +11,8 @@ use candle_core::Device;
 use nas_run::events::{Event, EventSink, VecSink};
 use nas_run::{run, RunOptions};
 
-fn opts(out: &Path, resume: bool) -> RunOptions {
+/// Options of a run into `out` on the CPU, never stopped from outside.
+pub(crate) fn opts(out: &Path, resume: bool) -> RunOptions {
     RunOptions {
         out: out.to_path_buf(),
         device: Device::Cpu,

@@ -6,9 +6,10 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use crate::run_support::{tempdir, tiny_with_every_stage};
+use crate::search::opts;
 use candle_core::Device;
 use nas_run::events::{Event, EventSink, VecSink};
-use nas_run::{run, RunOptions};
+use nas_run::run;
 
 fn done(dir: &std::path::Path, stage: &str) -> serde_json::Value {
     serde_json::from_str(&fs::read_to_string(dir.join(stage).join("done.json")).unwrap()).unwrap()
@@ -17,14 +18,12 @@ fn done(dir: &std::path::Path, stage: &str) -> serde_json::Value {
 #[test]
 fn every_stage_kind_runs_and_reports() {
     let out = tempdir("every_stage");
-    let opts = RunOptions {
-        out: out.clone(),
-        device: Device::Cpu,
-        resume: false,
-        force: false,
-        stop: Arc::new(AtomicBool::new(false)),
-    };
-    run(&tiny_with_every_stage(), &opts, &mut VecSink::default()).expect("run");
+    run(
+        &tiny_with_every_stage(),
+        &opts(&out, false),
+        &mut VecSink::default(),
+    )
+    .expect("run");
     // as `nas run` does: the interpreter writes the stages, the report is written from them
     nas_report::write_run_report(&out, &out).expect("report");
     for stage in ["tune", "scratch", "probe", "two_stage"] {
@@ -100,16 +99,6 @@ impl EventSink for StopIn {
     }
 }
 
-fn options(out: &std::path::Path, resume: bool) -> RunOptions {
-    RunOptions {
-        out: out.to_path_buf(),
-        device: Device::Cpu,
-        resume,
-        force: false,
-        stop: Arc::new(AtomicBool::new(false)),
-    }
-}
-
 /// `(seed, epoch, loss, val_acc)` of every line of `<stage>/metrics.jsonl`.
 fn lines(dir: &std::path::Path, stage: &str) -> Vec<(u64, u64, f64, Option<f64>)> {
     fs::read_to_string(dir.join(stage).join("metrics.jsonl"))
@@ -132,7 +121,7 @@ fn lines(dir: &std::path::Path, stage: &str) -> Vec<(u64, u64, f64, Option<f64>)
 /// way a kill would have, resumes, and returns the folder.
 fn stopped_damaged_resumed(tag: &str, damage: impl FnOnce(&std::path::Path)) -> std::path::PathBuf {
     let part = tempdir(tag);
-    let o = options(&part, false);
+    let o = opts(&part, false);
     let mut stop = StopIn {
         stage: "tune",
         epoch: 0,
@@ -144,7 +133,7 @@ fn stopped_damaged_resumed(tag: &str, damage: impl FnOnce(&std::path::Path)) -> 
     damage(&part.join("tune"));
     run(
         &tiny_with_every_stage(),
-        &options(&part, true),
+        &opts(&part, true),
         &mut VecSink::default(),
     )
     .expect("resumed");
@@ -156,7 +145,7 @@ fn a_finetune_killed_between_its_log_line_and_checkpoint_resumes_without_a_dupli
     let whole = tempdir("tune_whole");
     run(
         &tiny_with_every_stage(),
-        &options(&whole, false),
+        &opts(&whole, false),
         &mut VecSink::default(),
     )
     .expect("whole");
