@@ -28,8 +28,12 @@ pub enum CheckError {
     NotCallable { what: String },
     #[error("{reason}")]
     Arithmetic { reason: String },
-    #[error("definitions call each other without end (`{name}`)")]
-    Recursion { name: String },
+    #[error("definitions call each other without end ({chain})")]
+    Recursion { chain: String },
+    #[error("calls nest more than {limit} deep")]
+    CallDepth { limit: usize },
+    #[error("this value has more than {limit} parts")]
+    ValueTooLarge { limit: usize },
     #[error("unknown stage kind `{kind}`")]
     UnknownStageKind { kind: String },
     #[error("unknown stage `{name}`")]
@@ -88,6 +92,14 @@ pub enum CheckError {
     NeedsArguments { name: String },
     #[error("batch of {batch} is too small for a contrastive loss")]
     BatchTooSmall { batch: i64 },
+    #[error("stage `{stage}` builds a network that cannot work: {reason}")]
+    InvalidNetwork { stage: String, reason: String },
+    #[error("stage `{stage}`: the network's {what} ({value:.3e}) is too large to count")]
+    NetworkTooLarge {
+        stage: String,
+        what: &'static str,
+        value: f64,
+    },
     #[error("internal error: {reason} (please report)")]
     Internal { reason: String },
 }
@@ -107,6 +119,8 @@ impl Problem for CheckError {
             NotCallable { .. } => "nas::check::not_callable",
             Arithmetic { .. } => "nas::check::arithmetic",
             Recursion { .. } => "nas::check::recursion",
+            CallDepth { .. } => "nas::check::call_depth",
+            ValueTooLarge { .. } => "nas::check::value_too_large",
             UnknownStageKind { .. } => "nas::check::unknown_stage_kind",
             UnknownStage { .. } => "nas::check::unknown_stage",
             DuplicateStage { .. } => "nas::check::duplicate_stage",
@@ -131,6 +145,8 @@ impl Problem for CheckError {
             NoPipeline => "nas::check::no_pipeline",
             NeedsArguments { .. } => "nas::check::needs_arguments",
             BatchTooSmall { .. } => "nas::check::batch_too_small",
+            InvalidNetwork { .. } => "nas::check::invalid_network",
+            NetworkTooLarge { .. } => "nas::check::network_too_large",
             Internal { .. } => "nas::check::internal",
         }
     }

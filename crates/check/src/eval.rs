@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use super::builtins::{self, Dflt, Schema, METRICS, SYMBOLS};
 use super::error::CheckError;
+use super::size;
 use super::value::*;
 use crate::resolve::{Loaded, ModId, ResolveError};
 use nas_syntax::ast::*;
@@ -51,7 +52,10 @@ impl Env {
 pub struct Eval<'a> {
     pub loaded: &'a Loaded,
     pub diags: Vec<Diag>,
-    depth: usize,
+    /// The definitions being called, outermost first (module, item, name).
+    stack: Vec<(ModId, usize, String)>,
+    /// Whether `call_depth` was reported: one report per file is enough.
+    depth_reported: bool,
     cache: HashMap<(ModId, usize), R>,
     in_progress: HashSet<(ModId, usize)>,
     reported: HashSet<(&'static str, Span)>,
@@ -66,7 +70,8 @@ impl<'a> Eval<'a> {
         Eval {
             loaded,
             diags: Vec::new(),
-            depth: 0,
+            stack: Vec::new(),
+            depth_reported: false,
             cache: HashMap::new(),
             in_progress: HashSet::new(),
             reported,
@@ -111,8 +116,8 @@ impl<'a> Eval<'a> {
             ExprKind::Name(n) => return self.name(n, span, env, true),
             ExprKind::Member(base, m) => return self.member(base, m, env),
             ExprKind::Call(f, args) => return self.call_expr(f, args, span, env),
-            ExprKind::List(xs) => V::List(self.all(xs, env)?),
-            ExprKind::Tuple(xs) => V::Tuple(self.all(xs, env)?),
+            ExprKind::List(xs) => V::List(self.bounded(xs, span, env)?),
+            ExprKind::Tuple(xs) => V::Tuple(self.bounded(xs, span, env)?),
             ExprKind::Neg(x) => {
                 let x = self.eval(x, env)?;
                 match x.v {
@@ -128,6 +133,22 @@ impl<'a> Eval<'a> {
             ExprKind::Binary(op, l, r) => return self.binary(*op, l, r, span, env),
         };
         Ok(Val { v, span })
+    }
+
+    /// The elements of a list or tuple, refused when the value would exceed
+    /// `size::MAX_PARTS` parts (lists that nest copies of themselves double at every step).
+    fn bounded(&mut self, xs: &[Expr], span: Span, env: &Env) -> R<Vec<Val>> {
+        let items = self.all(xs, env)?;
+        if size::parts(&items) > size::MAX_PARTS {
+            return Err(self.err(
+                CheckError::ValueTooLarge {
+                    limit: size::MAX_PARTS,
+                },
+                span,
+                "this list is too large",
+            ));
+        }
+        Ok(items)
     }
 
     /// Evaluate all, reporting every failure; fail if any failed.
@@ -444,7 +465,7 @@ impl<'a> Eval<'a> {
         if !self.in_progress.insert((module, idx)) {
             return Err(self.err_help(
                 CheckError::Recursion {
-                    name: name.name.clone(),
+                    chain: format!("`{}` depends on itself", name.name),
                 },
                 use_span,
                 "used while it is being defined",
@@ -506,18 +527,41 @@ impl<'a> Eval<'a> {
             Item::Pipeline(p) => (&p.name, p.params.as_deref().unwrap_or(&[])),
             Item::Import(_) => return Err(Fail),
         };
-        if self.depth >= MAX_CALL_DEPTH {
+        if let Some(at) = self
+            .stack
+            .iter()
+            .position(|(m, i, _)| (*m, *i) == (module, idx))
+        {
+            let mut names: Vec<String> = self.stack[at..]
+                .iter()
+                .map(|(_, _, n)| format!("`{n}`"))
+                .collect();
+            names.push(format!("`{}`", name.name));
             return Err(self.err_help(
                 CheckError::Recursion {
-                    name: name.name.clone(),
+                    chain: names.join(" -> "),
                 },
                 span,
-                format!("calls nest more than {MAX_CALL_DEPTH} deep here"),
+                "this call starts the cycle again",
                 "a definition must not call itself, directly or through others",
             ));
         }
+        if self.stack.len() >= MAX_CALL_DEPTH {
+            if self.depth_reported {
+                return Err(Fail);
+            }
+            self.depth_reported = true;
+            return Err(self.err_help(
+                CheckError::CallDepth {
+                    limit: MAX_CALL_DEPTH,
+                },
+                span,
+                format!("calls nest more than {MAX_CALL_DEPTH} deep here"),
+                "flatten the chain of definitions; the language has no recursion and no deep call chains",
+            ));
+        }
         let bound = self.bind_params(module, &name.name, params, args, span, env)?;
-        self.depth += 1;
+        self.stack.push((module, idx, name.name.clone()));
         let r = match item {
             Item::Def(d) => {
                 let env = Env {
@@ -542,7 +586,7 @@ impl<'a> Eval<'a> {
             }),
             Item::Import(_) => Err(Fail),
         };
-        self.depth -= 1;
+        self.stack.pop();
         r.map(|v| Val { v: v.v, span })
     }
 }

@@ -13,10 +13,12 @@ mod done;
 pub mod error;
 pub mod eval;
 pub mod lower;
+mod netcheck;
 mod pipes;
 mod records;
 pub mod resolve;
 mod semantics;
+mod size;
 pub mod space;
 mod stages;
 pub mod value;
@@ -125,15 +127,21 @@ fn run(loaded: Loaded, mut diags: Vec<Diag>, select: &Select) -> Compiled {
             .collect();
         diags.append(&mut ev.diags);
         if !diags.iter().any(Diag::is_error) {
-            for l in lowered {
+            for (checked, l) in pipelines.iter().zip(lowered) {
                 match l {
-                    Ok(p) => programs.push(p),
+                    Ok(p) => {
+                        diags.extend(netcheck::check(checked, &p));
+                        programs.push(p);
+                    }
                     Err(e) => diags.push(Diag::unlocated(CheckError::Internal {
                         reason: e.to_string(),
                     })),
                 }
             }
         }
+    }
+    if diags.iter().any(Diag::is_error) {
+        programs.clear();
     }
     sort_diags(&mut diags);
     Compiled {

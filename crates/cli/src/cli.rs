@@ -15,7 +15,7 @@ use nas_check::resolve::LoadOptions;
 use nas_check::{compile_file, Compiled, Select};
 use nas_ir::codes::CodeInfo;
 use nas_ir::estimate::{estimate_network, estimate_train_memory, EstimateError};
-use nas_ir::{Genotype, NetworkSpec, Program, StageKind};
+use nas_ir::{Genotype, Program};
 use nas_syntax::diagnostics::{self, Diag};
 
 #[derive(Debug, Parser)]
@@ -205,16 +205,6 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-fn network_of(kind: &StageKind) -> Option<&NetworkSpec> {
-    match kind {
-        StageKind::SslSearch(s) => Some(&s.network),
-        StageKind::Derive(_) => None,
-        StageKind::Finetune(s) | StageKind::LinearEval(s) | StageKind::Train(s) => Some(&s.network),
-        StageKind::Knn(s) => Some(&s.network),
-        StageKind::SslTrain(s) => Some(&s.network),
-    }
-}
-
 fn read_genotype(path: &std::path::Path) -> Result<Genotype, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     serde_json::from_str(&text).map_err(|e| e.to_string())
@@ -227,10 +217,10 @@ fn estimates(p: &Program, genotype: Option<&Genotype>) -> serde_json::Value {
         .stages
         .iter()
         .filter_map(|s| {
-            let net = network_of(&s.kind)?;
+            let net = s.kind.network()?;
             let v = match estimate_network(net, genotype) {
                 Ok(e) => {
-                    let rows = step_rows(&s.kind);
+                    let rows = s.kind.step_images();
                     let mem = rows.and_then(|r| estimate_train_memory(net, genotype, r, 4).ok());
                     serde_json::json!({"stage": s.name, "kind": s.kind.name(), "params": e.params, "aux_params": e.aux_params, "madds": e.madds,
                         "step_rows": rows, "train_memory_bytes": mem.map(|m| m.total_bytes)})
@@ -245,16 +235,6 @@ fn estimates(p: &Program, genotype: Option<&Genotype>) -> serde_json::Value {
         })
         .collect();
     serde_json::json!({"pipeline": p.pipeline.name, "stages": stages})
-}
-
-/// Images (views) one training step of a stage pushes through its network.
-fn step_rows(kind: &StageKind) -> Option<usize> {
-    match kind {
-        StageKind::SslSearch(s) => Some(s.batch * s.views.views),
-        StageKind::SslTrain(s) => Some(s.batch * s.views.views),
-        StageKind::Finetune(s) | StageKind::Train(s) => Some(s.batch),
-        StageKind::LinearEval(_) | StageKind::Knn(_) | StageKind::Derive(_) => None,
-    }
 }
 
 fn print_estimates(e: &serde_json::Value) {

@@ -93,4 +93,31 @@ impl StageKind {
             StageKind::SslTrain(_) => "ssl_train",
         }
     }
+
+    /// The network the stage builds (none for `derive`).
+    pub fn network(&self) -> Option<&NetworkSpec> {
+        match self {
+            StageKind::SslSearch(s) => Some(&s.network),
+            StageKind::Derive(_) => None,
+            StageKind::Finetune(s) | StageKind::LinearEval(s) | StageKind::Train(s) => {
+                Some(&s.network)
+            }
+            StageKind::Knn(s) => Some(&s.network),
+            StageKind::SslTrain(s) => Some(&s.network),
+        }
+    }
+
+    /// Images (views) one training step pushes through the network (none for stages that
+    /// do not train one: `derive`, `knn`; `linear_eval` trains only its probe, but its
+    /// forward passes are batched as a training step is).
+    pub fn step_images(&self) -> Option<usize> {
+        match self {
+            StageKind::SslSearch(s) => Some(s.batch * s.views.views.max(1)),
+            StageKind::SslTrain(s) => Some(s.batch * s.views.views.max(1)),
+            StageKind::Finetune(s) | StageKind::Train(s) | StageKind::LinearEval(s) => {
+                Some(s.batch)
+            }
+            StageKind::Knn(_) | StageKind::Derive(_) => None,
+        }
+    }
 }

@@ -9,7 +9,7 @@
 //! CLI lets `--force` skip the check.
 
 use nas_ir::estimate::{estimate_train_memory, EstimateError};
-use nas_ir::{NetworkSpec, Program, StageKind};
+use nas_ir::Program;
 
 use crate::error::RuntimeError;
 
@@ -17,14 +17,8 @@ use crate::error::RuntimeError;
 /// when it overflows u64).
 fn largest_step(program: &Program) -> Option<(String, Option<u64>)> {
     let steps = program.pipeline.stages.iter().filter_map(|stage| {
-        let (net, images): (&NetworkSpec, usize) = match &stage.kind {
-            StageKind::SslSearch(s) => (&s.network, s.batch * s.views.views.max(1)),
-            StageKind::SslTrain(s) => (&s.network, s.batch * s.views.views.max(1)),
-            StageKind::Finetune(s) | StageKind::Train(s) | StageKind::LinearEval(s) => {
-                (&s.network, s.batch)
-            }
-            StageKind::Knn(_) | StageKind::Derive(_) => return None,
-        };
+        let net = stage.kind.network()?;
+        let images = stage.kind.step_images()?;
         match estimate_train_memory(net, None, images, 4) {
             Ok(m) => Some((stage.name.clone(), Some(m.total_bytes))),
             Err(EstimateError::TooLarge { .. }) => Some((stage.name.clone(), None)),

@@ -165,13 +165,21 @@ impl<'o> Loader<'o> {
             ModKey::Text(_) => None,
             ModKey::File(path) => {
                 let name = path.display().to_string();
-                let bytes = match std::fs::read(path) {
-                    Ok(b) => b,
-                    Err(e) => {
-                        let p = ResolveError::Unreadable {
-                            path: name,
-                            reason: e.to_string(),
+                let bytes = match read_source(path) {
+                    Ok((b, size)) if b.len() > nas_syntax::MAX_SOURCE_BYTES => {
+                        let src = self.out.sources.add(name, String::new());
+                        let p = ParseError::TooLarge {
+                            bytes: usize::try_from(size).unwrap_or(usize::MAX).max(b.len()),
+                            limit: nas_syntax::MAX_SOURCE_BYTES,
                         };
+                        let d = Diag::error(p, Span::new(src, 0, 0), "this file is too large")
+                            .with_help("split it into modules and import them");
+                        self.diags.push(d);
+                        return None;
+                    }
+                    Ok((b, _)) => b,
+                    Err(reason) => {
+                        let p = ResolveError::Unreadable { path: name, reason };
                         self.diags.push(match at {
                             Some(s) => Diag::error(p, s, "imported here"),
                             None => Diag::unlocated(p),
@@ -473,4 +481,26 @@ pub fn normalize(p: &Path) -> PathBuf {
         }
     }
     out.iter().collect()
+}
+
+/// A source file's bytes and its size on disk, read only when it is a regular file (a FIFO
+/// would block, a device such as `/dev/zero` never ends) and only up to one byte past the
+/// size limit.
+fn read_source(path: &Path) -> Result<(Vec<u8>, u64), String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a folder"
+        } else {
+            "not a regular file (a FIFO, socket or device)"
+        };
+        return Err(format!("it is {what}"));
+    }
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(nas_syntax::MAX_SOURCE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    Ok((bytes, meta.len()))
 }

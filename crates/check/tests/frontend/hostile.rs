@@ -430,3 +430,68 @@ proptest! {
         prop_assert!(c.diags.iter().all(|d| d.code != "nas::check::internal"), "{:?}", c.diags);
     }
 }
+
+#[test]
+fn long_call_chains_are_one_error_and_true_cycles_name_their_path() {
+    crate::support::at_root();
+    // 16,000 definitions, each calling the one before: one `call_depth` error, not one per
+    // definition, and no claim of recursion where there is none
+    let mut src = String::from("def f0() = 1\n");
+    for i in 1..16_000 {
+        src.push_str(&format!("def f{i}() = f{}()\n", i - 1));
+    }
+    let c = text(&src);
+    assert_eq!(
+        codes(&c),
+        vec!["nas::check::call_depth"],
+        "{:?}",
+        &c.diags[..3.min(c.diags.len())]
+    );
+    let c = rejected(
+        "def ping(n: int = 1): int = pong(n = n)\ndef pong(n: int = 1): int = ping(n = n)\n",
+        "nas::check::recursion",
+    );
+    assert!(
+        c.diags[0].message.contains("`pong` -> `ping` -> `pong`"),
+        "{}",
+        c.diags[0].message
+    );
+}
+
+#[test]
+fn lists_that_double_at_every_step_are_stopped() {
+    crate::support::at_root();
+    // a list or tuple holding two copies of the one before doubles each line: 2^40 parts
+    for (open, close) in [("[", "]"), ("(", ")")] {
+        let mut src = format!("def a0 = {open}1, 2{close}\n");
+        for i in 1..40 {
+            src.push_str(&format!("def a{i} = {open}a{}, a{}{close}\n", i - 1, i - 1));
+        }
+        let c = rejected(&src, "nas::check::value_too_large");
+        assert_eq!(c.diags.len(), 1, "{:?}", c.diags);
+    }
+}
+
+#[test]
+fn a_fifo_or_a_device_as_the_source_file_is_refused_without_reading_it() {
+    crate::support::at_root();
+    let d = scratch("fifo-source");
+    let fifo = d.join("pipe.nas");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    for path in [fifo, PathBuf::from("/dev/zero")] {
+        // `file` fails if this takes long: a FIFO would block for ever, /dev/zero would read
+        // until memory ran out
+        let c = file(&path);
+        assert_eq!(codes(&c), vec!["nas::resolve::unreadable"], "{:?}", c.diags);
+        assert!(
+            c.diags[0].message.contains("not a regular file"),
+            "{}",
+            c.diags[0].message
+        );
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
