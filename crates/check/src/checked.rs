@@ -26,8 +26,10 @@ pub struct CheckedStage {
     pub phases: Vec<CheckedPhase>,
     /// The network the stage builds (none for `derive`).
     pub net: Option<NetPlan>,
-    /// The search stage a `derive` stage reads.
+    /// The search stage a `derive` stage reads; the derive stage an `nb201_lookup` reads.
     pub derive_from: Option<String>,
+    /// `nb201_lookup`: the table's hash when it was checked.
+    pub table_hash: Option<String>,
     pub span: Span,
 }
 

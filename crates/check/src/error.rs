@@ -100,6 +100,18 @@ pub enum CheckError {
         what: &'static str,
         value: f64,
     },
+    #[error("stage `{stage}` looks up a cell in a NAS-Bench-201 table, but {found}")]
+    NotNb201 { stage: String, found: String },
+    #[error("cannot read the table `{path}`: {reason}")]
+    TableUnreadable { path: String, reason: String },
+    #[error("the table `{path}` is malformed at line {line}: {reason}")]
+    TableMalformed {
+        path: String,
+        line: usize,
+        reason: String,
+    },
+    #[error("the cell `{arch}` is not in the table `{path}`")]
+    CellNotInTable { arch: String, path: String },
     #[error("internal error: {reason} (please report)")]
     Internal { reason: String },
 }
@@ -146,6 +158,10 @@ impl Problem for CheckError {
             NeedsArguments { .. } => "nas::check::needs_arguments",
             BatchTooSmall { .. } => "nas::check::batch_too_small",
             InvalidNetwork { .. } => "nas::check::invalid_network",
+            NotNb201 { .. } => "nas::check::not_nb201",
+            TableUnreadable { .. } => "nas::check::table_unreadable",
+            TableMalformed { .. } => "nas::check::table_malformed",
+            CellNotInTable { .. } => "nas::check::cell_not_in_table",
             NetworkTooLarge { .. } => "nas::check::network_too_large",
             Internal { .. } => "nas::check::internal",
         }

@@ -12,6 +12,7 @@ pub mod codes;
 mod done;
 pub mod error;
 pub mod eval;
+mod lookup;
 pub mod lower;
 mod netcheck;
 mod pipes;

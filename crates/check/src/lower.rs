@@ -238,13 +238,48 @@ impl Lower<'_> {
                 optim: self.optim(rec(r, "optim")?)?,
                 span: span.clone(),
             }),
+            "nb201_lookup" => StageKind::Nb201Lookup(self.lookup(s)?),
             other => return Err(internal(format!("unknown stage kind `{other}`"))),
         };
+        let mut after = s.after.clone();
+        if let StageKind::Nb201Lookup(LookupSpec {
+            cell: LookupCell::Derived { stage },
+            ..
+        }) = &kind
+        {
+            if !after.contains(stage) {
+                after.push(stage.clone());
+            }
+        }
         Ok(Stage {
             name: s.name.clone(),
-            after: s.after.clone(),
+            after,
             kind,
             span,
+        })
+    }
+
+    fn lookup(&self, s: &CheckedStage) -> L<LookupSpec> {
+        let r = &s.rec;
+        let cell = match &get(r, "genotype")?.v {
+            V::Rec(g) => LookupCell::Fixed {
+                arch: string(&g, "arch")?,
+            },
+            _ => LookupCell::Derived {
+                stage: s
+                    .derive_from
+                    .clone()
+                    .ok_or_else(|| internal("look-up without a derive stage"))?,
+            },
+        };
+        Ok(LookupSpec {
+            table: string(r, "table")?,
+            table_hash: s
+                .table_hash
+                .clone()
+                .ok_or_else(|| internal("look-up without a checked table"))?,
+            cell,
+            span: self.span(s.span),
         })
     }
 

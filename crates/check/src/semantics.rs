@@ -25,6 +25,7 @@ impl<'a> Eval<'a> {
         match s.kind {
             "ssl_search" => self.search_stage(s, data),
             "derive" => self.derive_stage(s, done),
+            "nb201_lookup" => self.lookup_stage(s, done),
             _ => self.fixed_net_stage(s, done, data),
         }
     }
@@ -601,6 +602,6 @@ fn supervised_augment(ev: &mut Eval, data: &Rec, span: nas_syntax::source::Span)
 }
 
 /// The span of a stage field's value, else of the stage.
-fn field_span(s: &CheckedStage, field: &str) -> nas_syntax::source::Span {
+pub(crate) fn field_span(s: &CheckedStage, field: &str) -> nas_syntax::source::Span {
     s.rec.get(field).map(|v| v.span).unwrap_or(s.span)
 }

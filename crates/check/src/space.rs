@@ -39,49 +39,7 @@ pub fn op_names(space: &Rec) -> Vec<(String, Span)> {
     }
 }
 
-/// Parse `|op~0|+|op~0|op~1|+...`: per node, its (op, input) edges.
-pub fn parse_nb201(s: &str) -> Result<Vec<Vec<(String, usize)>>, String> {
-    let mut nodes = Vec::new();
-    for (i, part) in s.split('+').enumerate() {
-        let part = part.trim();
-        if !part.starts_with('|') || !part.ends_with('|') || part.len() < 2 {
-            return Err(format!("node {} must look like `|op~0|`", i + 1));
-        }
-        let mut edges = Vec::new();
-        for e in part[1..part.len() - 1].split('|') {
-            let (op, input) = e
-                .split_once('~')
-                .ok_or_else(|| format!("edge `{e}` must be `op~input`"))?;
-            let input: usize = input
-                .parse()
-                .map_err(|_| format!("`{input}` in `{e}` is not an input index"))?;
-            if op.is_empty() {
-                return Err(format!("edge `{e}` has no op"));
-            }
-            edges.push((op.to_string(), input));
-        }
-        if edges.len() != i + 1 {
-            return Err(format!(
-                "node {} has {} edges; it must have {} (one from each earlier node)",
-                i + 1,
-                edges.len(),
-                i + 1
-            ));
-        }
-        for (j, (_, input)) in edges.iter().enumerate() {
-            if *input != j {
-                return Err(format!(
-                    "edge {} of node {} reads input {input}; inputs are listed in order 0..{}",
-                    j + 1,
-                    i + 1,
-                    i
-                ));
-            }
-        }
-        nodes.push(edges);
-    }
-    Ok(nodes)
-}
+pub use nas_ir::source::parse_nb201;
 
 impl<'a> Eval<'a> {
     pub fn check_space(&mut self, space: &Rc<Rec>) -> R<()> {

@@ -147,6 +147,7 @@ impl<'a> Eval<'a> {
             phases,
             net: None,
             derive_from: None,
+            table_hash: None,
             span: s.name.span,
         })
     }

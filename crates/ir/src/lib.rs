@@ -15,6 +15,7 @@ pub mod codes;
 pub mod data;
 pub mod estimate;
 pub mod files;
+pub mod fnv;
 pub mod net;
 pub mod outputs;
 pub mod source;
@@ -78,6 +79,7 @@ pub enum StageKind {
     Train(SupervisedSpec),
     Knn(KnnSpec),
     SslTrain(SslTrainSpec),
+    Nb201Lookup(LookupSpec),
 }
 
 impl StageKind {
@@ -91,6 +93,7 @@ impl StageKind {
             StageKind::Train(_) => "train",
             StageKind::Knn(_) => "knn",
             StageKind::SslTrain(_) => "ssl_train",
+            StageKind::Nb201Lookup(_) => "nb201_lookup",
         }
     }
 
@@ -98,7 +101,7 @@ impl StageKind {
     pub fn network(&self) -> Option<&NetworkSpec> {
         match self {
             StageKind::SslSearch(s) => Some(&s.network),
-            StageKind::Derive(_) => None,
+            StageKind::Derive(_) | StageKind::Nb201Lookup(_) => None,
             StageKind::Finetune(s) | StageKind::LinearEval(s) | StageKind::Train(s) => {
                 Some(&s.network)
             }
@@ -117,7 +120,7 @@ impl StageKind {
             StageKind::Finetune(s) | StageKind::Train(s) | StageKind::LinearEval(s) => {
                 Some(s.batch)
             }
-            StageKind::Knn(_) | StageKind::Derive(_) => None,
+            StageKind::Knn(_) | StageKind::Derive(_) | StageKind::Nb201Lookup(_) => None,
         }
     }
 }

@@ -51,6 +51,7 @@ pub enum Outcome {
     Train(SupervisedDone),
     Knn(KnnDone),
     SslTrain(SslDone),
+    Nb201Lookup(LookupDone),
 }
 
 impl Outcome {
@@ -64,6 +65,7 @@ impl Outcome {
             Outcome::Train(_) => "train",
             Outcome::Knn(_) => "knn",
             Outcome::SslTrain(_) => "ssl_train",
+            Outcome::Nb201Lookup(_) => "nb201_lookup",
         }
     }
 }
@@ -155,6 +157,30 @@ pub struct KnnResult {
     pub k: usize,
     /// Labelled images in the feature bank.
     pub bank: usize,
+}
+
+/// `nb201_lookup`: a cell's true accuracies and where they rank in the table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LookupDone {
+    pub result: LookupResult,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LookupResult {
+    /// The cell in NAS-Bench-201's string form.
+    pub arch: String,
+    /// Test accuracies in percent (the benchmark's 200-epoch training).
+    pub cifar10: f64,
+    pub cifar100: f64,
+    pub imagenet16: f64,
+    /// Percent of the table's cells below this one on CIFAR-10 (100 = the best).
+    pub cifar10_percentile: f64,
+    /// Percent of the table's cells at or above it on CIFAR-10 ("top 2.6 %").
+    pub cifar10_top_percent: f64,
+    pub cifar100_percentile: f64,
+    pub imagenet16_percentile: f64,
+    /// Cells in the table.
+    pub cells: usize,
 }
 
 /// One line of a self-supervised stage's `metrics.jsonl`: the means of one epoch.

@@ -69,6 +69,51 @@ fn non_default_concat(c: &CellGenotype) -> Option<String> {
     (c.concat != default).then(|| int_list(&c.concat))
 }
 
+/// Parse `|op~0|+|op~0|op~1|+...` (the inverse of [`nb201_arch`]): per node, its (op,
+/// input) edges; node i must list one edge from each earlier node, in order.
+pub fn parse_nb201(s: &str) -> Result<Vec<Vec<(String, usize)>>, String> {
+    let mut nodes = Vec::new();
+    for (i, part) in s.split('+').enumerate() {
+        let part = part.trim();
+        if !part.starts_with('|') || !part.ends_with('|') || part.len() < 2 {
+            return Err(format!("node {} must look like `|op~0|`", i + 1));
+        }
+        let mut edges = Vec::new();
+        for e in part[1..part.len() - 1].split('|') {
+            let (op, input) = e
+                .split_once('~')
+                .ok_or_else(|| format!("edge `{e}` must be `op~input`"))?;
+            let input: usize = input
+                .parse()
+                .map_err(|_| format!("`{input}` in `{e}` is not an input index"))?;
+            if op.is_empty() {
+                return Err(format!("edge `{e}` has no op"));
+            }
+            edges.push((op.to_string(), input));
+        }
+        if edges.len() != i + 1 {
+            return Err(format!(
+                "node {} has {} edges; it must have {} (one from each earlier node)",
+                i + 1,
+                edges.len(),
+                i + 1
+            ));
+        }
+        for (j, (_, input)) in edges.iter().enumerate() {
+            if *input != j {
+                return Err(format!(
+                    "edge {} of node {} reads input {input}; inputs are listed in order 0..{}",
+                    j + 1,
+                    i + 1,
+                    i
+                ));
+            }
+        }
+        nodes.push(edges);
+    }
+    Ok(nodes)
+}
+
 /// The NAS-Bench-201 string of a cell: `|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`.
 pub fn nb201_arch(c: &CellGenotype) -> String {
     let nodes: Vec<String> = c

@@ -209,6 +209,30 @@ pub struct KnnSpec {
     pub span: Span,
 }
 
+/// `nb201_lookup`: the true accuracies of a NAS-Bench-201 cell, from a benchmark table.
+/// The search never reads the table; this stage runs after the cell is fixed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LookupSpec {
+    /// The table file (CSV with `arch` and the three `*_test_acc` columns), as written in
+    /// the program.
+    pub table: String,
+    /// FNV-1a hash of the table's bytes when the program was checked: a changed table
+    /// changes the stage's hash, so the look-up runs again.
+    pub table_hash: String,
+    pub cell: LookupCell,
+    pub span: Span,
+}
+
+/// Which cell a look-up stage reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "from", rename_all = "snake_case")]
+pub enum LookupCell {
+    /// The cell the named derive stage picks at run time.
+    Derived { stage: String },
+    /// A cell given in the program, as its NB201 string.
+    Fixed { arch: String },
+}
+
 /// `ssl_train`: self-supervised training of a fixed network.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SslTrainSpec {

@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 
 use super::error::ReportError;
 use nas_ir::outputs::{
-    DeriveDone, Done, KnnDone, Outcome, SslDone, SslEpoch, SupervisedDone, SupervisedEpoch,
-    OUTPUT_VERSION,
+    DeriveDone, Done, KnnDone, LookupDone, Outcome, SslDone, SslEpoch, SupervisedDone,
+    SupervisedEpoch, OUTPUT_VERSION,
 };
 use nas_ir::{Program, Stage, StageKind};
 
@@ -188,7 +188,7 @@ impl StageRecord {
                     l.format_version
                 })?)
             }
-            StageKind::Derive(_) | StageKind::Knn(_) => Metrics::None,
+            StageKind::Derive(_) | StageKind::Knn(_) | StageKind::Nb201Lookup(_) => Metrics::None,
         };
         Ok(Some(StageRecord {
             stage: stage.clone(),
@@ -229,6 +229,13 @@ impl StageRecord {
     pub fn derive(&self) -> Option<&DeriveDone> {
         match &self.done.outcome {
             Outcome::Derive(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    pub fn lookup(&self) -> Option<&LookupDone> {
+        match &self.done.outcome {
+            Outcome::Nb201Lookup(d) => Some(d),
             _ => None,
         }
     }

@@ -154,7 +154,7 @@ pub fn stage_panels(rec: &StageRecord) -> Option<Vec<Panel>> {
                 panel("accuracy", "accuracy %", acc, Corner::LowerRight),
             ])
         }
-        StageKind::Derive(_) | StageKind::Knn(_) => None,
+        StageKind::Derive(_) | StageKind::Knn(_) | StageKind::Nb201Lookup(_) => None,
     }
 }
 

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use super::error::ReportError;
 use super::folder::RunFolder;
 use super::plots::{render_png, stage_panels, PLOT_SIZE};
-use super::table::{eval_rows, eval_table, ssl_rows, ssl_table};
+use super::table::{eval_rows, eval_table, lookup_table, ssl_rows, ssl_table};
 use nas_ir::StageKind;
 
 /// A file of a report, relative to the folder it goes into, and its bytes.
@@ -80,6 +80,15 @@ pub fn markdown(run: &RunFolder, plots: &[&PathBuf]) -> String {
              (n seeds); val acc is the mean best validation accuracy.\n\n",
         );
         md.push_str(&eval_table(&evals));
+        md.push('\n');
+    }
+    if let Some(table) = lookup_table(run) {
+        md.push_str("## Benchmark look-ups\n\n");
+        md.push_str(
+            "True test accuracies of the found cell from the benchmark table (the search never \
+             reads it); rank: the share of the table's cells at or above it.\n\n",
+        );
+        md.push_str(&table);
         md.push('\n');
     }
     let ssl = ssl_rows(run);

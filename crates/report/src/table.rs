@@ -117,7 +117,7 @@ fn eval_row(rec: &StageRecord) -> Option<EvalRow> {
             row.init = init_text(&s.init);
             row.epochs = Some(s.epochs);
         }
-        StageKind::SslSearch(_) | StageKind::Derive(_) => return None,
+        StageKind::SslSearch(_) | StageKind::Derive(_) | StageKind::Nb201Lookup(_) => return None,
     }
     Some(row)
 }
@@ -227,6 +227,33 @@ pub fn eval_table(rows: &[EvalRow]) -> String {
         );
     }
     md
+}
+
+/// The benchmark look-up table in markdown: one row per `nb201_lookup` stage.
+pub fn lookup_table(run: &RunFolder) -> Option<String> {
+    let mut md = String::from(
+        "| stage | cell | CIFAR-10 % | CIFAR-100 % | ImageNet16-120 % | CIFAR-10 rank |\n\
+         |---|---|---:|---:|---:|---|\n",
+    );
+    let mut any = false;
+    // a cell string's `|` would end the table cell: escaped as `\|`
+    for rec in &run.stages {
+        let Some(d) = rec.lookup() else { continue };
+        let r = &d.result;
+        any = true;
+        let _ = writeln!(
+            md,
+            "| {} | `{}` | {:.2} | {:.2} | {:.2} | top {:.2} % of {} cells |",
+            rec.name(),
+            r.arch.replace('|', "\\|"),
+            r.cifar10,
+            r.cifar100,
+            r.imagenet16,
+            r.cifar10_top_percent,
+            r.cells
+        );
+    }
+    any.then_some(md)
 }
 
 /// The self-supervised training table in markdown.

@@ -27,6 +27,17 @@ pub enum RuntimeError {
     )]
     Data { stage: String, message: String },
 
+    #[error("stage `{stage}`: the derived cell `{arch}` is not in the table `{table}`")]
+    #[diagnostic(
+        code(nas::run::cell_not_in_table),
+        help("the table lacks this cell: use the complete NAS-Bench-201 table, whose ops are the space's")
+    )]
+    NotInTable {
+        stage: String,
+        arch: String,
+        table: String,
+    },
+
     #[error("stage `{stage}`: {message}")]
     #[diagnostic(code(nas::run::stage), help("the stage is defined at {}:{}", span.file, span.line))]
     Stage {

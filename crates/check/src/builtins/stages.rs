@@ -95,6 +95,21 @@ pub static STAGES: &[Schema] = &[
             f("optim", OPTIM, Dflt::Req, Range::Any)
         ]
     ),
+    schema!(
+        "nb201_lookup",
+        Network,
+        "look a NAS-Bench-201 cell up in a benchmark table: its true accuracies and rank",
+        [
+            f("table", Ty::Str, Dflt::Req, Range::Any),
+            f("from", OPT_STR, Dflt::Computed, Range::Any),
+            f(
+                "genotype",
+                Ty::Opt(&Ty::Rec(Kind::Genotype)),
+                Dflt::Nothing,
+                Range::Any
+            )
+        ]
+    ),
 ];
 
 const SUPERVISED: &[Field] = &[

@@ -209,3 +209,104 @@ fn a_non_image_file_in_an_image_folder_is_an_error_naming_it() {
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("notes.txt"), "{err}");
 }
+
+/// `(cifar10, cifar100, imagenet16)` of every cell of the shared NAS-Bench-201 table, read
+/// here independently of `nas-tables`.
+fn nb201_table() -> std::collections::HashMap<String, (f64, f64, f64)> {
+    let path = "../shared/data/nb201/nb201_tss_200ep_test_acc.csv";
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    text.lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let n = |i: usize| f[i].parse::<f64>().unwrap();
+            (f[1].to_string(), (n(2), n(3), n(4)))
+        })
+        .collect()
+}
+
+#[test]
+fn nb201_lookups_report_the_true_accuracy_and_rank_of_the_found_and_a_fixed_cell() {
+    crate::support::at_root();
+    let out = tempdir("nb201_lookup");
+    let o = nas()
+        .args(["run", "tests/data/run/nb201_lookup.nas", "--out"])
+        .arg(&out)
+        .output()
+        .expect("nas runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let table = nb201_table();
+    assert_eq!(table.len(), 15_625);
+    let done = |stage: &str| -> serde_json::Value {
+        serde_json::from_str(&fs::read_to_string(out.join(stage).join("done.json")).unwrap())
+            .unwrap()
+    };
+    // the fixed cell: one of the two best CIFAR-10 cells, 94.3733
+    let best = &done("best")["result"];
+    assert_eq!(best["cifar10"].as_f64(), Some(94.3733));
+    assert_eq!(best["cifar100"].as_f64(), Some(73.22));
+    assert_eq!(best["imagenet16"].as_f64(), Some(46.7111));
+    assert_eq!(best["cells"].as_u64(), Some(15_625));
+    // two cells tie at the top: both are "at or above" it
+    let top = best["cifar10_top_percent"].as_f64().unwrap();
+    assert!((top - 100.0 * 2.0 / 15_625.0).abs() < 1e-9, "{top}");
+    // the derived cell: the genotype the derive stage wrote, and its row of the table
+    let genotype: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("derive/genotype.json")).unwrap())
+            .unwrap();
+    let truth = &done("truth")["result"];
+    let arch = truth["arch"].as_str().unwrap();
+    assert!(
+        genotype.to_string().contains(arch),
+        "{arch} is not the derived cell: {genotype}"
+    );
+    let (c10, c100, in16) = table[arch];
+    assert_eq!(truth["cifar10"].as_f64(), Some(c10));
+    assert_eq!(truth["cifar100"].as_f64(), Some(c100));
+    assert_eq!(truth["imagenet16"].as_f64(), Some(in16));
+    let below = table.values().filter(|v| v.0 < c10).count() as f64;
+    let percentile = truth["cifar10_percentile"].as_f64().unwrap();
+    assert!((percentile - 100.0 * below / 15_625.0).abs() < 1e-9);
+    // one row each in report.md, the cell's `|` escaped so the table keeps its columns
+    let report = fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("## Benchmark look-ups"), "{report}");
+    assert!(
+        report.contains("| best | `\\|nor_conv_3x3~0\\|+"),
+        "{report}"
+    );
+    assert!(
+        report.contains("| 94.37 | 73.22 | 46.71 | top 0.01 % of 15625 cells |"),
+        "{report}"
+    );
+    assert!(report.contains("| truth | `"), "{report}");
+}
+
+#[test]
+fn a_derived_cell_missing_from_a_partial_table_is_a_coded_error() {
+    crate::support::at_root();
+    let out = tempdir("nb201_partial");
+    let src = fs::read_to_string("tests/data/run/nb201_lookup.nas").unwrap();
+    // the derived cell of this search is not one of the fixture's two cells
+    let partial = src
+        .replace(
+            "../shared/data/nb201/nb201_tss_200ep_test_acc.csv\") after derive",
+            "tests/data/tables/two_cells.csv\") after derive",
+        )
+        .replace(
+            "  stage best: nb201_lookup",
+            "  stage unused_best: nb201_lookup",
+        );
+    let path = out.join("partial.nas");
+    fs::write(&path, partial).unwrap();
+    let o = nas()
+        .args(["run"])
+        .arg(&path)
+        .arg("--out")
+        .arg(out.join("run"))
+        .output()
+        .expect("nas runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("nas::run::cell_not_in_table"), "{err}");
+    assert!(!out.join("run/truth/done.json").exists());
+}

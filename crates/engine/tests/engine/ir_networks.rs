@@ -29,13 +29,9 @@ fn network<'a>(p: &'a Program, stage: &str) -> &'a NetworkSpec {
         .iter()
         .find(|s| s.name == stage)
         .expect("stage");
-    match &st.kind {
-        StageKind::SslSearch(s) => &s.network,
-        StageKind::Finetune(s) | StageKind::Train(s) | StageKind::LinearEval(s) => &s.network,
-        StageKind::SslTrain(s) => &s.network,
-        StageKind::Knn(s) => &s.network,
-        StageKind::Derive(_) => panic!("derive has no network"),
-    }
+    st.kind
+        .network()
+        .unwrap_or_else(|| panic!("stage `{stage}` has no network"))
 }
 
 fn built_params(spec: &NetworkSpec) -> u64 {

@@ -3,6 +3,7 @@
 pub mod common;
 pub mod derive;
 pub mod knn;
+pub mod lookup;
 pub mod networks;
 pub mod search;
 pub mod ssl_train;
@@ -24,5 +25,6 @@ pub fn run_stage(ctx: &mut StageCtx<'_>) -> Result<Outcome, RuntimeError> {
         StageKind::LinearEval(spec) => supervised::run(ctx, spec).map(Outcome::LinearEval),
         StageKind::Knn(spec) => knn::run(ctx, spec).map(Outcome::Knn),
         StageKind::SslTrain(spec) => ssl_train::run(ctx, spec).map(Outcome::SslTrain),
+        StageKind::Nb201Lookup(spec) => lookup::run(ctx, spec).map(Outcome::Nb201Lookup),
     }
 }

@@ -92,6 +92,14 @@ fn every_runtime_error_renders_with_its_code_and_help() {
             },
         ),
         (
+            "cell_not_in_table",
+            RuntimeError::NotInTable {
+                stage: "truth".into(),
+                arch: "|none~0|+|none~0|skip_connect~1|+|none~0|none~1|none~2|".into(),
+                table: "top100.csv".into(),
+            },
+        ),
+        (
             "too_large",
             RuntimeError::TooLarge {
                 stage: "search".into(),
