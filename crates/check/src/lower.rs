@@ -263,7 +263,7 @@ impl Lower<'_> {
         let r = &s.rec;
         let cell = match &get(r, "genotype")?.v {
             V::Rec(g) => LookupCell::Fixed {
-                arch: string(&g, "arch")?,
+                arch: string(g, "arch")?,
             },
             _ => LookupCell::Derived {
                 stage: s
