@@ -159,7 +159,13 @@ impl Conv {
             // 1x1 as a batched matmul: candle's conv2d backward runs a single-threaded loop
             Ok(kernels::pointwise_conv2d(x, w, self.stride)?)
         } else {
-            Ok(x.conv2d(w, self.pad, self.stride, self.dilation, 1)?)
+            Ok(kernels::dense_conv2d(
+                x,
+                w,
+                self.pad,
+                self.stride,
+                self.dilation,
+            )?)
         }
     }
 }

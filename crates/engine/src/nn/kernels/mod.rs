@@ -12,6 +12,7 @@
 
 mod batchnorm;
 mod common;
+mod dense;
 mod depthwise;
 mod padded;
 mod pointwise;
@@ -38,6 +39,30 @@ fn same_kind(x: &Tensor, t: &Tensor, what: &str) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Dense convolution `x.conv2d(w, padding, stride, dilation, 1)`: candle's forward, with a
+/// backward built from forward convolutions on the CPU (`dense.rs`); other devices, and
+/// paddings beyond the kernel's reach, use candle's conv2d as it is.
+pub fn dense_conv2d(
+    x: &Tensor,
+    w: &Tensor,
+    padding: usize,
+    stride: usize,
+    dilation: usize,
+) -> Result<Tensor> {
+    let (_, _, k, _) = w.dims4()?;
+    if !use_fast(x) || dilation * (k.max(1) - 1) < padding {
+        return x.conv2d(w, padding, stride, dilation, 1);
+    }
+    same_kind(x, w, "dense_conv2d weight")?;
+    dense::forward(
+        &x.contiguous()?,
+        &w.contiguous()?,
+        padding,
+        stride,
+        dilation,
+    )
 }
 
 /// Depthwise convolution: `x` [N, C, H, W], `w` [C, 1, k, k], no bias.
