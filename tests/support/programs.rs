@@ -50,6 +50,7 @@ fn phase(name: &str, epochs: usize, arch: bool, freeze: Option<FreezeOrder>) -> 
         arch_updates: arch,
         drop: arch || freeze.is_some(),
         freeze,
+        select: None,
         span: Span::default(),
     }
 }

@@ -112,6 +112,8 @@ pub enum CheckError {
     },
     #[error("the cell `{arch}` is not in the table `{path}`")]
     CellNotInTable { arch: String, path: String },
+    #[error("{what} needs {needs}")]
+    Incompatible { what: String, needs: String },
     #[error("internal error: {reason} (please report)")]
     Internal { reason: String },
 }
@@ -159,6 +161,7 @@ impl Problem for CheckError {
             BatchTooSmall { .. } => "nas::check::batch_too_small",
             InvalidNetwork { .. } => "nas::check::invalid_network",
             NotNb201 { .. } => "nas::check::not_nb201",
+            Incompatible { .. } => "nas::check::incompatible",
             TableUnreadable { .. } => "nas::check::table_unreadable",
             TableMalformed { .. } => "nas::check::table_malformed",
             CellNotInTable { .. } => "nas::check::cell_not_in_table",

@@ -326,6 +326,7 @@ impl Lower<'_> {
                     arch_updates: true,
                     drop: two_path,
                     freeze: None,
+                    select: None,
                     span: self.span(s.span),
                 });
                 e
@@ -373,12 +374,19 @@ impl Lower<'_> {
             }),
             _ => None,
         };
+        let select = match &get(&p.rec, "select")?.v {
+            V::Rec(s) => Some(SelectSpec {
+                batches: int(s, "batches")?,
+            }),
+            _ => None,
+        };
         Ok(PhaseSpec {
             name: p.name.clone(),
             until,
             arch_updates,
             drop: two_path && opt_bool(&p.rec, "drop")?.unwrap_or(arch_updates),
             freeze,
+            select,
             span: self.span(p.span),
         })
     }

@@ -244,6 +244,18 @@ impl<'a> Eval<'a> {
                 ));
             }
         }
+        if let Some(sel) = p.rec.get("select").filter(|s| two_path && !s.v.is_none()) {
+            return Err(self.err_help(
+                CheckError::Incompatible {
+                    what: "`select = perturbation(...)`".into(),
+                    needs: "`sampler = darts`".into(),
+                },
+                sel.span,
+                "measures every op of an edge at once",
+                "perturbation selection removes one op from the all-path mixture of an edge; \
+                 the two_path sampler runs two ops per edge. Use `sampler = darts`",
+            ));
+        }
         if let Some(d) = p
             .rec
             .get("drop")

@@ -113,6 +113,23 @@ impl EventSink for Renderer {
                 "{stage}: cell {cell} frozen at epoch {}",
                 epoch + 1
             )),
+            Event::EdgeSelected {
+                stage,
+                epoch,
+                edge,
+                kept,
+                increase,
+            } => {
+                let shown: Vec<String> = increase
+                    .iter()
+                    .map(|(op, d)| format!("{op} {d:+.4}"))
+                    .collect();
+                self.line(&format!(
+                    "{stage}: epoch {}: {edge} keeps {kept} (loss without each op: {})",
+                    epoch + 1,
+                    shown.join(", ")
+                ))
+            }
             Event::Genotype { stage, text } => {
                 self.finish_bar();
                 println!("genotype ({stage}):\n{text}");

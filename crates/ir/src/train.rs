@@ -104,7 +104,20 @@ pub struct PhaseSpec {
     pub drop: bool,
     /// Cells are frozen one by one at evenly spaced epochs across this phase.
     pub freeze: Option<FreezeOrder>,
+    /// Edges are fixed to one op each, front to back at evenly spaced epochs across this
+    /// phase, by perturbation (the op whose removal raises the loss most).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub select: Option<SelectSpec>,
     pub span: Span,
+}
+
+/// Perturbation-based selection (Wang et al. 2021, "Rethinking architecture selection in
+/// differentiable NAS"), with the stage's own objective as the measure: for an edge, the
+/// loss of the supernet on `batches` held-out batches (the architecture split) with each
+/// candidate op removed; the op whose removal raises it most is kept, the others dropped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SelectSpec {
+    pub batches: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -44,6 +44,16 @@ pub enum Event {
         cell: usize,
         epoch: usize,
     },
+    /// Perturbation selection fixed an edge: the kept op and, per candidate, how much the
+    /// loss rose without it.
+    EdgeSelected {
+        stage: String,
+        epoch: usize,
+        /// `alphas.normal[3]`.
+        edge: String,
+        kept: String,
+        increase: Vec<(String, f64)>,
+    },
     Genotype {
         stage: String,
         text: String,

@@ -132,6 +132,7 @@ mod tests {
             arch_updates: true,
             drop: true,
             freeze: None,
+            select: None,
             span: Span::default(),
         }
     }

@@ -478,6 +478,12 @@ pub static CONSTRUCTORS: &[Schema] = &[
         [f("stage", Ty::Str, Dflt::Req, Range::Any)]
     ),
     schema!(
+        "perturbation",
+        Select,
+        "fix each edge to the op whose removal raises the loss most",
+        [f("batches", INT, Dflt::Int(4), Range::Between(1.0, 1000.0))]
+    ),
+    schema!(
         "cells",
         Freeze,
         "freeze cells one by one",

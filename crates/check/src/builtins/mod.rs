@@ -23,6 +23,7 @@ pub enum Kind {
     Condition,
     Init,
     Freeze,
+    Select,
 }
 
 impl Kind {
@@ -43,6 +44,7 @@ impl Kind {
             Kind::Condition => "condition",
             Kind::Init => "initialisation",
             Kind::Freeze => "freeze order",
+            Kind::Select => "selection",
         }
     }
 }

@@ -150,6 +150,12 @@ pub static PHASE: Schema = schema!(
         ),
         f("drop", OPT_BOOL, Dflt::Computed, Range::Any),
         f(
+            "select",
+            Ty::Opt(&Ty::Rec(Kind::Select)),
+            Dflt::Nothing,
+            Range::Any
+        ),
+        f(
             "freeze",
             Ty::Opt(&Ty::Rec(Kind::Freeze)),
             Dflt::Nothing,

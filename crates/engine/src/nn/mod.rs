@@ -34,6 +34,7 @@ pub mod kernels;
 pub mod layers;
 pub mod network;
 pub mod preserve;
+pub mod select;
 pub mod store;
 
 pub use cell::DropPath;

@@ -43,6 +43,9 @@ pub struct Network {
     pub(crate) ops: Vec<OpDef>,
     pub(crate) kinds: Vec<OpKind>,
     pub(crate) drop_probs: DropProbs,
+    /// An op taken out of the all-path mixture of one edge, `(group, row, op)`, while
+    /// perturbation selection measures it (`select.rs`).
+    pub(crate) removed: Option<(usize, usize, usize)>,
     pub(crate) dtype: DType,
     pub(crate) device: Device,
 }
@@ -81,6 +84,7 @@ impl Network {
             search: built.search,
             ops: built.ops,
             kinds,
+            removed: None,
             drop_probs: DropProbs {
                 skip: 0.2,
                 pool: 0.0,
@@ -198,13 +202,14 @@ impl Network {
             }
         }
         let mut out = Vec::with_capacity(self.alphas.len());
-        for (g, u) in self.alphas.iter().zip(used) {
+        for (gi, (g, u)) in self.alphas.iter().zip(used).enumerate() {
             out.push(if !u {
                 None
             } else {
                 Some(match (self.edge_mode(), train) {
                     (Some(EdgeMode::Darts), _) => {
-                        EdgeWeights::Darts(candle_nn::ops::softmax(g.var.as_tensor(), D::Minus1)?)
+                        let w = candle_nn::ops::softmax(g.var.as_tensor(), D::Minus1)?;
+                        EdgeWeights::Darts(self.without_removed(gi, w)?)
                     }
                     (_, true) => EdgeWeights::TwoPath(g.sample().ok_or(NnError::NotSampled)?),
                     (_, false) => {

@@ -6,6 +6,7 @@ pub mod knn;
 pub mod lookup;
 pub mod networks;
 pub mod search;
+pub mod select;
 pub mod ssl_train;
 pub mod supervised;
 

@@ -18,6 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::common::{self, Fail};
+use super::select;
 use crate::checkpoint;
 use crate::ctx::StageCtx;
 use crate::error::RuntimeError;
@@ -30,7 +31,9 @@ use nas_engine::nn::{DeriveOptions, Network};
 use nas_engine::optim::{clip_grad_norm, learning_rate, Optim, Optimizer};
 use nas_ir::outputs::{SslDone, SslEpoch, SslResult, OUTPUT_VERSION};
 use nas_ir::streams::{self, Stream};
-use nas_ir::{CellGenotype, Genotype, ObjectiveSpec, SamplerSpec, SearchSpec, StageKind};
+use nas_ir::{
+    CellGenotype, FreezeOrder, Genotype, ObjectiveSpec, SamplerSpec, SearchSpec, StageKind,
+};
 
 /// Resumable position of a search (the checkpoint's `meta`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -94,7 +97,11 @@ pub fn run_with(
 ) -> Result<SslDone, RuntimeError> {
     let fail = Fail::new(ctx.stage);
     let seed = ctx.program.pipeline.seed;
-    let needs_arch = spec.phases.iter().any(|p| p.arch_updates);
+    // selection measures on the architecture split too: data the weights never train on
+    let needs_arch = spec
+        .phases
+        .iter()
+        .any(|p| p.arch_updates || p.select.is_some());
     let split = if needs_arch { spec.split } else { 1.0 };
     let dataset = Arc::new(
         data::load_train(
@@ -308,6 +315,7 @@ fn run_epoch(
     let phase = &spec.phases[pos.phase.index];
     if pos.step == 0 {
         freeze_due(ctx, s, pos, fail)?;
+        select_due(ctx, s, pos, fail)?;
     }
     ctx.sink.emit(Event::EpochStart {
         stage: ctx.stage.name.clone(),
@@ -394,6 +402,70 @@ fn freeze_due(
                 stage: ctx.stage.name.clone(),
                 cell,
                 epoch: pos.epoch,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Fix the edges whose turn has come in a selection phase (front to back, evenly spaced
+/// across the phase like cell freezing), measured on the first batches of the
+/// architecture split.
+fn select_due(
+    ctx: &mut StageCtx<'_>,
+    s: &mut Search<'_>,
+    pos: &Position,
+    fail: &Fail,
+) -> Result<(), RuntimeError> {
+    let phase = &s.spec.phases[pos.phase.index];
+    let Some(sel) = &phase.select else {
+        return Ok(());
+    };
+    let rows: Vec<(usize, usize)> = s
+        .net
+        .alpha_rows()
+        .into_iter()
+        .flat_map(|(g, n)| (0..n).map(move |r| (g, r)))
+        .collect();
+    let due = cells_to_freeze(
+        FreezeOrder::Forward,
+        pos.phase.start,
+        max_len(phase),
+        rows.len(),
+        pos.epoch,
+    );
+    let mut batches = Vec::with_capacity(sel.batches);
+    let mut it = s.loader_a.epoch(pos.epoch as u64, 0);
+    for _ in 0..sel.batches {
+        batches.push(next_batch(&mut it, fail)?);
+    }
+    let objective = s.objective.clone();
+    let loss = |net: &Network, b: &Batch| -> Result<Tensor, RuntimeError> {
+        let out = net
+            .forward_t(&stack_views(b, fail)?, true)
+            .map_err(|e| fail.nn(e))?;
+        Ok(objective_loss(&objective, &out, b, fail)?.loss)
+    };
+    let names: Vec<String> = s.net.ops().iter().map(|o| o.name.clone()).collect();
+    let groups: Vec<String> = s
+        .net
+        .alpha_groups()
+        .iter()
+        .map(|g| g.name.clone())
+        .collect();
+    for i in due {
+        let (g, r) = rows[i];
+        if let Some(found) = select::select_edge(&mut s.net, &batches, &loss, g, r, fail)? {
+            ctx.sink.emit(Event::EdgeSelected {
+                stage: ctx.stage.name.clone(),
+                epoch: pos.epoch,
+                edge: format!("{}[{r}]", groups[g]),
+                kept: names[found.kept].clone(),
+                increase: found
+                    .increase
+                    .iter()
+                    .map(|(k, d)| (names[*k].clone(), *d))
+                    .collect(),
             });
         }
     }

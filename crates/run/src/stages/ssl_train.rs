@@ -36,6 +36,7 @@ pub fn run(ctx: &mut StageCtx<'_>, spec: &SslTrainSpec) -> Result<SslDone, Runti
             arch_updates: false,
             drop: false,
             freeze: None,
+            select: None,
             span: spec.span.clone(),
         }],
         epochs: spec.epochs,

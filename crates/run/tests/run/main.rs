@@ -8,6 +8,7 @@ mod errors;
 #[path = "../../../../tests/support/programs.rs"]
 mod run_support;
 mod search;
+mod select;
 mod stages;
 #[path = "../../../../tests/support/root.rs"]
 mod support;
