@@ -1,7 +1,7 @@
-//! The formatter (`nas fmt`): on scrambled layouts of every example and standard module and
-//! on 5,000 generated valid pipelines, formatting is idempotent and the IR of the formatted
-//! text equals the IR of the input; golden outputs of hand-written ugly inputs
-//! (`tests/data/fmt/`), CRLF included.
+//! The formatter (`nas fmt`): every example and standard module is kept formatted (this is
+//! CI's check); on scrambled layouts of each of them and on 5,000 generated valid pipelines,
+//! formatting is idempotent and the IR of the formatted text equals the IR of the input;
+//! golden outputs of hand-written ugly inputs (`tests/data/fmt/`), CRLF included.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -60,6 +60,29 @@ fn without_spans(v: Value) -> Value {
         Value::Array(a) => Value::Array(a.into_iter().map(without_spans).collect()),
         other => other,
     }
+}
+
+#[test]
+fn every_example_and_stdlib_file_is_formatted() {
+    crate::support::at_root();
+    let files: Vec<PathBuf> = nas_files("examples")
+        .into_iter()
+        .chain(nas_files("stdlib"))
+        .collect();
+    assert!(files.len() >= 13, "{files:?}");
+    let unformatted: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            let text = read(f);
+            fmt(&text) != text
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(
+        unformatted.is_empty(),
+        "not formatted; run `cargo run -p nas-cli -- fmt {}`",
+        unformatted.join(" ")
+    );
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! `nas fmt`: `--check` lists the files that would change, exits 1 and writes nothing; a
 //! file with a syntax error is not touched and gets the diagnostic `nas check` shows; a file
 //! is replaced whole (a temporary file renamed over it), through a symbolic link to its
-//! target, with its permissions; unreadable and unwritable files have coded reports.
+//! target, with its permissions; unreadable and unwritable files have coded reports; the
+//! repository's examples and standard library pass `--check`.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -180,4 +181,22 @@ fn an_unwritable_file_is_reported_and_left_whole() {
     let text = render_human(&[diag], &SourceMap::new(), 80, false);
     insta::assert_snapshot!("fmt_unwritable", text.replace(s(&d), "<scratch>"));
     fs::remove_dir_all(&d).expect("clean up");
+}
+
+#[test]
+fn the_repository_examples_and_stdlib_pass_the_check() {
+    let root = crate::support::at_root();
+    let files: Vec<String> = ["examples", "stdlib", "stdlib/recipes", "stdlib/spaces"]
+        .iter()
+        .flat_map(|d| fs::read_dir(root.join(d)).expect("folder"))
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "nas"))
+        .map(|p| s(&p).to_string())
+        .collect();
+    assert!(files.len() >= 13, "{files:?}");
+    let mut args = vec!["fmt", "--check"];
+    args.extend(files.iter().map(String::as_str));
+    let o = nas(&args);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(stdout(&o), "");
 }
