@@ -46,6 +46,12 @@ pub fn needs_parens(parent: &Expr, child: &Expr, side: Side) -> bool {
     }
 }
 
+/// Whether the operand `x` of a unary minus starts with a minus of its own (`- -1`, written
+/// with a space so that it does not read as one `--`).
+pub fn double_minus(p: &Printer<'_>, x: &Expr) -> bool {
+    matches!(x.kind, ExprKind::Neg(_)) && p.grouped(x).is_none()
+}
+
 /// A literal or name as the author spelled it (`1_000`, `4e-5`, `10%`, `"a\tb"`).
 pub fn literal<'a>(src: &'a str, e: &'a Expr) -> &'a str {
     match &e.kind {
@@ -163,6 +169,9 @@ impl Printer<'_> {
             }
             ExprKind::Neg(x) => {
                 self.text("-");
+                if double_minus(self, x) {
+                    self.space();
+                }
                 self.operand(e, x, Side::Right, tail);
             }
             ExprKind::Member(base, name) => {

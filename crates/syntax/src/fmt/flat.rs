@@ -58,6 +58,9 @@ impl<'p, 's> Flat<'p, 's> {
             }
             ExprKind::Neg(x) => {
                 self.push("-")?;
+                if expr::double_minus(self.p, x) {
+                    self.push(" ")?;
+                }
                 self.operand(e, x, Side::Right)
             }
             ExprKind::Member(base, name) => {

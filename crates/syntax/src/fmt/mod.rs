@@ -15,11 +15,13 @@
 //! - two spaces per level; spaces around `=` and binary operators, `a, b` in lists;
 //! - a call, list, tuple or parameter list that does not fit in [`WIDTH`] columns is broken
 //!   one element per line, each followed by a comma (the closing bracket on its own line);
-//!   when the last argument of a call is a list too long for a line of its own, the other
-//!   arguments stay on the first line and only the list breaks (`augmentation(views = 2,
-//!   steps = [` ... `])`);
-//! - a value after `=` that does not fit stays on the line when it opens a bracket there,
-//!   else moves to the next line, indented, if it fits there;
+//!   a broken list of plain values (numbers, strings, names, tuples of them) fills its lines
+//!   instead, as genotypes are written;
+//! - when the last argument of a call is a list of calls or lists (or a list too long for a
+//!   line of its own), the other arguments stay on the first line and only the list breaks
+//!   (`augmentation(views = 2, steps = [` ... `])`);
+//! - a value after `=` that does not fit stays on the line when it opens a bracket there;
+//!   else it moves to the next line, indented, when it fits there or can break there;
 //! - a block without phases, and a pipeline body with at most one setting, stay on one line
 //!   when they fit (`phase warmup { epochs = 2, arch = frozen }`); otherwise one field,
 //!   stage or phase per line, without separating commas;
@@ -27,14 +29,16 @@
 //!   at most one where the author left blank lines inside a body, none after an opening
 //!   bracket;
 //! - comments stay where they were: after code on its line, or on a line of their own; a
-//!   construct holding a comment is never joined onto one line;
+//!   construct holding a comment is never joined onto one line, and code that a `//` comment
+//!   interrupts goes on below it, one level deeper;
 //! - redundant parentheses around an operand are kept (`(a * b) + c`), others dropped;
-//!   literals keep their spelling (`1_000`, `4e-5`); `kind()` of a stage becomes `kind`.
+//!   literals keep their spelling (`1_000`, `4e-5`); `kind()` of a stage becomes `kind`;
+//! - what has no bracket to break at (a long string, a long chain of operators) stays on one
+//!   line however long.
 //!
 //! Line ends: the output uses the line end of the input's first line (CRLF stays CRLF, as
 //! rustfmt's `newline_style = "Auto"` does); a file mixing both comes out all in the first
-//! one. An expression without brackets that is longer than a line (a long string) is left
-//! long: there is no place to break it.
+//! one.
 
 mod comments;
 mod error;
