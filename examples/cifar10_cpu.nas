@@ -8,8 +8,12 @@ import std.recipes.sswp
 import std.data
 
 pipeline cifar10_cpu = sswp.recipe(
-    data = data.cifar10(dir = "../shared/data/cifar10", train = ["data_batch_1.bin"]),
-    cells = 5, channels = 8, epochs = 12, batch = 32) {
+  data = data.cifar10(dir = "../shared/data/cifar10", train = ["data_batch_1.bin"]),
+  cells = 5,
+  channels = 8,
+  epochs = 12,
+  batch = 32,
+) {
   // 12 weight steps per epoch, an architecture step after every second one; a larger
   // architecture learning rate than the paper's 1e-3, because this run has ~1000x fewer
   // architecture steps than the paper's.

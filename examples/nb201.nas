@@ -27,6 +27,13 @@ pipeline nb201_search {
 
   stage tune: finetune(labels = 10%, epochs = 200) after derive
 
-  stage best: train(epochs = 200, init = random,
-                    network = nb201.network(genotype = nb201.arch("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|")))
+  stage best: train(
+    epochs = 200,
+    init = random,
+    network = nb201.network(
+      genotype = nb201.arch(
+        "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|",
+      ),
+    ),
+  )
 }

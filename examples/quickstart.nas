@@ -14,7 +14,13 @@ let labelled = augmentation(views = 1, steps = [
   normalize([0.3053], [0.3761]),
 ])
 
-pipeline quickstart = sswp.recipe(data = data.digits(), cells = 4, channels = 8, epochs = 6, batch = 32) {
+pipeline quickstart = sswp.recipe(
+  data = data.digits(),
+  cells = 4,
+  channels = 8,
+  epochs = 6,
+  batch = 32,
+) {
   seed = 7
 
   // Colour jitter means nothing on one grey channel: simpler views for digits.
@@ -25,13 +31,31 @@ pipeline quickstart = sswp.recipe(data = data.digits(), cells = 4, channels = 8,
 
   // Override fields of the recipe's search stage without copying it.
   search.steps_per_epoch = 10
-  search.weights = sgd(lr = 0.05, momentum = 0.9, weight_decay = 4e-5, clip_norm = 5, schedule = cosine)
+  search.weights = sgd(
+    lr = 0.05,
+    momentum = 0.9,
+    weight_decay = 4e-5,
+    clip_norm = 5,
+    schedule = cosine,
+  )
   // ~100x fewer architecture steps than the paper: a larger step so the alphas move.
   search.arch = adam(lr = 3e-2, betas = (0.0, 0.999), every = 2)
 
   // The recipe's fine-tuning optimiser warms up for 20 epochs; these runs have 10.
-  stage tune: finetune(init = preserved, labels = 10%, epochs = 10, batch = 32, augment = labelled,
-                       optim = sgd(lr = 0.05, momentum = 0.9, weight_decay = 3e-4, clip_norm = 5, schedule = cosine)) after derive
-  stage scratch: finetune(init = random, labels = 10%, epochs = 10, batch = 32, augment = labelled,
-                          optim = sgd(lr = 0.05, momentum = 0.9, weight_decay = 3e-4, clip_norm = 5, schedule = cosine)) after derive
+  stage tune: finetune(
+    init = preserved,
+    labels = 10%,
+    epochs = 10,
+    batch = 32,
+    augment = labelled,
+    optim = sgd(lr = 0.05, momentum = 0.9, weight_decay = 3e-4, clip_norm = 5, schedule = cosine),
+  ) after derive
+  stage scratch: finetune(
+    init = random,
+    labels = 10%,
+    epochs = 10,
+    batch = 32,
+    augment = labelled,
+    optim = sgd(lr = 0.05, momentum = 0.9, weight_decay = 3e-4, clip_norm = 5, schedule = cosine),
+  ) after derive
 }

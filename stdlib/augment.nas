@@ -34,9 +34,12 @@ def cifar_basic(data: dataset): augmentation = augmentation(views = 1, steps = [
 ])
 
 /// Supervised CIFAR training: random crop with padding 4, flip, normalisation, cutout 16.
-def cifar_train(data: dataset, cutout_size: int = 16): augmentation = augmentation(views = 1, steps = [
-  random_crop(size = data.size, padding = 4),
-  flip(p = 0.5),
-  normalize(data.mean, data.std),
-  cutout(size = cutout_size),
-])
+def cifar_train(data: dataset, cutout_size: int = 16): augmentation = augmentation(
+  views = 1,
+  steps = [
+    random_crop(size = data.size, padding = 4),
+    flip(p = 0.5),
+    normalize(data.mean, data.std),
+    cutout(size = cutout_size),
+  ],
+)

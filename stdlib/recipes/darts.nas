@@ -7,10 +7,21 @@ import std.augment
 import std.data
 
 /// DARTS (first order) on CIFAR-style data, with the hyper-parameters of quark0/darts.
-pipeline recipe(data: dataset = data.cifar10(), cells: int = 8, channels: int = 16, epochs: int = 50, batch: int = 64) {
+pipeline recipe(
+  data: dataset = data.cifar10(),
+  cells: int = 8,
+  channels: int = 16,
+  epochs: int = 50,
+  batch: int = 64,
+) {
   data = data
   seed = 2
-  space = darts_space.cifar(cells = cells, channels = channels, ops = darts_space.darts_ops, alpha = shared)
+  space = darts_space.cifar(
+    cells = cells,
+    channels = channels,
+    ops = darts_space.darts_ops,
+    alpha = shared,
+  )
   views = augment.cifar_basic(data)
 
   stage search: ssl_search {
@@ -18,7 +29,13 @@ pipeline recipe(data: dataset = data.cifar10(), cells: int = 8, channels: int = 
     sampler = darts
     batch = batch
     split = 50%
-    weights = sgd(lr = 0.025, momentum = 0.9, weight_decay = 3e-4, clip_norm = 5, schedule = cosine(min_lr = 0.001))
+    weights = sgd(
+      lr = 0.025,
+      momentum = 0.9,
+      weight_decay = 3e-4,
+      clip_norm = 5,
+      schedule = cosine(min_lr = 0.001),
+    )
     arch = adam(lr = 3e-4, betas = (0.5, 0.999), weight_decay = 1e-3)
     epochs = epochs
   }

@@ -9,18 +9,36 @@ import std.data
 
 /// The fine-tuning optimiser of the SSWP README: SGD lr 0.2, momentum 0.9, wd 3e-4,
 /// clip 5, 20 warm-up epochs then cosine to 1e-5, updated per step.
-let finetune_optim = sgd(lr = 0.2, momentum = 0.9, weight_decay = 3e-4, clip_norm = 5,
-                         schedule = cosine(min_lr = 1e-5, per = step), warmup = 20)
+let finetune_optim = sgd(
+  lr = 0.2,
+  momentum = 0.9,
+  weight_decay = 3e-4,
+  clip_norm = 5,
+  schedule = cosine(min_lr = 1e-5, per = step),
+  warmup = 20,
+)
 
 /// The training-from-scratch optimiser of `train_cifar.py`: SGD lr 0.025, momentum 0.9,
 /// wd 3e-4, clip 5, 5 warm-up epochs then cosine to 0, updated per step.
-let scratch_optim = sgd(lr = 0.025, momentum = 0.9, weight_decay = 3e-4, clip_norm = 5,
-                        schedule = cosine(per = step), warmup = 5)
+let scratch_optim = sgd(
+  lr = 0.025,
+  momentum = 0.9,
+  weight_decay = 3e-4,
+  clip_norm = 5,
+  schedule = cosine(per = step),
+  warmup = 5,
+)
 
 /// The SSWP-NAS search and derivation. Phases take 20% / 40% / 40% of `epochs` (60 / 120 /
 /// 120 of 300): weight-only warm-up, search (one architecture step every 5 weight steps),
 /// then cells frozen one by one, front to back.
-pipeline recipe(data: dataset = data.cifar10(), cells: int = 20, channels: int = 36, epochs: int = 300, batch: int = 96) {
+pipeline recipe(
+  data: dataset = data.cifar10(),
+  cells: int = 20,
+  channels: int = 36,
+  epochs: int = 300,
+  batch: int = 96,
+) {
   data = data
   seed = 2
   space = darts.cifar(cells = cells, channels = channels, ops = darts.sswp_ops, alpha = per_cell)

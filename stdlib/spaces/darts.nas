@@ -32,7 +32,16 @@ op dil_conv_3x3 = dil_conv(3)
 op dil_conv_5x5 = dil_conv(5)
 
 /// The 8 DARTS candidates, in the order of quark0/darts `PRIMITIVES` (`none` outputs zeros).
-let darts_ops = [named("none", zero), max_pool_3x3, avg_pool_3x3, skip_connect, sep_conv_3x3, sep_conv_5x5, dil_conv_3x3, dil_conv_5x5]
+let darts_ops = [
+  named("none", zero),
+  max_pool_3x3,
+  avg_pool_3x3,
+  skip_connect,
+  sep_conv_3x3,
+  sep_conv_5x5,
+  dil_conv_3x3,
+  dil_conv_5x5,
+]
 
 /// The 7 SSWP-NAS candidates, in the official order (no `none`; indices 0-2 are the
 /// non-parametric ops). Each pool is followed by a non-affine BN, as in the SSWP code.
@@ -40,16 +49,53 @@ let sswp_ops = [
   skip_connect,
   named("max_pool_3x3", seq(max_pool(3), bn(affine = false))),
   named("avg_pool_3x3", seq(avg_pool(3), bn(affine = false))),
-  sep_conv_3x3, sep_conv_5x5, dil_conv_3x3, dil_conv_5x5,
+  sep_conv_3x3,
+  sep_conv_5x5,
+  dil_conv_3x3,
+  dil_conv_5x5,
 ]
 
 /// The DARTS CIFAR network: stem conv 3x3 -> stem_multiplier x C (3C) + BN, `cells` DARTS cells of 4 nodes,
 /// reduction cells at cells/3 and 2*cells/3 (6 and 13 for 20 cells) where channels double,
 /// global pooling. Without a genotype it is a search space.
-def cifar(cells: int = 20, channels: int = 36, ops: list[op] = darts_ops, alpha: any = shared, affine: bool = false, genotype: genotype? = none, stem_multiplier: int = 3): network =
-  darts_net(stem = "cifar", cells = cells, channels = channels, nodes = 4, multiplier = 4, stem_multiplier = stem_multiplier, ops = ops, alpha = alpha, affine = affine, genotype = genotype)
+def cifar(
+  cells: int = 20,
+  channels: int = 36,
+  ops: list[op] = darts_ops,
+  alpha: any = shared,
+  affine: bool = false,
+  genotype: genotype? = none,
+  stem_multiplier: int = 3,
+): network = darts_net(
+  stem = "cifar",
+  cells = cells,
+  channels = channels,
+  nodes = 4,
+  multiplier = 4,
+  stem_multiplier = stem_multiplier,
+  ops = ops,
+  alpha = alpha,
+  affine = affine,
+  genotype = genotype,
+)
 
 /// The DARTS ImageNet network: two stride-2 stems (stem0: conv s2 -> C/2, BN, ReLU, conv s2
 /// -> C, BN; stem1: ReLU, conv s2, BN), `cells` cells (14), reductions at 4 and 9, C = 48.
-def imagenet(cells: int = 14, channels: int = 48, ops: list[op] = darts_ops, alpha: any = shared, affine: bool = false, genotype: genotype? = none): network =
-  darts_net(stem = "imagenet", cells = cells, channels = channels, nodes = 4, multiplier = 4, ops = ops, alpha = alpha, affine = affine, genotype = genotype)
+def imagenet(
+  cells: int = 14,
+  channels: int = 48,
+  ops: list[op] = darts_ops,
+  alpha: any = shared,
+  affine: bool = false,
+  genotype: genotype? = none,
+): network = darts_net(
+  stem = "imagenet",
+  cells = cells,
+  channels = channels,
+  nodes = 4,
+  multiplier = 4,
+  ops = ops,
+  alpha = alpha,
+  affine = affine,
+  genotype = genotype,
+)

@@ -17,10 +17,18 @@ let ops = [
 /// (C, 2C, 4C) joined by residual reduction blocks, BN + ReLU, global pooling.
 /// Without a genotype it is a search space.
 def network(channels: int = 16, cells_per_stage: int = 5, genotype: genotype? = none): network =
-  nb201_net(channels = channels, cells_per_stage = cells_per_stage, nodes = 3, ops = ops, genotype = genotype)
+  nb201_net(
+    channels = channels,
+    cells_per_stage = cells_per_stage,
+    nodes = 3,
+    ops = ops,
+    genotype = genotype,
+  )
 
 /// A cell in NAS-Bench-201's string form, `|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`.
 def arch(text: str): genotype = nb201_arch(text)
 
 /// The best CIFAR-10 cell of NAS-Bench-201 (the one reported by its authors).
-let best_cifar10 = arch("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|")
+let best_cifar10 = arch(
+  "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|",
+)

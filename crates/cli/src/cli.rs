@@ -1,6 +1,7 @@
 //! The command line: argument parsing (clap derive) and one function per subcommand.
-//! This file and the other command modules (`run_cmd`, `report_cmd`, `bench_cmd`, `progress`)
-//! print; no library crate does (clippy's `print_stdout` and `print_stderr` deny it). Exit codes: 0 ok, 1 errors found, 2 usage.
+//! This file and the other command modules (`run_cmd`, `report_cmd`, `bench_cmd`, `fmt_cmd`,
+//! `progress`) print; no library crate does (clippy's `print_stdout` and `print_stderr` deny
+//! it). Exit codes: 0 ok, 1 errors found, 2 usage.
 
 // The binary prints; the library crates may not (workspace lints).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -17,6 +18,7 @@ use nas_ir::codes::CodeInfo;
 use nas_ir::estimate::{estimate_network, estimate_train_memory, EstimateError};
 use nas_ir::{Genotype, Program};
 use nas_syntax::diagnostics::{self, Diag};
+use nas_syntax::source::SourceMap;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -56,6 +58,8 @@ pub enum Command {
     Preview(crate::run_cmd::PreviewArgs),
     /// Time the fixed benchmark configurations (fast kernels vs their references).
     Bench(crate::bench_cmd::BenchArgs),
+    /// Rewrite .nas files in the canonical layout, or list those that would change (--check).
+    Fmt(crate::fmt_cmd::FmtArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -113,6 +117,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Report(a) => crate::report_cmd::cmd_report(&a),
         Command::Preview(a) => crate::run_cmd::cmd_preview(&a),
         Command::Bench(a) => crate::bench_cmd::cmd_bench(&a),
+        Command::Fmt(a) => crate::fmt_cmd::cmd_fmt(&a),
     }
 }
 
@@ -125,14 +130,16 @@ fn load_options(lib: &LibArgs) -> LoadOptions {
 }
 
 fn print_diags(c: &Compiled) {
-    if c.diags.is_empty() {
+    print_report(&c.diags, &c.sources);
+}
+
+/// Diagnostics on stderr as `nas check` shows them (colour on a terminal unless `NO_COLOR`).
+pub(crate) fn print_report(diags: &[Diag], sources: &SourceMap) {
+    if diags.is_empty() {
         return;
     }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    eprint!(
-        "{}",
-        diagnostics::render_human(&c.diags, &c.sources, 100, color)
-    );
+    eprint!("{}", diagnostics::render_human(diags, sources, 100, color));
 }
 
 fn summary(c: &Compiled) -> (usize, usize) {

@@ -9,6 +9,7 @@ pub mod ast;
 mod build;
 pub mod diagnostics;
 pub mod error;
+pub mod fmt;
 mod prescan;
 pub mod source;
 

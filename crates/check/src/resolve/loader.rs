@@ -485,8 +485,8 @@ pub fn normalize(p: &Path) -> PathBuf {
 
 /// A source file's bytes and its size on disk, read only when it is a regular file (a FIFO
 /// would block, a device such as `/dev/zero` never ends) and only up to one byte past the
-/// size limit.
-fn read_source(path: &Path) -> Result<(Vec<u8>, u64), String> {
+/// size limit. `nas fmt` reads its files with it too.
+pub fn read_source(path: &Path) -> Result<(Vec<u8>, u64), String> {
     use std::io::Read;
     let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
     if !meta.is_file() {

@@ -14,18 +14,19 @@ use nas_ir::StageKind;
 /// Mutants per file.
 const MUTANTS: usize = 250;
 
-/// SplitMix64: a small seeded generator, so the cases are the same on every machine.
-struct Rng(u64);
+/// SplitMix64: a small seeded generator, so the cases are the same on every machine (the
+/// formatter's tests draw from it too).
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
 }
@@ -71,7 +72,7 @@ const TOKENS: &[&str] = &[
 
 /// One mutant of `text`: a deletion, a duplication, a splice of a token, a swap of two lines
 /// or a number made huge. Byte positions are moved to character boundaries.
-fn mutate(text: &str, rng: &mut Rng) -> String {
+pub fn mutate(text: &str, rng: &mut Rng) -> String {
     let at = |rng: &mut Rng| {
         let mut i = rng.below(text.len() + 1);
         while !text.is_char_boundary(i) {

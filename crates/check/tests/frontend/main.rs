@@ -1,5 +1,6 @@
-//! The front end's tests (syntax, resolve, check, lower), one binary: golden diagnostics,
-//! every example and stdlib module, hostile input, and the IR of the examples. Nothing here
+//! The front end's tests (syntax, resolve, check, lower, and the formatter), one binary:
+//! golden diagnostics, every example and stdlib module, hostile input, the IR of the
+//! examples, and `nas fmt`. Nothing here
 //! links candle. Paths are relative to the repository root (`support::at_root`).
 
 // A test may print what it measured; libtest captures it.
@@ -7,6 +8,8 @@
 
 mod errors;
 mod examples;
+mod fmt;
+mod fmt_gen;
 mod fuzz;
 mod hostile;
 mod perf;
