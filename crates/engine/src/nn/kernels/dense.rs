@@ -1,24 +1,93 @@
-//! Dense k x k convolution whose backward runs as forward convolutions. candle's own
-//! `conv2d` forward is tiled im2col + GEMM, but its input gradient is `conv_transpose2d`,
-//! which on the CPU is a direct loop parallel only over output channels: in an NB201
-//! supernet (dense 3x3 convs everywhere) that loop took most of a step's time.
+//! Dense k x k convolution as im2col + GEMM, forward and both gradients. candle 0.11's CPU
+//! `conv2d` takes a "tiled" direct path (a dot product over input channels per output and
+//! tap) that is slow for the narrow layers of a search supernet, and its input gradient is
+//! `conv_transpose2d`, a direct loop parallel only over output channels: in an NB201
+//! supernet (dense 3x3 convs on every edge) the two took most of a step.
 //!
-//! Here the forward is candle's `conv2d`, computed without a graph and handed to a custom op
-//! that only copies it, so that the op's backward is ours:
-//! - input gradient: the output gradient, with `stride - 1` zeros inserted between its
-//!   elements and `r` extra zero rows/columns at the end (the positions the last window
-//!   never reached), convolved with the kernel flipped in space and transposed in
-//!   channels, padding `d(k - 1) - p`, stride 1, dilation d;
-//! - weight gradient: candle's own formula, a forward `conv2d` of the input (channels and
-//!   batch swapped) with the output gradient as the kernel, stride and dilation swapped.
+//! Per image, `cols` [C k k, Ho Wo] holds the input under every window (zeros in the
+//! padding); then
+//! - forward: y = W [Co, C k k] x cols;
+//! - weight gradient: dW = sum over images of dy [Co, Ho Wo] x cols^T, summed in image
+//!   order (deterministic however the images are spread over threads);
+//! - input gradient: dcols = W^T x dy, scattered back onto the input (col2im).
 //!
 //! Contract: same results as `x.conv2d(w, p, s, d, 1)` in value and gradients (to float
-//! rounding); the gradients have no backward (no second-order gradients). Used only when
-//! `d(k - 1) >= p` (every "same" convolution); otherwise the caller keeps candle's.
+//! rounding); contiguous f32/f64 CPU inputs of one dtype (the wrapper in `mod.rs` checks);
+//! the gradient ops have no backward (no second-order gradients).
 
-use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor, D};
+use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 
 use super::common::{by_dtype, slice, Real};
+use super::gemm::{gemm_into, per_image, Mat};
+
+/// The geometry of one convolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Geo {
+    n: usize,
+    ci: usize,
+    co: usize,
+    h: usize,
+    w: usize,
+    k: usize,
+    stride: usize,
+    pad: usize,
+    dil: usize,
+    ho: usize,
+    wo: usize,
+}
+
+impl Geo {
+    fn new(x: &[usize], w: &[usize], stride: usize, pad: usize, dil: usize) -> Result<Geo> {
+        let (&[n, ci, h, wd], &[co, ciw, k, kw]) = (x, w) else {
+            bail!("dense conv2d: expected 4-d input and weight, got {x:?} and {w:?}");
+        };
+        if ciw != ci || kw != k || stride == 0 || dil == 0 {
+            bail!("dense conv2d: weight {w:?} does not fit input {x:?} (stride {stride}, dilation {dil})");
+        }
+        let span = dil * (k - 1) + 1;
+        if h + 2 * pad < span || wd + 2 * pad < span {
+            bail!("dense conv2d: a {k}x{k} kernel (dilation {dil}) does not fit input {x:?} with padding {pad}");
+        }
+        let ho = (h + 2 * pad - span) / stride + 1;
+        let wo = (wd + 2 * pad - span) / stride + 1;
+        Ok(Geo {
+            n,
+            ci,
+            co,
+            h,
+            w: wd,
+            k,
+            stride,
+            pad,
+            dil,
+            ho,
+            wo,
+        })
+    }
+    fn ckk(&self) -> usize {
+        self.ci * self.k * self.k
+    }
+    fn hwo(&self) -> usize {
+        self.ho * self.wo
+    }
+    /// Input position (row or column) of output position `o` and tap `t`, if inside.
+    fn at(&self, o: usize, t: usize, size: usize) -> Option<usize> {
+        (o * self.stride + t * self.dil)
+            .checked_sub(self.pad)
+            .filter(|&v| v < size)
+    }
+}
+
+/// `x.conv2d(w, pad, stride, dil, 1)`.
+pub(crate) fn forward(
+    x: &Tensor,
+    w: &Tensor,
+    pad: usize,
+    stride: usize,
+    dil: usize,
+) -> Result<Tensor> {
+    x.apply_op2(w, Dense { pad, stride, dil })
+}
 
 #[derive(Debug, Clone, Copy)]
 struct Dense {
@@ -27,114 +96,255 @@ struct Dense {
     dil: usize,
 }
 
-/// `x.conv2d(w, pad, stride, dil, 1)` with the backward above; x [N, Cin, H, W], w [Cout,
-/// Cin, k, k], contiguous CPU tensors of one dtype.
-pub(crate) fn forward(
-    x: &Tensor,
-    w: &Tensor,
-    pad: usize,
-    stride: usize,
-    dil: usize,
-) -> Result<Tensor> {
-    let y = x.detach().conv2d(&w.detach(), pad, stride, dil, 1)?;
-    x.apply_op3(w, &y, Dense { pad, stride, dil })
+/// Applied to (dy, w); the input's shape is `x`.
+struct GradInput {
+    c: Dense,
+    x: [usize; 4],
 }
 
-impl CustomOp3 for Dense {
+/// Applied to (x, dy); the kernel side is `k`.
+struct GradWeight {
+    c: Dense,
+    k: usize,
+}
+
+impl CustomOp2 for Dense {
     fn name(&self) -> &'static str {
         "dense-conv2d"
     }
 
-    /// The output, computed by candle before the op: copied.
     fn cpu_fwd(
         &self,
-        _s1: &CpuStorage,
-        _l1: &Layout,
-        _s2: &CpuStorage,
-        _l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let out = by_dtype!(s3, self.name(), copy(s3, l3))?;
-        Ok((out, l3.shape().clone()))
+        let g = Geo::new(l1.dims(), l2.dims(), self.stride, self.pad, self.dil)?;
+        let out = by_dtype!(s1, self.name(), fwd(s1, l1, s2, l2, g))?;
+        Ok((out, Shape::from((g.n, g.co, g.ho, g.wo))))
     }
 
     fn bwd(
         &self,
         x: &Tensor,
         w: &Tensor,
-        _y: &Tensor,
         _res: &Tensor,
         dy: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let (x, w, dy) = (x.detach(), w.detach(), dy.detach());
-        let dx = grad_input(&dy, &w, &x, *self)?;
-        let (_, _, kh, kw) = w.dims4()?;
-        let dw = x
-            .transpose(0, 1)?
-            .conv2d(&dy.transpose(0, 1)?, self.pad, self.dil, self.stride, 1)?
-            .transpose(0, 1)?;
-        let dw = dw.narrow(2, 0, kh)?.narrow(3, 0, kw)?.contiguous()?;
-        Ok((Some(dx), Some(dw), None))
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let dy = dy.contiguous()?;
+        let (n, c, h, wd) = x.dims4()?;
+        let dx = dy.apply_op2_no_bwd(
+            w,
+            &GradInput {
+                c: *self,
+                x: [n, c, h, wd],
+            },
+        )?;
+        let (_, _, k, _) = w.dims4()?;
+        let dw = x.apply_op2_no_bwd(&dy, &GradWeight { c: *self, k })?;
+        Ok((Some(dx), Some(dw)))
     }
 }
 
-fn copy<T: Real>(s: &CpuStorage, l: &Layout) -> Result<CpuStorage> {
-    Ok(T::to_cpu_storage_owned(slice::<T>(s, l)?.to_vec()))
-}
-
-/// dL/dx from dL/dy (see the module doc).
-fn grad_input(dy: &Tensor, w: &Tensor, x: &Tensor, c: Dense) -> Result<Tensor> {
-    let (_, _, h, wd) = x.dims4()?;
-    let (_, _, k, _) = w.dims4()?;
-    let reach = c.dil * (k - 1);
-    if reach < c.pad {
-        bail!(
-            "dense conv2d: padding {} exceeds the kernel's reach {reach}",
-            c.pad
-        );
+impl CustomOp2 for GradInput {
+    fn name(&self) -> &'static str {
+        "dense-conv2d-grad-input"
     }
-    // kernel flipped in both spatial axes, input and output channels swapped
-    let rev: Vec<u32> = (0..k as u32).rev().collect();
-    let rev = Tensor::new(rev.as_slice(), w.device())?;
-    let wt = w
-        .index_select(&rev, 2)?
-        .index_select(&rev, 3)?
-        .transpose(0, 1)?
-        .contiguous()?;
-    let g = spread(dy, c.stride, h + 2 * c.pad - reach, wd + 2 * c.pad - reach)?;
-    g.conv2d(&wt, reach - c.pad, 1, c.dil, 1)
-}
 
-/// `dy` [N, C, Ho, Wo] with `stride - 1` zeros between neighbours, then zero rows and
-/// columns at the end up to `span_h` x `span_w` (the extent the windows covered:
-/// H + 2p - d(k - 1)).
-fn spread(dy: &Tensor, stride: usize, span_h: usize, span_w: usize) -> Result<Tensor> {
-    let (n, c, ho, wo) = dy.dims4()?;
-    let g = if stride == 1 {
-        dy.clone()
-    } else {
-        let zeros = dy.zeros_like()?;
-        let mut parts = vec![dy.clone()];
-        parts.extend(std::iter::repeat_n(zeros, stride - 1));
-        // interleave along W: [N, C, Ho, Wo, s] -> [N, C, Ho, Wo * s]
-        let g = Tensor::stack(&parts, D::Minus1)?.reshape((n, c, ho, wo * stride))?;
-        let zeros = g.zeros_like()?;
-        let mut parts = vec![g];
-        parts.extend(std::iter::repeat_n(zeros, stride - 1));
-        // interleave along H: [N, C, Ho, s, Wo * s] -> [N, C, Ho * s, Wo * s]
-        Tensor::stack(&parts, 3)?.reshape((n, c, ho * stride, wo * stride))?
-    };
-    let (_, _, gh, gw) = g.dims4()?;
-    let fit = |g: Tensor, dim: usize, have: usize, want: usize| -> Result<Tensor> {
-        if have >= want {
-            g.narrow(dim, 0, want)
-        } else {
-            g.pad_with_zeros(dim, 0, want - have)
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let g = Geo::new(&self.x, l2.dims(), self.c.stride, self.c.pad, self.c.dil)?;
+        if l1.dims() != [g.n, g.co, g.ho, g.wo] {
+            bail!(
+                "internal error: dense conv2d gradient {:?} does not fit, please report",
+                l1.dims()
+            );
         }
-    };
-    let g = fit(g, 2, gh, span_h)?;
-    fit(g, 3, gw, span_w)
+        let out = by_dtype!(s1, self.name(), grad_input(s1, l1, s2, l2, g))?;
+        Ok((out, Shape::from(self.x.to_vec())))
+    }
+}
+
+impl CustomOp2 for GradWeight {
+    fn name(&self) -> &'static str {
+        "dense-conv2d-grad-weight"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let x = l1.dims();
+        let (&[_, ci, _, _], &[_, co, _, _]) = (x, l2.dims()) else {
+            bail!("internal error: dense conv2d weight gradient of non-4-d tensors, please report");
+        };
+        let g = Geo::new(
+            x,
+            &[co, ci, self.k, self.k],
+            self.c.stride,
+            self.c.pad,
+            self.c.dil,
+        )?;
+        if l2.dims() != [g.n, g.co, g.ho, g.wo] {
+            bail!(
+                "internal error: dense conv2d gradient {:?} does not fit, please report",
+                l2.dims()
+            );
+        }
+        let out = by_dtype!(s1, self.name(), grad_weight(s1, l1, s2, l2, g))?;
+        Ok((out, Shape::from((g.co, g.ci, g.k, g.k))))
+    }
+}
+
+/// cols [C k k, Ho Wo] of one image `x` [C, H, W].
+fn im2col<T: Real>(x: &[T], g: Geo, cols: &mut [T]) {
+    let hwo = g.hwo();
+    for c in 0..g.ci {
+        let xc = &x[c * g.h * g.w..(c + 1) * g.h * g.w];
+        for i in 0..g.k {
+            for j in 0..g.k {
+                let row = &mut cols[((c * g.k + i) * g.k + j) * hwo..][..hwo];
+                for oy in 0..g.ho {
+                    let out = &mut row[oy * g.wo..(oy + 1) * g.wo];
+                    match g.at(oy, i, g.h) {
+                        None => out.fill(T::ZERO),
+                        Some(y) => {
+                            let xr = &xc[y * g.w..(y + 1) * g.w];
+                            for (ox, o) in out.iter_mut().enumerate() {
+                                *o = g.at(ox, j, g.w).map_or(T::ZERO, |xx| xr[xx]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// dx [C, H, W] of one image += the columns `dcols` [C k k, Ho Wo] scattered back.
+fn col2im<T: Real>(dcols: &[T], g: Geo, dx: &mut [T]) {
+    let hwo = g.hwo();
+    for c in 0..g.ci {
+        let dxc = &mut dx[c * g.h * g.w..(c + 1) * g.h * g.w];
+        for i in 0..g.k {
+            for j in 0..g.k {
+                let row = &dcols[((c * g.k + i) * g.k + j) * hwo..][..hwo];
+                for oy in 0..g.ho {
+                    let Some(y) = g.at(oy, i, g.h) else { continue };
+                    let src = &row[oy * g.wo..(oy + 1) * g.wo];
+                    let dst = &mut dxc[y * g.w..(y + 1) * g.w];
+                    for (ox, &v) in src.iter().enumerate() {
+                        if let Some(xx) = g.at(ox, j, g.w) {
+                            dst[xx] += v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn fwd<T: Real>(
+    s1: &CpuStorage,
+    l1: &Layout,
+    s2: &CpuStorage,
+    l2: &Layout,
+    g: Geo,
+) -> Result<CpuStorage> {
+    let (x, wt) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
+    let (ckk, hwo, chw) = (g.ckk(), g.hwo(), g.ci * g.h * g.w);
+    let mut y = vec![T::ZERO; g.n * g.co * hwo];
+    per_image(&mut y, g.co * hwo, |i, yi, par| {
+        let mut cols = vec![T::ZERO; ckk * hwo];
+        im2col(&x[i * chw..(i + 1) * chw], g, &mut cols);
+        let w = Mat {
+            ptr: wt.as_ptr(),
+            rs: ckk as isize,
+            cs: 1,
+        };
+        let c = Mat {
+            ptr: cols.as_ptr(),
+            rs: hwo as isize,
+            cs: 1,
+        };
+        // SAFETY: W is [co, ckk] and cols [ckk, hwo], both whole slices.
+        unsafe { gemm_into(yi, (g.co, hwo, ckk), w, c, false, par) }
+    });
+    Ok(T::to_cpu_storage_owned(y))
+}
+
+fn grad_input<T: Real>(
+    s1: &CpuStorage,
+    l1: &Layout,
+    s2: &CpuStorage,
+    l2: &Layout,
+    g: Geo,
+) -> Result<CpuStorage> {
+    let (dy, wt) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
+    let (ckk, hwo, chw) = (g.ckk(), g.hwo(), g.ci * g.h * g.w);
+    let mut dx = vec![T::ZERO; g.n * chw];
+    per_image(&mut dx, chw, |i, dxi, par| {
+        let mut dcols = vec![T::ZERO; ckk * hwo];
+        // W^T: element (r, c) = W[c, r]
+        let w = Mat {
+            ptr: wt.as_ptr(),
+            rs: 1,
+            cs: ckk as isize,
+        };
+        let d = Mat {
+            ptr: dy[i * g.co * hwo..].as_ptr(),
+            rs: hwo as isize,
+            cs: 1,
+        };
+        // SAFETY: W is [co, ckk] and image i of dy [co, hwo], inside their slices.
+        unsafe { gemm_into(&mut dcols, (ckk, hwo, g.co), w, d, false, par) }
+        col2im(&dcols, g, dxi);
+    });
+    Ok(T::to_cpu_storage_owned(dx))
+}
+
+fn grad_weight<T: Real>(
+    s1: &CpuStorage,
+    l1: &Layout,
+    s2: &CpuStorage,
+    l2: &Layout,
+    g: Geo,
+) -> Result<CpuStorage> {
+    let (x, dy) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
+    let (ckk, hwo, chw) = (g.ckk(), g.hwo(), g.ci * g.h * g.w);
+    let kk = g.co * ckk;
+    let mut part = vec![T::ZERO; g.n * kk];
+    per_image(&mut part, kk, |i, acc, par| {
+        let mut cols = vec![T::ZERO; ckk * hwo];
+        im2col(&x[i * chw..(i + 1) * chw], g, &mut cols);
+        let d = Mat {
+            ptr: dy[i * g.co * hwo..].as_ptr(),
+            rs: hwo as isize,
+            cs: 1,
+        };
+        // cols^T: element (r, c) = cols[c, r]
+        let c = Mat {
+            ptr: cols.as_ptr(),
+            rs: 1,
+            cs: hwo as isize,
+        };
+        // SAFETY: image i of dy is [co, hwo] and cols [ckk, hwo], inside their slices.
+        unsafe { gemm_into(acc, (g.co, ckk, hwo), d, c, false, par) }
+    });
+    let mut dw = vec![T::ZERO; kk];
+    for p in part.chunks_exact(kk) {
+        dw.iter_mut().zip(p).for_each(|(d, &v)| *d += v);
+    }
+    Ok(T::to_cpu_storage_owned(dw))
 }
 
 #[cfg(test)]
@@ -194,5 +404,7 @@ mod tests {
         compare(1, 2, 3, 9, 5, 2, 2, 1);
         compare(2, 2, 3, 7, 1, 0, 2, 1);
         compare(1, 2, 2, 10, 5, 4, 3, 2);
+        // padding beyond the kernel's reach
+        compare(1, 2, 3, 5, 1, 1, 1, 1);
     }
 }

@@ -14,6 +14,7 @@ mod batchnorm;
 mod common;
 mod dense;
 mod depthwise;
+mod gemm;
 mod padded;
 mod pointwise;
 mod pool;
@@ -41,9 +42,8 @@ fn same_kind(x: &Tensor, t: &Tensor, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// Dense convolution `x.conv2d(w, padding, stride, dilation, 1)`: candle's forward, with a
-/// backward built from forward convolutions on the CPU (`dense.rs`); other devices, and
-/// paddings beyond the kernel's reach, use candle's conv2d as it is.
+/// Dense convolution `x.conv2d(w, padding, stride, dilation, 1)`: im2col + GEMM forward and
+/// backward on the CPU (`dense.rs`); other devices use candle's conv2d.
 pub fn dense_conv2d(
     x: &Tensor,
     w: &Tensor,
@@ -51,8 +51,7 @@ pub fn dense_conv2d(
     stride: usize,
     dilation: usize,
 ) -> Result<Tensor> {
-    let (_, _, k, _) = w.dims4()?;
-    if !use_fast(x) || dilation * (k.max(1) - 1) < padding {
+    if !use_fast(x) {
         return x.conv2d(w, padding, stride, dilation, 1);
     }
     same_kind(x, w, "dense_conv2d weight")?;

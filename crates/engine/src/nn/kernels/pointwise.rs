@@ -10,9 +10,8 @@
 //! have no backward.
 
 use super::common::{by_dtype, slice, Real};
+use super::gemm::{gemm_into, per_image, Mat};
 use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
-use gemm::Parallelism;
-use rayon::prelude::*;
 
 /// y[n] = W x[n] for every image n.
 pub(crate) fn forward(x: &Tensor, w: &Tensor) -> Result<Tensor> {
@@ -24,84 +23,6 @@ struct Pw;
 struct PwGradInput;
 /// Applied to (x, dy): dW = sum_n dy[n] x[n]^T.
 struct PwGradWeight;
-
-/// A row-major matrix view: pointer, rows stride, column stride.
-#[derive(Clone, Copy)]
-struct Mat<T> {
-    ptr: *const T,
-    rs: isize,
-    cs: isize,
-}
-
-/// dst [m, n] (row-major, contiguous) = (accumulate ? dst : 0) + lhs [m, k] x rhs [k, n].
-///
-/// # Safety
-/// `lhs` and `rhs` must be valid for their strides and sizes. `dst` must hold m * n values:
-/// checked on every call (a release build writing past `dst` would corrupt memory silently).
-unsafe fn gemm_into<T: Real>(
-    dst: &mut [T],
-    (m, n, k): (usize, usize, usize),
-    lhs: Mat<T>,
-    rhs: Mat<T>,
-    accumulate: bool,
-    par: Parallelism,
-) {
-    assert_eq!(
-        dst.len(),
-        m * n,
-        "gemm_into: output holds {} values, not {m} x {n}",
-        dst.len()
-    );
-    // SAFETY: the caller guarantees `lhs` and `rhs`; `dst`'s length was checked above.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            lhs.ptr,
-            lhs.cs,
-            lhs.rs,
-            rhs.ptr,
-            rhs.cs,
-            rhs.rs,
-            T::ONE,
-            T::ONE,
-            false,
-            false,
-            false,
-            par,
-        )
-    }
-}
-
-/// Images run in parallel, each GEMM on one thread; with fewer images than threads, the
-/// images run in turn and each GEMM uses every thread.
-fn split(images: usize) -> (bool, Parallelism) {
-    let threads = rayon::current_num_threads();
-    if images >= threads || threads == 1 {
-        (true, Parallelism::None)
-    } else {
-        (false, Parallelism::Rayon(threads))
-    }
-}
-
-/// Runs `f(image, out_chunk)` for every image's `per` outputs, in parallel per [`split`].
-fn per_image<T: Real>(out: &mut [T], per: usize, f: impl Fn(usize, &mut [T], Parallelism) + Sync) {
-    let (parallel, par) = split(out.len() / per.max(1));
-    if parallel {
-        out.par_chunks_mut(per)
-            .enumerate()
-            .for_each(|(i, o)| f(i, o, par));
-    } else {
-        out.chunks_mut(per)
-            .enumerate()
-            .for_each(|(i, o)| f(i, o, par));
-    }
-}
 
 impl CustomOp2 for Pw {
     fn name(&self) -> &'static str {
