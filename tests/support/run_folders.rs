@@ -258,3 +258,42 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// A run of pipeline `name`: a search (2 epochs, final alpha entropy 1.94, 12.5 s), a
+/// derive, and an `nb201_lookup` stage `truth` that found a cell of `cifar10` percent.
+pub fn fake_lookup_run(dir: &Path, name: &str, cifar10: f64) {
+    let mut p = tiny_with_every_stage();
+    p.pipeline.name = name.into();
+    p.pipeline
+        .stages
+        .retain(|s| matches!(s.kind, StageKind::SslSearch(_) | StageKind::Derive(_)));
+    p.pipeline.stages.push(nas_ir::Stage {
+        name: "truth".into(),
+        after: vec!["derive".into()],
+        kind: StageKind::Nb201Lookup(nas_ir::LookupSpec {
+            table: "nb201.csv".into(),
+            table_hash: "0123456789abcdef".into(),
+            cell: nas_ir::LookupCell::Derived {
+                stage: "derive".into(),
+            },
+            span: Default::default(),
+        }),
+        span: Default::default(),
+    });
+    write_program(dir, &p);
+    fake_search(dir, &[3.0, 2.9]);
+    let look = nas_ir::outputs::LookupDone {
+        result: nas_ir::outputs::LookupResult {
+            arch: "|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|nor_conv_1x1~0|nor_conv_3x3~1|avg_pool_3x3~2|".into(),
+            cifar10,
+            cifar100: 70.0,
+            imagenet16: 44.0,
+            cifar10_percentile: 90.0,
+            cifar10_top_percent: 10.0,
+            cifar100_percentile: 90.0,
+            imagenet16_percentile: 90.0,
+            cells: 15_625,
+        },
+    };
+    done(dir, "truth", 0.01, Outcome::Nb201Lookup(look));
+}

@@ -15,6 +15,7 @@
 pub mod codes;
 pub mod error;
 pub mod folder;
+pub mod lookups;
 pub mod plots;
 pub mod run;
 pub mod sweep;
@@ -42,7 +43,8 @@ pub fn write_sweep_report(run_dirs: &[PathBuf], out: &Path) -> Result<Vec<PathBu
         .map(|d| RunFolder::read(d))
         .collect::<Result<Vec<_>, _>>()?;
     let rows = sweep::sweep_runs(&runs)?;
-    let files = sweep::render(&rows, out)?;
+    let looks = lookups::lookup_runs(&runs);
+    let files = sweep::render(&rows, &looks, out)?;
     write_files(out, &files)
 }
 

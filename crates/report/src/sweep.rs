@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use super::error::ReportError;
 use super::folder::{Metric, RunFolder, StageRecord};
+use super::lookups::{self, LookupRun};
 use super::plots::{render_png, Corner, Panel, Series, PLOT_SIZE};
 use super::run::OutFile;
 use super::table::{labels_text, mean_std_text, MeanStd};
@@ -184,12 +185,36 @@ fn test_acc(rec: &StageRecord) -> Option<MeanStd> {
     MeanStd::of(&tests)
 }
 
-/// `sweep.md` and `sweep.png` (file names relative to the output folder).
-pub fn render(runs: &[SweepRun], out: &std::path::Path) -> Result<Vec<OutFile>, ReportError> {
-    let png = render_png(&panels(runs), PLOT_SIZE).map_err(|message| ReportError::Plot {
+/// `sweep.md` and `sweep.png` (file names relative to the output folder). Runs with
+/// benchmark look-ups add their section and panel; a sweep with look-ups and no fine-tune
+/// arms shows only those.
+pub fn render(
+    runs: &[SweepRun],
+    looks: &[LookupRun],
+    out: &std::path::Path,
+) -> Result<Vec<OutFile>, ReportError> {
+    let tuned = runs.iter().any(|r| !r.arms.is_empty());
+    let mut all = if tuned || looks.is_empty() {
+        panels(runs)
+    } else {
+        Vec::new()
+    };
+    all.extend(lookups::panel(looks));
+    let png = render_png(&all, PLOT_SIZE).map_err(|message| ReportError::Plot {
         path: out.join("sweep.png"),
         message,
     })?;
+    let mut md = if tuned || looks.is_empty() {
+        markdown(runs)
+    } else {
+        String::from(
+            "# Sweep: benchmark look-ups\n\n![true accuracy of the found cells](sweep.png)\n\n",
+        )
+    };
+    if let Some(section) = lookups::markdown(looks) {
+        md.push('\n');
+        md.push_str(&section);
+    }
     Ok(vec![
         OutFile {
             path: "sweep.png".into(),
@@ -197,7 +222,7 @@ pub fn render(runs: &[SweepRun], out: &std::path::Path) -> Result<Vec<OutFile>, 
         },
         OutFile {
             path: "sweep.md".into(),
-            bytes: markdown(runs).into_bytes(),
+            bytes: md.into_bytes(),
         },
     ])
 }

@@ -14,6 +14,10 @@ pub const STDLIB: &[(&str, &str)] = &[
         include_str!("../../../../stdlib/recipes/darts.nas"),
     ),
     (
+        "recipes.nb201",
+        include_str!("../../../../stdlib/recipes/nb201.nas"),
+    ),
+    (
         "recipes.sswp",
         include_str!("../../../../stdlib/recipes/sswp.nas"),
     ),

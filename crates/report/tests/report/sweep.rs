@@ -96,3 +96,41 @@ fn sweep_md_and_png_show_every_run() {
     assert!(of([255, 127, 14]) > 100, "no (a) − (c) line");
     assert!(of([214, 39, 40]) > 100, "no final-loss line");
 }
+
+#[test]
+fn a_sweep_of_lookup_runs_summarises_each_arm() {
+    let root = tempdir("sweep_lookups");
+    let runs = [
+        ("recipe_0", 93.5),
+        ("base_0", 90.0),
+        ("recipe_1", 94.1),
+        ("base_1", 88.0),
+    ];
+    let dirs: Vec<_> = runs
+        .iter()
+        .map(|(name, acc)| {
+            let d = root.join(name);
+            crate::report_support::fake_lookup_run(&d, name, *acc);
+            d
+        })
+        .collect();
+    let out = root.join("out");
+    write_sweep_report(&dirs, &out).expect("sweep");
+    let md = fs::read_to_string(out.join("sweep.md")).unwrap();
+    // no fine-tune arms: only the look-ups, one summary row per arm in order of appearance
+    assert!(md.starts_with("# Sweep: benchmark look-ups"), "{md}");
+    assert!(!md.contains("(a) preserved"), "{md}");
+    // recipe: 93.5, 94.1 -> mean 93.80, sample std 0.42; search 12.5 s; entropy of the
+    // last epoch (1.95 - 0.01)
+    assert!(
+        md.contains("| recipe | 2 | 93.80 ± 0.42 | 94.10 | 93.50 | 12 | 1.9400 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| base | 2 | 89.00 ± 1.41 | 90.00 | 88.00 |"),
+        "{md}"
+    );
+    assert!(md.contains("| recipe_1 | `\\|nor_conv_3x3~0\\|"), "{md}");
+    let png = image::open(out.join("sweep.png")).expect("png");
+    assert_eq!((png.width(), png.height()), (800, 600));
+}
