@@ -10,6 +10,7 @@ import std.augment
 import std.data
 
 let cifar = data.cifar10(dir = "../shared/data/cifar10", train = ["data_batch_1.bin"])
+
 let table = "../shared/data/nb201/nb201_tss_200ep_test_acc.csv"
 
 /// (ii) the recipe.
@@ -43,7 +44,11 @@ pipeline darts_arm(s: int = 0) {
   data = cifar
   seed = s
   space = nb201_space.network(channels = 8, cells_per_stage = 1)
-  views = augmentation(views = 1, steps = [random_crop(size = 32, padding = 4), flip(), normalize(data.mean, data.std)])
+  views = augmentation(views = 1, steps = [
+    random_crop(size = 32, padding = 4),
+    flip(),
+    normalize(data.mean, data.std),
+  ])
   stage search: ssl_search {
     objective = cross_entropy
     sampler = darts
@@ -58,17 +63,31 @@ pipeline darts_arm(s: int = 0) {
 }
 
 pipeline recipe_0 = recipe_arm(s = 0) {}
+
 pipeline recipe_1 = recipe_arm(s = 1) {}
+
 pipeline recipe_2 = recipe_arm(s = 2) {}
+
 pipeline recipe_3 = recipe_arm(s = 3) {}
+
 pipeline recipe_4 = recipe_arm(s = 4) {}
+
 pipeline baseline_0 = baseline_arm(s = 0) {}
+
 pipeline baseline_1 = baseline_arm(s = 1) {}
+
 pipeline baseline_2 = baseline_arm(s = 2) {}
+
 pipeline baseline_3 = baseline_arm(s = 3) {}
+
 pipeline baseline_4 = baseline_arm(s = 4) {}
+
 pipeline darts_0 = darts_arm(s = 0) {}
+
 pipeline darts_1 = darts_arm(s = 1) {}
+
 pipeline darts_2 = darts_arm(s = 2) {}
+
 pipeline darts_3 = darts_arm(s = 3) {}
+
 pipeline darts_4 = darts_arm(s = 4) {}
