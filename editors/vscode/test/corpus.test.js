@@ -1,5 +1,5 @@
-// The grammar on every live .nas file of the repository (examples/, stdlib/ and the test
-// inputs that are meant to parse), checked against a reference lexer that follows
+// The grammar on every live .nas file of the repository (examples/, stdlib/ and every other
+// one except those broken on purpose), checked against a reference lexer that follows
 // grammar/nas.pest: every comment, string, number, keyword, operator and bracket the
 // language's own lexer would see gets the scope of its kind, nothing is `invalid`, and no
 // region (string, block comment, parameter list, bracket) is left open at the end of a file.
@@ -15,24 +15,28 @@ const { GRAMMAR, tokenize } = require('./grammar');
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const rust = (file) => fs.readFileSync(path.join(ROOT, file), 'utf8');
 
+// Folders that hold no source, or .nas files broken on purpose (error cases, and the
+// assertion files of test/cases, whose invalid lines are the point).
+const SKIP = new Set(['.git', 'target', 'node_modules', 'runs', 'tests/data/errors', 'editors/vscode/test']);
+
 /** `.nas` files under `dir` (relative to the repository root), sorted. */
 function nasFiles(dir) {
   const walk = (d) =>
     fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => {
       const p = path.join(d, e.name);
-      if (e.isDirectory()) return walk(p);
+      if (e.isDirectory()) return SKIP.has(e.name) || SKIP.has(path.relative(ROOT, p)) ? [] : walk(p);
       return e.name.endsWith('.nas') ? [p] : [];
     });
   return walk(path.join(ROOT, dir)).sort();
 }
 
-// Test inputs under tests/data/errors are broken on purpose; every other one parses.
+const examples = nasFiles('examples');
+const stdlib = nasFiles('stdlib');
 const CORPUS = {
-  examples: nasFiles('examples'),
-  stdlib: nasFiles('stdlib'),
-  'test inputs': ['tests/data/ok', 'tests/data/run', 'tests/data/fmt', 'crates/cli/src/bench']
-    .filter((d) => fs.existsSync(path.join(ROOT, d)))
-    .flatMap(nasFiles),
+  examples,
+  stdlib,
+  // Everything else: test inputs that parse, results/, the benchmark networks, ...
+  'every other .nas file': nasFiles('.').filter((f) => !examples.includes(f) && !stdlib.includes(f)),
 };
 
 // The keywords of grammar/nas.pest's `keyword` rule.
