@@ -130,6 +130,23 @@ impl EventSink for Renderer {
                     shown.join(", ")
                 ))
             }
+            Event::InputsSelected {
+                stage,
+                epoch,
+                group,
+                kept,
+                increase,
+            } => {
+                let shown: Vec<String> = increase
+                    .iter()
+                    .map(|(r, d)| format!("{group}[{r}] {d:+.4}"))
+                    .collect();
+                self.line(&format!(
+                    "{stage}: epoch {}: a node keeps inputs {kept:?} (loss without each: {})",
+                    epoch + 1,
+                    shown.join(", ")
+                ))
+            }
             Event::Genotype { stage, text } => {
                 self.finish_bar();
                 println!("genotype ({stage}):\n{text}");

@@ -54,6 +54,15 @@ pub enum Event {
         kept: String,
         increase: Vec<(String, f64)>,
     },
+    /// Perturbation selection kept these incoming edges (alpha rows) of a node and dropped
+    /// the others; per edge, how much the loss rose without it.
+    InputsSelected {
+        stage: String,
+        epoch: usize,
+        group: String,
+        kept: Vec<usize>,
+        increase: Vec<(usize, f64)>,
+    },
     Genotype {
         stage: String,
         text: String,

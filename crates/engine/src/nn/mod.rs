@@ -43,3 +43,4 @@ pub use error::NnError;
 pub use gates::OpKind;
 pub use network::{Network, Outputs};
 pub use preserve::{preserve, PreserveReport};
+pub use select::Removal;

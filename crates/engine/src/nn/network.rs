@@ -45,7 +45,7 @@ pub struct Network {
     pub(crate) drop_probs: DropProbs,
     /// An op taken out of the all-path mixture of one edge, `(group, row, op)`, while
     /// perturbation selection measures it (`select.rs`).
-    pub(crate) removed: Option<(usize, usize, usize)>,
+    pub(crate) removed: Option<super::select::Removal>,
     pub(crate) dtype: DType,
     pub(crate) device: Device,
 }

@@ -468,6 +468,22 @@ fn select_due(
                     .collect(),
             });
         }
+        // the node whose last edge this was may now choose its inputs
+        let nodes = s.net.node_rows(g).map_err(|e| fail.nn(e))?;
+        if let Some(node) = nodes.into_iter().find(|n| n.end == r + 1) {
+            let keep = s.derive.edges_per_node;
+            if let Some(t) =
+                select::select_inputs(&mut s.net, &batches, &loss, g, node, keep, fail)?
+            {
+                ctx.sink.emit(Event::InputsSelected {
+                    stage: ctx.stage.name.clone(),
+                    epoch: pos.epoch,
+                    group: groups[g].clone(),
+                    kept: t.kept,
+                    increase: t.increase,
+                });
+            }
+        }
     }
     Ok(())
 }

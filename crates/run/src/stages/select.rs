@@ -1,18 +1,22 @@
 //! Perturbation-based selection in a search stage (Wang et al. 2021, with the stage's own,
 //! label-free objective as the measure): an edge keeps the op whose removal from the
 //! supernet's all-path mixture raises the loss most on held-out batches; the others are
-//! dropped, and training goes on with the edge fixed.
+//! dropped, and training goes on with the edge fixed. Once every edge into a node is fixed,
+//! a node with more incoming edges than derivation keeps (DARTS: 2 of up to 5) keeps those
+//! whose removal raises the loss most; the others are fixed to the zero op, which
+//! derivation never keeps.
 //!
 //! Contract: the loss is the objective's on the given batches, forward passes as in an
-//! architecture step; ties keep the lower op index; an edge with one candidate left is
-//! already fixed and is not measured again (so a resumed epoch does not select twice).
+//! architecture step; ties keep the lower index; an edge with one candidate left (or none:
+//! dropped) is already decided and is not measured again, so a resumed epoch does not
+//! select twice.
 
 use candle_core::Tensor;
 
 use super::common::{self, Fail};
 use crate::error::RuntimeError;
 use nas_engine::data::Batch;
-use nas_engine::nn::Network;
+use nas_engine::nn::{Network, Removal};
 
 /// What one selection found: the kept op and, per candidate, the loss increase when it is
 /// removed.
@@ -41,14 +45,84 @@ pub fn select_edge(
     let base = mean_loss(net, batches, loss, fail)?;
     let mut increase = Vec::with_capacity(candidates.len());
     for &k in &candidates {
-        net.set_removed(Some((g, row, k)));
-        let without = mean_loss(net, batches, loss, fail);
-        net.set_removed(None);
-        increase.push((k, without? - base));
+        let removal = Removal {
+            group: g,
+            row,
+            op: Some(k),
+        };
+        increase.push((k, loss_without(net, removal, batches, loss, fail)? - base));
     }
     let kept = best(&increase).ok_or_else(|| fail.internal("no candidate op"))?;
     net.fix_edge(g, row, kept).map_err(|e| fail.nn(e))?;
     Ok(Some(Selection { kept, increase }))
+}
+
+/// The loss with `removal` taken out of the mixture.
+fn loss_without(
+    net: &mut Network,
+    removal: Removal,
+    batches: &[Batch],
+    loss: &LossFn<'_>,
+    fail: &Fail,
+) -> Result<f64, RuntimeError> {
+    net.set_removed(Some(removal));
+    let without = mean_loss(net, batches, loss, fail);
+    net.set_removed(None);
+    without
+}
+
+/// What a topology selection found for one node: the kept edges (alpha rows) and, per
+/// edge, the loss increase when it is removed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Topology {
+    pub kept: Vec<usize>,
+    pub increase: Vec<(usize, f64)>,
+}
+
+/// Once every edge into `rows` (one node of group `g`) is fixed, keep the `keep` edges
+/// whose removal raises the loss most and drop the others; None when there is nothing to
+/// decide (edges still open, or no more live edges than `keep`, or no zero op to drop to).
+pub fn select_inputs(
+    net: &mut Network,
+    batches: &[Batch],
+    loss: &LossFn<'_>,
+    g: usize,
+    rows: std::ops::Range<usize>,
+    keep: usize,
+    fail: &Fail,
+) -> Result<Option<Topology>, RuntimeError> {
+    let Some(zero) = net.zero_op() else {
+        return Ok(None);
+    };
+    let mut live = Vec::new();
+    for r in rows {
+        match net.edge_candidates(g, r).map_err(|e| fail.nn(e))?.len() {
+            0 => {}
+            1 => live.push(r),
+            _ => return Ok(None),
+        }
+    }
+    if live.len() <= keep {
+        return Ok(None);
+    }
+    let base = mean_loss(net, batches, loss, fail)?;
+    let mut increase = Vec::with_capacity(live.len());
+    for &r in &live {
+        let removal = Removal {
+            group: g,
+            row: r,
+            op: None,
+        };
+        increase.push((r, loss_without(net, removal, batches, loss, fail)? - base));
+    }
+    let mut order = increase.clone();
+    // largest first; equal increases keep the lower row
+    order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let kept: Vec<usize> = order.iter().take(keep).map(|(r, _)| *r).collect();
+    for &(r, _) in &order[keep..] {
+        net.fix_edge(g, r, zero).map_err(|e| fail.nn(e))?;
+    }
+    Ok(Some(Topology { kept, increase }))
 }
 
 /// The op with the largest increase; the first of equals.

@@ -144,3 +144,89 @@ fn a_run_stopped_in_the_selection_phase_resumes_to_the_same_bytes() {
         }
     }
 }
+
+const DARTS_SRC: &str = r#"
+import std.spaces.darts
+import std.data
+
+pipeline p {
+  data = data.digits()
+  seed = 4
+  space = darts.cifar(cells = 3, channels = 4)
+  views = augmentation(views = 2, steps = [random_resized_crop(size = 8, scale = (0.5, 1.0)), normalize(data.mean, data.std)])
+  stage search: ssl_search {
+    objective = simclr(temperature = 0.1)
+    sampler = darts()
+    batch = 16
+    steps_per_epoch = 1
+    weights = sgd(lr = 0.05, momentum = 0.9)
+    arch = adam(lr = 3e-3)
+    phase warmup { epochs = 1, arch = frozen }
+    phase select { epochs = 2, arch = frozen, select = perturbation(batches = 1) }
+  }
+  stage derive: derive after search
+}
+"#;
+
+#[test]
+fn on_the_darts_space_each_node_keeps_two_inputs_chosen_by_perturbation() {
+    crate::support::at_root();
+    let c = compile_text(
+        "select_darts.nas",
+        DARTS_SRC,
+        Path::new("."),
+        &LoadOptions::default(),
+        &Select::default(),
+    );
+    assert!(!c.has_errors(), "{:?}", c.diags);
+    let program = c.programs.into_iter().next().expect("one pipeline");
+    let out = tempdir("select_darts");
+    let mut sink = VecSink::default();
+    run(&program, &opts(&out, false), &mut sink).expect("run");
+    // two groups (normal, reduce) of 14 edges: every edge measured once
+    let edges = sink
+        .0
+        .iter()
+        .filter(|e| matches!(e, Event::EdgeSelected { .. }))
+        .count();
+    assert_eq!(edges, 28);
+    // nodes with 3, 4 and 5 inputs (the first has exactly 2) choose 2, in both groups
+    let mut kept_by_group: std::collections::BTreeMap<String, Vec<Vec<usize>>> = Default::default();
+    for e in &sink.0 {
+        if let Event::InputsSelected {
+            group,
+            kept,
+            increase,
+            ..
+        } = e
+        {
+            assert_eq!(kept.len(), 2, "{kept:?}");
+            assert!(kept.iter().all(|r| increase.iter().any(|(x, _)| x == r)));
+            kept_by_group
+                .entry(group.clone())
+                .or_default()
+                .push(kept.clone());
+        }
+    }
+    assert_eq!(kept_by_group.len(), 2, "{kept_by_group:?}");
+    assert!(kept_by_group.values().all(|nodes| nodes.len() == 3));
+    // derivation keeps exactly those inputs: rows 2..5 are node 1's (inputs 0, 1, 2), etc.
+    let geno: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("derive/genotype.json")).unwrap())
+            .unwrap();
+    let normal = &kept_by_group["alphas.normal"];
+    let offsets = [2usize, 5, 9];
+    for (node, (kept, off)) in normal.iter().zip(offsets).enumerate() {
+        let mut inputs: Vec<usize> = kept.iter().map(|r| r - off).collect();
+        inputs.sort();
+        let edges = geno["genotype"]["normal"]["nodes"][node + 1]
+            .as_array()
+            .unwrap_or_else(|| panic!("{geno}"));
+        let mut derived: Vec<usize> = edges
+            .iter()
+            .map(|e| e["input"].as_u64().unwrap() as usize)
+            .collect();
+        derived.sort();
+        assert_eq!(derived, inputs, "node {}: {geno}", node + 1);
+    }
+}
