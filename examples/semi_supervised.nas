@@ -495,3 +495,27 @@ pipeline calibration_crop_pretrain_5k {
     ),
   )
 }
+
+/// The NAS-Bench-201 recipe's method (std.recipes.nb201) on the DARTS space, for issue 20's
+/// item 5: the calibration configuration with the same 6 search epochs, but the all-path
+/// supernet trained with fixed uniform alphas for 3 epochs, then every edge of every cell fixed
+/// by perturbation selection over 3 epochs (and each node's 2 inputs chosen the same way);
+/// fine-tune arms (a) and (b) as before. Seeds 2 and 3.
+pipeline calibration_select(s: int = 2) = study(search_epochs = 6) {
+  seed = s
+  views = calib_views()
+  stage search: ssl_search {
+    objective = simclr(temperature = 0.07, head = mlp(128, 128))
+    sampler = darts()
+    batch = 64
+    split = 50%
+    weights = sgd(lr = 0.025, momentum = 0.9, weight_decay = 4e-5, clip_norm = 5, schedule = cosine)
+    arch = adam(lr = 1e-3, betas = (0.0, 0.999), every = 5)
+    phase warmup { epochs = 3, arch = frozen }
+    phase select { epochs = 3, arch = frozen, select = perturbation(batches = 2) }
+  }
+}
+
+pipeline calibration_select_2 = calibration_select(s = 2) {}
+
+pipeline calibration_select_3 = calibration_select(s = 3) {}
