@@ -229,7 +229,11 @@ fn the_ir_of_every_example_pipeline_is_as_recorded() {
         let file = f.file_stem().unwrap().to_string_lossy().into_owned();
         for p in &c.programs {
             let name = format!("ir__{file}__{}", p.pipeline.name);
-            insta::assert_json_snapshot!(name, p);
+            // a look-up's table hash is the shared table's, not the program's: redacted, so
+            // the snapshot pins what the program says
+            insta::assert_json_snapshot!(name, p, {
+                ".**.table_hash" => "[hash of the table file]",
+            });
             count += 1;
         }
     }
