@@ -163,7 +163,12 @@ impl Range {
         if ok {
             return Ok(());
         }
-        Err(match self {
+        Err(self.describe())
+    }
+
+    /// The values accepted, in words ("greater than 0").
+    pub fn describe(self) -> String {
+        match self {
             Range::Any => "any value".into(),
             Range::Pos => "greater than 0".into(),
             Range::NonNeg => "at least 0".into(),
@@ -173,7 +178,7 @@ impl Range {
             Range::Min(n) => format!("at least {n}"),
             Range::Odd => "an odd number of at least 1".into(),
             Range::Between(a, b) => format!("between {a} and {b}"),
-        })
+        }
     }
 }
 
