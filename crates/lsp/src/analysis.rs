@@ -1,0 +1,560 @@
+//! One document's modules as the checker loads them (the document and everything it
+//! imports, the standard library included), and what a name in it refers to.
+//!
+//! Contract: [`Analysis::load`] runs the checker's loader on the in-memory text (relative
+//! imports against the document's folder, other files from disk); [`Analysis::target_at`]
+//! says what the name under the cursor refers to, following the checker's lookup order:
+//! parameters and pipeline settings, top-level definitions, imports, built-in constructors,
+//! symbols (and metrics inside `when`). A pipeline setting is visible after its assignment,
+//! as the checker evaluates them in order; an extending pipeline sees its base's settings.
+
+use std::path::Path;
+
+use nas_check::builtins::{self, Field, Schema, PHASE};
+use nas_check::resolve::{self, LoadOptions, Loaded, ModId, Module};
+use nas_syntax::ast::*;
+
+use crate::find::{self, Hit};
+
+/// What a name refers to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Target {
+    /// A top-level definition or pipeline of a module.
+    Item {
+        module: ModId,
+        item: usize,
+    },
+    /// A parameter of a definition or pipeline.
+    Param {
+        module: ModId,
+        item: usize,
+        param: usize,
+    },
+    /// A setting assigned in a pipeline (`data = ...`): the pipeline and the item's index.
+    Setting {
+        module: ModId,
+        item: usize,
+        index: usize,
+    },
+    /// A pipeline setting with a meaning that is not assigned where it is used.
+    KnownSetting(&'static str),
+    /// An imported module.
+    Module(ModId),
+    Builtin(&'static Schema),
+    Field {
+        owner: &'static Schema,
+        field: &'static Field,
+    },
+    StageKind(&'static Schema),
+    /// A stage of a pipeline: the pipeline and the index of the stage among its items.
+    Stage {
+        module: ModId,
+        item: usize,
+        index: usize,
+    },
+    Symbol(&'static str),
+    Metric(&'static str),
+    Type(&'static str),
+}
+
+/// A document's loaded modules.
+#[derive(Debug)]
+pub struct Analysis {
+    pub loaded: Loaded,
+    pub entry: ModId,
+}
+
+/// How deep `schema_of` follows definitions (a chain of constants).
+const MAX_FOLLOW: usize = 16;
+
+impl Analysis {
+    /// Load `text` (named `name`) and its imports; relative imports resolve against `dir`.
+    pub fn load(name: &str, text: &str, dir: &Path, opts: &LoadOptions) -> Self {
+        let (loaded, _) = resolve::load_text(name, text, dir, opts);
+        let entry = loaded.entry.unwrap_or(ModId(0));
+        Analysis { loaded, entry }
+    }
+
+    pub fn module(&self, id: ModId) -> Option<&Module> {
+        self.loaded.module(id)
+    }
+
+    pub fn entry_module(&self) -> Option<&Module> {
+        self.module(self.entry)
+    }
+
+    /// Whether the document parsed (its tree is whole).
+    pub fn parsed(&self) -> bool {
+        self.entry_module().is_some_and(|m| !m.broken)
+    }
+
+    pub fn item(&self, module: ModId, item: usize) -> Option<&Item> {
+        self.module(module)?.file.items.get(item)
+    }
+
+    /// What the thing at byte `offset` of the document refers to.
+    pub fn target_at(&self, offset: usize) -> Option<Target> {
+        let m = self.entry_module()?;
+        let found = find::at(&m.file, offset)?;
+        self.target_of(self.entry, found.item, found.hit, offset)
+    }
+
+    /// What `hit`, in item `item` of `module`, refers to.
+    pub fn target_of(&self, module: ModId, item: usize, hit: Hit, at: usize) -> Option<Target> {
+        let scope = Scope {
+            module,
+            item: Some(item),
+            at,
+        };
+        match hit {
+            Hit::Name {
+                name,
+                callee,
+                metric,
+                ..
+            } => self.lookup(&scope, name, callee, metric),
+            Hit::Member { base, member } => self.member(&scope, base, &member.name),
+            Hit::ArgName { callee, name } => self.argument(&scope, callee, &name.name),
+            Hit::StageKind(k) => builtins::stage_kind(&k.name).map(Target::StageKind),
+            Hit::StageName(s) => self.stage(module, item, &s.name.name),
+            Hit::After(a) => self.stage(module, item, &a.name),
+            Hit::StageField { kind, field } => {
+                let owner = builtins::stage_kind(&kind.name)?;
+                owner
+                    .field(&field.name)
+                    .map(|field| Target::Field { owner, field })
+            }
+            Hit::PhaseField(f) => PHASE.field(&f.name).map(|field| Target::Field {
+                owner: &PHASE,
+                field,
+            }),
+            Hit::Setting(ident) => {
+                let index = self.pipeline(module, item)?.items.iter().position(
+                    |it| matches!(it, PipeItem::Assign(a) if a.path.first() == Some(ident)),
+                )?;
+                Some(Target::Setting {
+                    module,
+                    item,
+                    index,
+                })
+            }
+            Hit::Override { path, index } => self.override_path(module, item, path, index),
+            Hit::DefName(_) | Hit::PipelineName(_) => Some(Target::Item { module, item }),
+            Hit::Param(p) => {
+                let param = self
+                    .params(module, item)?
+                    .iter()
+                    .position(|q| std::ptr::eq(q, p))?;
+                Some(Target::Param {
+                    module,
+                    item,
+                    param,
+                })
+            }
+            Hit::Import(imp) => {
+                let bind = imp.binding()?.name;
+                self.module(module)?
+                    .imports
+                    .get(&bind)
+                    .map(|id| Target::Module(*id))
+            }
+            Hit::Type(t) => builtins::TYPE_NAMES
+                .iter()
+                .find(|n| **n == t.name)
+                .map(|n| Target::Type(n)),
+            Hit::Str { .. } => None,
+        }
+    }
+
+    fn pipeline(&self, module: ModId, item: usize) -> Option<&PipelineDef> {
+        match self.item(module, item)? {
+            Item::Pipeline(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The parameters of a definition or pipeline.
+    pub fn params(&self, module: ModId, item: usize) -> Option<&[Param]> {
+        match self.item(module, item)? {
+            Item::Def(d) => d.params.as_deref(),
+            Item::Pipeline(p) => p.params.as_deref(),
+            Item::Import(_) => None,
+        }
+    }
+
+    /// A plain name used at `scope`.
+    fn lookup(&self, scope: &Scope, name: &str, callee: bool, metric: bool) -> Option<Target> {
+        if metric {
+            if let Some(m) = builtins::METRICS.iter().find(|m| **m == name) {
+                return Some(Target::Metric(m));
+            }
+        }
+        // in call position a value that cannot be called does not hide a constructor
+        let local = || self.local(scope, name, 0);
+        let global = || self.global(scope.module, name);
+        if callee {
+            global().or_else(local)
+        } else {
+            local().or_else(global)
+        }
+    }
+
+    /// Parameters and settings of the item at `scope` (and of the pipeline it extends).
+    fn local(&self, scope: &Scope, name: &str, depth: usize) -> Option<Target> {
+        let (module, item) = (scope.module, scope.item?);
+        if let Some(param) = self
+            .params(module, item)
+            .and_then(|ps| ps.iter().position(|p| p.name.name == name))
+        {
+            return Some(Target::Param {
+                module,
+                item,
+                param,
+            });
+        }
+        let p = self.pipeline(module, item)?;
+        let setting = p.items.iter().enumerate().rev().find(|(_, it)| {
+            matches!(it, PipeItem::Assign(a)
+                if a.path.len() == 1 && a.path[0].name == name && a.value.span.end <= scope.at)
+        });
+        if let Some((index, _)) = setting {
+            return Some(Target::Setting {
+                module,
+                item,
+                index,
+            });
+        }
+        // an extension sees its base's settings
+        let base = p.base.as_ref()?;
+        let callee = match &base.kind {
+            ExprKind::Call(f, _) => f,
+            _ => base,
+        };
+        if depth >= MAX_FOLLOW {
+            return None;
+        }
+        match self.expr_target(scope, callee)? {
+            Target::Item { module, item } => {
+                let inner = Scope {
+                    module,
+                    item: Some(item),
+                    at: usize::MAX,
+                };
+                self.local(&inner, name, depth + 1)
+            }
+            _ => None,
+        }
+        .or_else(|| {
+            builtins::PIPELINE_SETTINGS
+                .iter()
+                .find(|s| **s == name)
+                .map(|s| Target::KnownSetting(s))
+        })
+    }
+
+    /// Top-level definitions, imports, constructors and symbols of `module`.
+    fn global(&self, module: ModId, name: &str) -> Option<Target> {
+        let m = self.module(module)?;
+        if let Some(item) = m.items.get(name) {
+            return Some(Target::Item {
+                module,
+                item: *item,
+            });
+        }
+        if let Some(id) = m.imports.get(name) {
+            return Some(Target::Module(*id));
+        }
+        if let Some(s) = builtins::constructor(name) {
+            return Some(Target::Builtin(s));
+        }
+        builtins::SYMBOLS
+            .iter()
+            .find(|s| **s == name)
+            .map(|s| Target::Symbol(s))
+    }
+
+    /// What an expression names, when it is a name or a module's member.
+    fn expr_target(&self, scope: &Scope, e: &Expr) -> Option<Target> {
+        match &e.kind {
+            ExprKind::Name(n) => self.lookup(scope, n, false, false),
+            ExprKind::Member(base, member) => self.member(scope, base, &member.name),
+            _ => None,
+        }
+    }
+
+    /// `base.member`: a module's definition, or a field of the record `base` builds.
+    fn member(&self, scope: &Scope, base: &Expr, member: &str) -> Option<Target> {
+        if let Some(Target::Module(id)) = self.expr_target(scope, base) {
+            let item = *self.module(id)?.items.get(member)?;
+            return Some(Target::Item { module: id, item });
+        }
+        let owner = self.schema_of(scope, base, 0)?;
+        owner
+            .field(member)
+            .map(|field| Target::Field { owner, field })
+    }
+
+    /// The name of an argument of a call of `callee`.
+    fn argument(&self, scope: &Scope, callee: &Expr, name: &str) -> Option<Target> {
+        let target = match &callee.kind {
+            ExprKind::Name(n) => self.lookup(scope, n, true, false)?,
+            _ => self.expr_target(scope, callee)?,
+        };
+        match target {
+            Target::Builtin(owner) => owner
+                .field(name)
+                .map(|field| Target::Field { owner, field }),
+            Target::Item { module, item } => {
+                let param = self
+                    .params(module, item)?
+                    .iter()
+                    .position(|p| p.name.name == name)?;
+                Some(Target::Param {
+                    module,
+                    item,
+                    param,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// The constructor whose record `e` evaluates to, when it can be seen without
+    /// evaluating: a constructor call, or a name bound to one (through constants,
+    /// settings, defaults and declared result types).
+    pub fn schema_of(&self, scope: &Scope, e: &Expr, depth: usize) -> Option<&'static Schema> {
+        if depth > MAX_FOLLOW {
+            return None;
+        }
+        let callee = match &e.kind {
+            ExprKind::Call(f, _) => f,
+            _ => e,
+        };
+        match self.expr_target(scope, callee)? {
+            Target::Builtin(s) => Some(s),
+            Target::Item { module, item } => match self.item(module, item)? {
+                Item::Def(d) => {
+                    let inner = Scope {
+                        module,
+                        item: Some(item),
+                        at: usize::MAX,
+                    };
+                    d.ty.as_ref()
+                        .and_then(|t| schema_of_type(&t.name.name))
+                        .or_else(|| self.schema_of(&inner, &d.body, depth + 1))
+                }
+                _ => None,
+            },
+            Target::Setting {
+                module,
+                item,
+                index,
+            } => match self.pipeline(module, item)?.items.get(index)? {
+                PipeItem::Assign(a) => {
+                    let inner = Scope {
+                        module,
+                        item: Some(item),
+                        at: a.span.start,
+                    };
+                    self.schema_of(&inner, &a.value, depth + 1)
+                }
+                PipeItem::Stage(_) => None,
+            },
+            Target::Param {
+                module,
+                item,
+                param,
+            } => {
+                let p = self.params(module, item)?.get(param)?;
+                let inner = Scope {
+                    module,
+                    item: Some(item),
+                    at: 0,
+                };
+                p.ty.as_ref()
+                    .and_then(|t| schema_of_type(&t.name.name))
+                    .or_else(|| {
+                        p.default
+                            .as_ref()
+                            .and_then(|d| self.schema_of(&inner, d, depth + 1))
+                    })
+            }
+            _ => None,
+        }
+    }
+
+    /// The stage called `name` in pipeline `item` of `module`, or in the pipeline it extends.
+    fn stage(&self, module: ModId, item: usize, name: &str) -> Option<Target> {
+        let mut at = (module, item);
+        for _ in 0..MAX_FOLLOW {
+            let p = self.pipeline(at.0, at.1)?;
+            if let Some(index) = p
+                .items
+                .iter()
+                .position(|it| matches!(it, PipeItem::Stage(s) if s.name.name == name))
+            {
+                return Some(Target::Stage {
+                    module: at.0,
+                    item: at.1,
+                    index,
+                });
+            }
+            let base = p.base.as_ref()?;
+            let callee = match &base.kind {
+                ExprKind::Call(f, _) => f,
+                _ => base,
+            };
+            let scope = Scope {
+                module: at.0,
+                item: Some(at.1),
+                at: 0,
+            };
+            match self.expr_target(&scope, callee)? {
+                Target::Item { module, item } => at = (module, item),
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// `stage.field = ...` or `stage.phase.field = ...` in an extending pipeline.
+    fn override_path(
+        &self,
+        module: ModId,
+        item: usize,
+        path: &[Ident],
+        index: usize,
+    ) -> Option<Target> {
+        let stage = self.stage(module, item, &path.first()?.name)?;
+        if index == 0 {
+            return Some(stage);
+        }
+        let Target::Stage {
+            module,
+            item,
+            index: s,
+        } = stage
+        else {
+            return None;
+        };
+        let Some(PipeItem::Stage(decl)) = self.pipeline(module, item)?.items.get(s) else {
+            return None;
+        };
+        let owner = builtins::stage_kind(&decl.kind.name)?;
+        let name = &path.get(index)?.name;
+        if let Some(field) = owner.field(name).filter(|_| index == 1) {
+            return Some(Target::Field { owner, field });
+        }
+        // a phase's field
+        if index == 2 {
+            return PHASE.field(name).map(|field| Target::Field {
+                owner: &PHASE,
+                field,
+            });
+        }
+        None
+    }
+}
+
+/// Where a name is looked up: a module, the top-level item it is in, and its byte offset
+/// (settings assigned after it are not visible).
+#[derive(Debug, Clone, Copy)]
+pub struct Scope {
+    pub module: ModId,
+    pub item: Option<usize>,
+    pub at: usize,
+}
+
+/// The constructor of a declared result type, when only one builds that kind of record
+/// (`dataset`; not `network`, which two constructors build).
+fn schema_of_type(ty: &str) -> Option<&'static Schema> {
+    let mut of_kind = builtins::CONSTRUCTORS
+        .iter()
+        .filter(|s| s.kind.name() == ty || (ty == "source" && s.kind.name() == "data source"));
+    let first = of_kind.next()?;
+    of_kind.next().is_none().then_some(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(text: &str, marker: &str) -> (Analysis, Option<Target>) {
+        let an = Analysis::load("t.nas", text, Path::new("."), &LoadOptions::default());
+        assert!(an.parsed(), "{text}");
+        let t = an.target_at(text.find(marker).expect("marker") + 1);
+        (an, t)
+    }
+
+    const P: &str = "import std.spaces.darts\n\
+        import std.data\n\
+        def f(cells: int = 4) = darts.cifar(cells = cells)\n\
+        pipeline p(epochs: int = 3) {\n\
+          data = data.digits()\n\
+          seed = 1\n\
+          stage search: ssl_search {\n\
+            weights = sgd(lr = 0.1)\n\
+            epochs = epochs\n\
+            batch = data.size\n\
+          }\n\
+          stage d: derive after search\n\
+        }\n";
+
+    #[test]
+    fn names_resolve_as_the_checker_resolves_them() {
+        let (an, t) = target(P, ".cifar");
+        let Some(Target::Item { module, item }) = t else {
+            panic!("{t:?}")
+        };
+        assert!(matches!(an.item(module, item), Some(Item::Def(d)) if d.name.name == "cifar"));
+        assert!(matches!(
+            target(P, " darts.cifar").1,
+            Some(Target::Module(_))
+        ));
+        assert!(matches!(
+            target(P, "(cells = cells)").1,
+            Some(Target::Param { param: 0, .. })
+        ));
+        assert!(matches!(
+            target(P, " cells)").1,
+            Some(Target::Param { item: 2, .. })
+        ));
+        // the setting `data` is not visible in its own value: that `data` is the import
+        assert!(matches!(
+            target(P, " data.digits").1,
+            Some(Target::Module(_))
+        ));
+        assert!(matches!(
+            target(P, " data.size").1,
+            Some(Target::Setting { index: 0, .. })
+        ));
+        match target(P, ".size").1 {
+            Some(Target::Field { owner, field }) => {
+                assert_eq!((owner.name, field.name), ("dataset", "size"))
+            }
+            other => panic!("{other:?}"),
+        }
+        match target(P, "(lr").1 {
+            Some(Target::Field { owner, field }) => {
+                assert_eq!((owner.name, field.name), ("sgd", "lr"))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(target(P, " sgd").1, Some(Target::Builtin(s)) if s.name == "sgd"));
+        assert!(matches!(
+            target(P, " epochs\n").1,
+            Some(Target::Param {
+                param: 0,
+                item: 3,
+                ..
+            })
+        ));
+        assert!(matches!(
+            target(P, " search\n").1,
+            Some(Target::Stage { index: 2, .. })
+        ));
+        assert!(
+            matches!(target(P, " ssl_search").1, Some(Target::StageKind(s)) if s.name == "ssl_search")
+        );
+    }
+}
