@@ -1,6 +1,6 @@
 //! The command line: argument parsing (clap derive) and one function per subcommand.
 //! This file and the other command modules (`run_cmd`, `report_cmd`, `bench_cmd`, `fmt_cmd`,
-//! `progress`) print; no library crate does (clippy's `print_stdout` and `print_stderr` deny
+//! `lsp_cmd`, `progress`) print; no library crate does (clippy's `print_stdout` and `print_stderr` deny
 //! it). Exit codes: 0 ok, 1 errors found, 2 usage.
 
 // The binary prints; the library crates may not (workspace lints).
@@ -60,6 +60,9 @@ pub enum Command {
     Bench(crate::bench_cmd::BenchArgs),
     /// Rewrite .nas files in the canonical layout, or list those that would change (--check).
     Fmt(crate::fmt_cmd::FmtArgs),
+    /// Serve the language server protocol on stdin/stdout, for editors (diagnostics, hover,
+    /// go to definition, completion, symbols, formatting).
+    Lsp(crate::lsp_cmd::LspArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -118,6 +121,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Preview(a) => crate::run_cmd::cmd_preview(&a),
         Command::Bench(a) => crate::bench_cmd::cmd_bench(&a),
         Command::Fmt(a) => crate::fmt_cmd::cmd_fmt(&a),
+        Command::Lsp(a) => crate::lsp_cmd::cmd_lsp(&a),
     }
 }
 
@@ -320,13 +324,14 @@ fn cmd_ir(a: &IrArgs) -> i32 {
     }
 }
 
-/// Every layer's table of codes: the front end's, the interpreter's, the report's and the
-/// command line's own.
-fn code_tables() -> [&'static [CodeInfo]; 4] {
+/// Every layer's table of codes: the front end's, the interpreter's, the report's, the
+/// language server's and the command line's own.
+fn code_tables() -> [&'static [CodeInfo]; 5] {
     [
         codes::CODES,
         nas_run::codes::CODES,
         nas_report::codes::CODES,
+        nas_lsp::codes::CODES,
         crate::overrides::CODES,
     ]
 }

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod bench_cmd;
 pub mod cli;
 pub mod fmt_cmd;
+pub mod lsp_cmd;
 pub mod overrides;
 pub mod progress;
 pub mod report_cmd;

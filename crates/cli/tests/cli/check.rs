@@ -128,6 +128,7 @@ fn explain_knows_every_code() {
         CODES,
         nas_run::codes::CODES,
         nas_report::codes::CODES,
+        nas_lsp::codes::CODES,
         nas_cli::overrides::CODES,
     ];
     assert!(tables[1].iter().any(|c| c.code == "nas::run::checkpoint"));
