@@ -13,6 +13,7 @@ use std::path::Path;
 use nas_check::builtins::{self, Field, Schema, PHASE};
 use nas_check::resolve::{self, LoadOptions, Loaded, ModId, Module};
 use nas_syntax::ast::*;
+use nas_syntax::source::Span;
 
 use crate::find::{self, Hit};
 
@@ -166,6 +167,40 @@ impl Analysis {
         }
     }
 
+    /// Where `target` is defined, when it is written somewhere.
+    pub fn definition_span(&self, target: Target) -> Option<Span> {
+        match target {
+            Target::Item { module, item } => match self.item(module, item)? {
+                Item::Def(d) => Some(d.name.span),
+                Item::Pipeline(p) => Some(p.name.span),
+                Item::Import(_) => None,
+            },
+            Target::Param {
+                module,
+                item,
+                param,
+            } => Some(self.params(module, item)?.get(param)?.name.span),
+            Target::Setting {
+                module,
+                item,
+                index,
+            }
+            | Target::Stage {
+                module,
+                item,
+                index,
+            } => match self.item(module, item)? {
+                Item::Pipeline(p) => match p.items.get(index)? {
+                    PipeItem::Assign(a) => a.path.first().map(|x| x.span),
+                    PipeItem::Stage(s) => Some(s.name.span),
+                },
+                _ => None,
+            },
+            Target::Module(id) => Some(Span::new(self.module(id)?.src, 0, 0)),
+            _ => None,
+        }
+    }
+
     fn pipeline(&self, module: ModId, item: usize) -> Option<&PipelineDef> {
         match self.item(module, item)? {
             Item::Pipeline(p) => Some(p),
@@ -233,7 +268,12 @@ impl Analysis {
         if depth >= MAX_FOLLOW {
             return None;
         }
-        match self.expr_target(scope, callee)? {
+        // the base is evaluated before the pipeline's own names exist
+        let outside = Scope {
+            item: None,
+            ..*scope
+        };
+        match self.expr_target(&outside, callee)? {
             Target::Item { module, item } => {
                 let inner = Scope {
                     module,
@@ -384,7 +424,7 @@ impl Analysis {
     }
 
     /// The stage called `name` in pipeline `item` of `module`, or in the pipeline it extends.
-    fn stage(&self, module: ModId, item: usize, name: &str) -> Option<Target> {
+    pub fn stage(&self, module: ModId, item: usize, name: &str) -> Option<Target> {
         let mut at = (module, item);
         for _ in 0..MAX_FOLLOW {
             let p = self.pipeline(at.0, at.1)?;
@@ -406,7 +446,7 @@ impl Analysis {
             };
             let scope = Scope {
                 module: at.0,
-                item: Some(at.1),
+                item: None,
                 at: 0,
             };
             match self.expr_target(&scope, callee)? {
@@ -499,6 +539,40 @@ mod tests {
           }\n\
           stage d: derive after search\n\
         }\n";
+
+    #[test]
+    fn an_extension_sees_its_base() {
+        let text = "import std.recipes.sswp\nimport std.data\n\
+            pipeline q = sswp.recipe(data = data.digits()) {\n\
+              search.batch = 8\n\
+              views = augment.simclr(data)\n\
+            }\n";
+        let (an, t) = target(text, " sswp.recipe");
+        assert!(matches!(t, Some(Target::Module(_))), "{t:?}");
+        let Some(Target::Item { module, item }) = target(text, ".recipe(").1 else {
+            panic!("the recipe")
+        };
+        // `data` in the extension is the base's (the recipe's parameter)
+        assert_eq!(
+            target(text, "(data)").1,
+            Some(Target::Param {
+                module,
+                item,
+                param: 0
+            })
+        );
+        assert!(
+            matches!(an.item(module, item), Some(Item::Pipeline(p)) if p.name.name == "recipe")
+        );
+        assert!(matches!(
+            target(text, "\nsearch.").1,
+            Some(Target::Stage { .. })
+        ));
+        assert!(matches!(
+            target(text, ".batch").1,
+            Some(Target::Field { field, .. }) if field.name == "batch"
+        ));
+    }
 
     #[test]
     fn names_resolve_as_the_checker_resolves_them() {

@@ -171,7 +171,17 @@ fn describe(v: &V) -> String {
         }
         V::List(_) => "an empty list".into(),
         V::Op(o) => format!("an op (`{}`)", o.name),
+        V::Rec(r) => format!("{} (`{}`)", a(r.kind().name()), r.schema.name),
         other => other.describe(),
+    }
+}
+
+/// `word` with its indefinite article: "an augmentation", "a network".
+fn a(word: &str) -> String {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {word}")
+    } else {
+        format!("a {word}")
     }
 }
 
@@ -272,7 +282,7 @@ fn module_text(an: &Analysis, id: ModId) -> String {
 fn schema_text(s: &Schema, what: &str) -> String {
     let mut out = format!("**{}**: {what}", s.name);
     if what == "constructor" {
-        out.push_str(&format!(" of a {}", s.kind.name()));
+        out.push_str(&format!(" of {}", a(s.kind.name())));
     }
     out.push_str(&format!("\n\n{}", s.doc));
     if let Some(v) = s.variadic {

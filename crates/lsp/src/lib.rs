@@ -39,6 +39,8 @@ pub use error::LspError;
 
 use lsp_server::Connection;
 
+use stdlib_files::StdlibFiles;
+
 /// Stack of the thread the server runs on: the checker's evaluator (hover evaluates
 /// constants) recurses on deep expressions, as the checker's own thread allows for.
 const STACK: usize = 256 * 1024 * 1024;
@@ -56,7 +58,13 @@ pub fn serve_stdio() -> Result<(), LspError> {
 /// Serve LSP on `conn` (stdio, or an in-memory connection in tests) until the client shuts
 /// the server down.
 pub fn serve(conn: Connection) -> Result<(), LspError> {
-    let run = move || server::run(&conn);
+    serve_with(conn, StdlibFiles::new())
+}
+
+/// [`serve`], with the copies of the standard library where `stdlib` puts them (tests use a
+/// folder of their own).
+pub fn serve_with(conn: Connection, stdlib: StdlibFiles) -> Result<(), LspError> {
+    let run = move || server::run(&conn, stdlib);
     std::thread::Builder::new()
         .name("nas-lsp".into())
         .stack_size(STACK)

@@ -40,10 +40,9 @@ use serde::Serialize;
 
 use nas_check::resolve::LoadOptions;
 use nas_check::{compile_text, Select};
-use nas_syntax::ast::{Item, PipeItem};
-use nas_syntax::source::{SourceId, Span};
+use nas_syntax::source::SourceId;
 
-use crate::analysis::{Analysis, Target};
+use crate::analysis::Analysis;
 use crate::completion::{self, context};
 use crate::diagnostics::{self, DocView, Locator, DOC};
 use crate::position::LineIndex;
@@ -141,8 +140,9 @@ pub fn capabilities() -> ServerCapabilities {
     }
 }
 
-/// Initialize, then serve `conn` until `shutdown` and `exit`.
-pub fn run(conn: &Connection) -> Result<(), LspError> {
+/// Initialize, then serve `conn` until `shutdown` and `exit`; `stdlib` is where the standard
+/// library's copies go.
+pub fn run(conn: &Connection, stdlib: StdlibFiles) -> Result<(), LspError> {
     let protocol = |e: lsp_server::ProtocolError| LspError::Protocol {
         reason: e.to_string(),
     };
@@ -163,7 +163,7 @@ pub fn run(conn: &Connection) -> Result<(), LspError> {
     let mut server = Server {
         conn,
         docs: HashMap::new(),
-        stdlib: StdlibFiles::new(),
+        stdlib,
         opts: load_options(),
     };
     for msg in &conn.receiver {
@@ -406,7 +406,7 @@ impl Server<'_> {
         let an = self.query_analysis(key, at.position.line, false)?;
         let offset = self.docs.get(key)?.offset(at.position);
         let target = an.target_at(offset)?;
-        let span = definition_span(&an, target)?;
+        let span = an.definition_span(target)?;
         let doc = self.docs.get(key)?;
         let view = DocView {
             uri: &doc.uri,
@@ -459,40 +459,6 @@ impl Server<'_> {
         }
         let range = doc.lines.range(&doc.text, 0, doc.text.len());
         Some(vec![TextEdit::new(range, formatted)])
-    }
-}
-
-/// Where `target` is defined, when it is written somewhere.
-fn definition_span(an: &Analysis, target: Target) -> Option<Span> {
-    match target {
-        Target::Item { module, item } => match an.item(module, item)? {
-            Item::Def(d) => Some(d.name.span),
-            Item::Pipeline(p) => Some(p.name.span),
-            Item::Import(_) => None,
-        },
-        Target::Param {
-            module,
-            item,
-            param,
-        } => Some(an.params(module, item)?.get(param)?.name.span),
-        Target::Setting {
-            module,
-            item,
-            index,
-        }
-        | Target::Stage {
-            module,
-            item,
-            index,
-        } => match an.item(module, item)? {
-            Item::Pipeline(p) => match p.items.get(index)? {
-                PipeItem::Assign(a) => a.path.first().map(|x| x.span),
-                PipeItem::Stage(s) => Some(s.name.span),
-            },
-            _ => None,
-        },
-        Target::Module(id) => Some(Span::new(an.module(id)?.src, 0, 0)),
-        _ => None,
     }
 }
 

@@ -25,8 +25,15 @@ pub fn outline(file: &File, text: &str, lines: &LineIndex) -> Vec<DocumentSymbol
                         .join("."),
                     ImportTarget::Path(p, _) => format!("{p:?}"),
                 };
+                let path = match &imp.target {
+                    ImportTarget::Module(parts) => match (parts.first(), parts.last()) {
+                        (Some(a), Some(b)) => a.span.to(b.span),
+                        _ => imp.span,
+                    },
+                    ImportTarget::Path(_, span) => *span,
+                };
                 let detail = imp.alias.as_ref().map(|a| format!("as {}", a.name));
-                at.symbol(name, detail, SymbolKind::MODULE, imp.span, imp.span, None)
+                at.symbol(name, detail, SymbolKind::MODULE, imp.span, path, None)
             }
             Item::Def(d) => {
                 let (kind, word) = match (d.kind, d.params.is_some()) {
@@ -170,10 +177,12 @@ mod tests {
 
     #[test]
     fn pipelines_hold_their_stages_and_stages_their_phases() {
-        let text = "import std.data\nlet a = 1\nop o = relu\npipeline p {\n  data = data.digits()\n  stage s: ssl_search { phase w { epochs = 1 } }\n  stage d: derive after s\n}\n";
+        let text = "import std.data\n/// A.\nlet a = 1\nop o = relu\npipeline p {\n  data = data.digits()\n  stage s: ssl_search { phase w { epochs = 1 } }\n  stage d: derive after s\n}\n";
         let (file, _) = nas_syntax::parse(SourceId(0), text);
         let file = file.expect("parses");
         let syms = outline(&file, text, &LineIndex::new(text));
+        // a declaration ends where its text does, not at the next one's doc comment
+        assert_eq!(syms[0].range.end, lsp_types::Position::new(0, 15));
         let names: Vec<(&str, SymbolKind)> =
             syms.iter().map(|s| (s.name.as_str(), s.kind)).collect();
         assert_eq!(
@@ -186,8 +195,8 @@ mod tests {
             ]
         );
         let p = &syms[3];
-        assert_eq!(p.range.start.line, 3);
-        assert_eq!(p.range.end.line, 7);
+        assert_eq!(p.range.start.line, 4);
+        assert_eq!(p.range.end.line, 8);
         let kids = p.children.as_ref().expect("children");
         let kid_names: Vec<&str> = kids.iter().map(|k| k.name.as_str()).collect();
         assert_eq!(kid_names, ["data", "s", "d"]);

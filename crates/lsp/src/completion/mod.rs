@@ -411,6 +411,20 @@ impl Items<'_> {
                 return;
             }
         }
+        // an override in a pipeline: `search.` (a stage's fields and phases), `search.warm.`
+        if let Some(Target::Stage {
+            module,
+            item: p,
+            index,
+        }) = item.and_then(|i| self.an.stage(self.an.entry, i, &names[0]))
+        {
+            if let Some(Item::Pipeline(pipe)) = self.an.item(module, p) {
+                if let Some(PipeItem::Stage(s)) = pipe.items.get(index) {
+                    self.stage_members(s, &names[1..]);
+                }
+            }
+            return;
+        }
         // a record's fields: `data.size`
         let base = names.iter().skip(1).fold(
             Expr {
@@ -442,6 +456,37 @@ impl Items<'_> {
                     "",
                 );
             }
+        }
+    }
+
+    /// After `stage.`: the stage kind's fields and the stage's phases; after
+    /// `stage.phase.`: the phase's fields.
+    fn stage_members(&mut self, s: &StageDecl, rest: &[String]) {
+        let phases = s
+            .block
+            .iter()
+            .flat_map(|b| &b.items)
+            .filter_map(|bi| match bi {
+                BlockItem::Phase { name, .. } => Some(name.name.as_str()),
+                _ => None,
+            });
+        match rest {
+            [] => {
+                if let Some(kind) = builtins::stage_kind(&s.kind.name) {
+                    for f in kind.fields {
+                        self.field(f);
+                    }
+                }
+                for p in phases {
+                    self.push(p, CompletionItemKind::EVENT, "phase", "");
+                }
+            }
+            [phase] if phases.clone().any(|p| p == phase) => {
+                for f in PHASE.fields {
+                    self.field(f);
+                }
+            }
+            _ => {}
         }
     }
 
