@@ -28,12 +28,13 @@ use lsp_types::request::{
     Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, Request as _,
 };
 use lsp_types::{
-    CompletionOptions, CompletionParams, CompletionResponse, DocumentFormattingParams,
-    DocumentSymbolParams, DocumentSymbolResponse, GotoDefinitionParams, GotoDefinitionResponse,
-    Hover, HoverContents, HoverParams, HoverProviderCapability, Location, MarkupContent,
-    MarkupKind, OneOf, Position, PositionEncodingKind, PublishDiagnosticsParams, SaveOptions,
-    ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
-    TextDocumentSyncSaveOptions, TextEdit, Uri,
+    CompletionOptions, CompletionParams, CompletionResponse, DidChangeTextDocumentParams,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
+    DocumentFormattingParams, DocumentSymbolParams, DocumentSymbolResponse, GotoDefinitionParams,
+    GotoDefinitionResponse, Hover, HoverContents, HoverParams, HoverProviderCapability, Location,
+    MarkupContent, MarkupKind, OneOf, Position, PositionEncodingKind, PublishDiagnosticsParams,
+    SaveOptions, ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, TextEdit, Uri,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -256,69 +257,63 @@ impl Server<'_> {
     }
 
     fn notification(&mut self, n: Notification) {
-        match n.method.as_str() {
-            DidOpenTextDocument::METHOD => {
-                if let Ok(p) =
-                    n.extract::<lsp_types::DidOpenTextDocumentParams>(DidOpenTextDocument::METHOD)
-                {
-                    let d = p.text_document;
-                    let key = d.uri.as_str().to_string();
-                    self.docs
-                        .insert(key.clone(), Document::new(d.uri, d.version, d.text));
-                    self.check(&key);
-                }
-            }
+        let params = n.params;
+        let _ = match n.method.as_str() {
+            DidOpenTextDocument::METHOD => serde_json::from_value(params).map(|p| self.opened(p)),
             DidChangeTextDocument::METHOD => {
-                if let Ok(p) = n.extract::<lsp_types::DidChangeTextDocumentParams>(
-                    DidChangeTextDocument::METHOD,
-                ) {
-                    let key = p.text_document.uri.as_str().to_string();
-                    let Some(doc) = self.docs.get_mut(&key) else {
-                        return;
-                    };
-                    let mut text = std::mem::take(&mut doc.text);
-                    for change in p.content_changes {
-                        match change.range {
-                            // a client may send ranges even when asked for whole texts
-                            Some(r) => {
-                                let lines = LineIndex::new(&text);
-                                let (a, b) =
-                                    (lines.offset(&text, r.start), lines.offset(&text, r.end));
-                                text.replace_range(a..b.max(a), &change.text);
-                            }
-                            None => text = change.text,
-                        }
-                    }
-                    doc.set_text(p.text_document.version, text);
-                    self.check(&key);
-                }
+                serde_json::from_value(params).map(|p| self.changed(p))
             }
-            DidSaveTextDocument::METHOD => {
-                if let Ok(p) =
-                    n.extract::<lsp_types::DidSaveTextDocumentParams>(DidSaveTextDocument::METHOD)
-                {
-                    let saved = p.text_document.uri.as_str().to_string();
-                    let others: Vec<String> =
-                        self.docs.keys().filter(|k| **k != saved).cloned().collect();
-                    for key in others {
-                        if let Some(d) = self.docs.get_mut(&key) {
-                            d.analysis = None;
-                        }
-                        self.check(&key);
-                    }
+            DidSaveTextDocument::METHOD => serde_json::from_value(params).map(|p| self.saved(p)),
+            DidCloseTextDocument::METHOD => serde_json::from_value(params).map(|p| self.closed(p)),
+            _ => Ok(()),
+        };
+    }
+
+    fn opened(&mut self, p: DidOpenTextDocumentParams) {
+        let d = p.text_document;
+        let key = d.uri.as_str().to_string();
+        self.docs
+            .insert(key.clone(), Document::new(d.uri, d.version, d.text));
+        self.check(&key);
+    }
+
+    fn changed(&mut self, p: DidChangeTextDocumentParams) {
+        let key = p.text_document.uri.as_str().to_string();
+        let Some(doc) = self.docs.get_mut(&key) else {
+            return;
+        };
+        let mut text = std::mem::take(&mut doc.text);
+        for change in p.content_changes {
+            match change.range {
+                // a client may send ranges even when asked for whole texts
+                Some(r) => {
+                    let lines = LineIndex::new(&text);
+                    let (a, b) = (lines.offset(&text, r.start), lines.offset(&text, r.end));
+                    text.replace_range(a..b.max(a), &change.text);
                 }
+                None => text = change.text,
             }
-            DidCloseTextDocument::METHOD => {
-                if let Ok(p) =
-                    n.extract::<lsp_types::DidCloseTextDocumentParams>(DidCloseTextDocument::METHOD)
-                {
-                    let uri = p.text_document.uri;
-                    self.docs.remove(uri.as_str());
-                    self.publish(uri, Vec::new(), None);
-                }
-            }
-            _ => {}
         }
+        doc.set_text(p.text_document.version, text);
+        self.check(&key);
+    }
+
+    /// Another document may import the saved one from disk: check every other one again.
+    fn saved(&mut self, p: DidSaveTextDocumentParams) {
+        let saved = p.text_document.uri.as_str().to_string();
+        let others: Vec<String> = self.docs.keys().filter(|k| **k != saved).cloned().collect();
+        for key in others {
+            if let Some(d) = self.docs.get_mut(&key) {
+                d.analysis = None;
+            }
+            self.check(&key);
+        }
+    }
+
+    fn closed(&mut self, p: DidCloseTextDocumentParams) {
+        let uri = p.text_document.uri;
+        self.docs.remove(uri.as_str());
+        self.publish(uri, Vec::new(), None);
     }
 
     fn publish(&self, uri: Uri, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) {

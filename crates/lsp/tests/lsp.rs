@@ -1,6 +1,7 @@
 //! The server in process, over an in-memory connection: what the binary's test
 //! (`crates/cli/tests/cli/lsp.rs`) does not drive. Problems in imported files shown on the
-//! import or its first use, with a link to the real place; hover on stage kinds, phase fields,
+//! import or its first use, with a link to the real place, and checked again when the imported
+//! file is saved; hover on stage kinds, phase fields,
 //! settings and metrics; completion of stage kinds, members while the line does not parse,
 //! metrics, genotype op names and values of a field; the outline; formatting; closing;
 //! unknown requests; `exit` without `shutdown`.
@@ -220,6 +221,31 @@ fn problems_of_imported_files_show_where_the_document_uses_them() {
     // closing clears them
     c.notify("textDocument/didClose", json!({"textDocument": {"uri": u}}));
     assert!(c.diagnostics(&u).is_empty());
+    c.finish();
+    clean(&d);
+}
+
+#[test]
+fn saving_a_module_checks_the_documents_that_import_it_again() {
+    let d = scratch("save");
+    let lib = d.join("lib.nas");
+    std::fs::write(&lib, "let a = 1\n").expect("write");
+    let main = d.join("main.nas");
+    let text = "import lib\nlet x = lib.b\n";
+    let (lib_uri, main_uri) = (uri(&lib), uri(&main));
+    let mut c = Client::start(&d);
+    let diags = c.open(&main_uri, text);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert_eq!(diags[0]["code"], "nas::resolve::unknown_member");
+    let lib_text = "let a = 1\nlet b = 2\n";
+    c.open(&lib_uri, "let a = 1\n");
+    c.change(&lib_uri, 2, lib_text);
+    std::fs::write(&lib, lib_text).expect("write");
+    c.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": lib_uri}}),
+    );
+    assert!(c.diagnostics(&main_uri).is_empty());
     c.finish();
     clean(&d);
 }

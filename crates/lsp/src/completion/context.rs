@@ -9,6 +9,8 @@
 //! after `after` (a stage), at the start of a top-level line (a keyword). The word being
 //! typed, which the completion replaces, starts at [`Detected::start`].
 
+use super::tokens::{scan, word_start, Scan, Tok, Token};
+
 /// What is being completed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Context {
@@ -52,133 +54,6 @@ pub struct Detected {
     /// The top-level item the cursor is in: its keyword's name (`recipe` of
     /// `pipeline recipe ...`), for its parameters and settings.
     pub item: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tok<'a> {
-    Ident(&'a str),
-    Punct(char),
-    Str,
-    Num,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Token<'a> {
-    tok: Tok<'a>,
-    /// A line ends between the previous token and this one.
-    newline: bool,
-}
-
-/// Tokens of `text` (and whether a line ends after the last), or where `text` ends: inside
-/// a comment, or inside a string (the tokens before it and the string's start).
-enum Scan<'a> {
-    Tokens(Vec<Token<'a>>, bool),
-    InComment,
-    InString(Vec<Token<'a>>, usize),
-}
-
-fn is_ident_start(c: u8) -> bool {
-    c.is_ascii_alphabetic() || c == b'_'
-}
-
-fn is_ident(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
-}
-
-fn scan(text: &str) -> Scan<'_> {
-    let b = text.as_bytes();
-    let mut toks = Vec::new();
-    let mut newline = false;
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        match c {
-            b'\n' | b'\r' => {
-                newline = true;
-                i += 1;
-                continue;
-            }
-            _ if c.is_ascii_whitespace() => {
-                i += 1;
-                continue;
-            }
-            b'/' if b.get(i + 1) == Some(&b'/') => match text[i..].find(['\n', '\r']) {
-                Some(n) => {
-                    i += n;
-                    continue;
-                }
-                None => return Scan::InComment,
-            },
-            b'/' if b.get(i + 1) == Some(&b'*') => match text[i + 2..].find("*/") {
-                Some(n) => {
-                    newline |= text[i..i + 2 + n].contains('\n');
-                    i += n + 4;
-                    continue;
-                }
-                None => return Scan::InComment,
-            },
-            b'"' => {
-                let mut j = i + 1;
-                loop {
-                    match b.get(j) {
-                        None => return Scan::InString(toks, i),
-                        Some(b'\\') => j += 2,
-                        // an unterminated string ends at its line's end (the parser says so)
-                        Some(b'"' | b'\n' | b'\r') => break,
-                        _ => j += 1,
-                    }
-                }
-                toks.push(Token {
-                    tok: Tok::Str,
-                    newline,
-                });
-                i = if b.get(j) == Some(&b'"') { j + 1 } else { j };
-            }
-            _ if is_ident_start(c) => {
-                let j = i + b[i..].iter().take_while(|c| is_ident(**c)).count();
-                toks.push(Token {
-                    tok: Tok::Ident(&text[i..j]),
-                    newline,
-                });
-                i = j;
-            }
-            _ if c.is_ascii_digit() => {
-                let j = i + b[i..]
-                    .iter()
-                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'%'))
-                    .count();
-                toks.push(Token {
-                    tok: Tok::Num,
-                    newline,
-                });
-                i = j;
-            }
-            _ => {
-                let ch = text[i..].chars().next().unwrap_or(' ');
-                toks.push(Token {
-                    tok: Tok::Punct(ch),
-                    newline,
-                });
-                i += ch.len_utf8();
-            }
-        }
-        newline = false;
-    }
-    Scan::Tokens(toks, newline)
-}
-
-/// The start of the identifier that ends at `offset` (the word being typed).
-fn word_start(text: &str, offset: usize) -> usize {
-    let b = text.as_bytes();
-    let mut s = offset;
-    while s > 0 && is_ident(b[s - 1]) {
-        s -= 1;
-    }
-    // a number is not a word
-    if s < offset && !is_ident_start(b[s]) {
-        return offset;
-    }
-    s
 }
 
 /// The completion context at byte `offset` of `text`.
@@ -430,20 +305,8 @@ fn context(toks: &[Token], line_start: bool) -> Context {
     } else {
         item_tokens(toks, open)
     };
-    if braces {
-        match item.first().map(|t| t.tok) {
-            Some(Tok::Ident("when")) => return Context::Metric,
-            Some(Tok::Ident("phase")) => return Context::Nothing,
-            // `stage x: kind after |`; elsewhere in a stage's head nothing is offered
-            Some(Tok::Ident("stage")) => {
-                return if item.iter().any(|t| t.tok == Tok::Ident("after")) {
-                    Context::Stage
-                } else {
-                    Context::Nothing
-                };
-            }
-            _ => {}
-        }
+    if let Some(c) = braces.then(|| block_head(item)).flatten() {
+        return c;
     }
     if punct(toks, open, '[') {
         let (owner, field) = value_owner(toks);
@@ -452,27 +315,32 @@ fn context(toks: &[Token], line_start: bool) -> Context {
     if names_parameters(toks, open) {
         return Context::Nothing;
     }
-    let Some(who) = owner(toks, open) else {
-        return Context::Value {
-            owner: None,
-            field: None,
-        };
-    };
-    if item.is_empty() {
-        return Context::Field {
-            owner: who,
+    let who = owner(toks, open);
+    match (who, item) {
+        (Some(owner), []) => Context::Field {
+            owner,
             given: given(toks, open),
-        };
+        },
+        (owner, item) => Context::Value {
+            field: owner
+                .as_ref()
+                .and(has_eq(item).then(|| field_of(item)).flatten()),
+            owner,
+        },
     }
-    if has_eq(item) {
-        return Context::Value {
-            owner: Some(who),
-            field: field_of(item),
-        };
-    }
-    Context::Value {
-        owner: Some(who),
-        field: None,
+}
+
+/// Inside braces, an item that starts with a keyword: `when` (a metric), `phase` (a new
+/// name: nothing), `stage` (`after |`: a stage; elsewhere in a stage's head nothing).
+fn block_head(item: &[Token]) -> Option<Context> {
+    match item.first()?.tok {
+        Tok::Ident("when") => Some(Context::Metric),
+        Tok::Ident("phase") => Some(Context::Nothing),
+        Tok::Ident("stage") if item.iter().any(|t| t.tok == Tok::Ident("after")) => {
+            Some(Context::Stage)
+        }
+        Tok::Ident("stage") => Some(Context::Nothing),
+        _ => None,
     }
 }
 

@@ -10,6 +10,7 @@
 //! carries its type or summary and, where there is one, its documentation.
 
 pub mod context;
+mod tokens;
 
 use lsp_types::{
     CompletionItem, CompletionItemKind, CompletionTextEdit, Documentation, InsertTextFormat,
