@@ -56,6 +56,13 @@ pub enum Target {
     Symbol(&'static str),
     Metric(&'static str),
     Type(&'static str),
+    /// An op given a name by `named("nor_conv_3x3", ...)` in a definition (item `item` of
+    /// `module`); `call` is the `named(...)` call.
+    NamedOp {
+        module: ModId,
+        item: usize,
+        call: Span,
+    },
 }
 
 /// A document's loaded modules.
@@ -163,7 +170,7 @@ impl Analysis {
                 .iter()
                 .find(|n| **n == t.name)
                 .map(|n| Target::Type(n)),
-            Hit::Str { .. } => None,
+            Hit::Str { span, .. } => self.op_in_string(module, span, at),
         }
     }
 
@@ -197,8 +204,52 @@ impl Analysis {
                 _ => None,
             },
             Target::Module(id) => Some(Span::new(self.module(id)?.src, 0, 0)),
+            Target::NamedOp { call, .. } => Some(call),
             _ => None,
         }
+    }
+
+    /// The op whose name is under the cursor inside a string (`"|nor_conv_3x3~0|..."`,
+    /// `("sep_conv_3x3", 0)`): an `op` definition or a `named(...)` op of this module or of
+    /// one it imports.
+    fn op_in_string(&self, module: ModId, span: Span, at: usize) -> Option<Target> {
+        let m = self.module(module)?;
+        let text = self.loaded.sources.text(m.src);
+        let inside = text.get(span.start..span.end)?;
+        let rel = at.checked_sub(span.start)?.min(inside.len());
+        let word_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let start = inside[..rel].rfind(|c| !word_char(c)).map_or(0, |i| i + 1);
+        let end = rel
+            + inside[rel..]
+                .find(|c| !word_char(c))
+                .unwrap_or(inside.len() - rel);
+        let word = inside.get(start..end).filter(|w| !w.is_empty())?;
+        let mut ids: Vec<ModId> = m.imports.values().copied().collect();
+        ids.sort();
+        ids.insert(0, module);
+        ids.into_iter().find_map(|id| self.op_named(id, word))
+    }
+
+    /// The op called `name` in module `id`: an `op` definition or a `named("name", ...)`.
+    fn op_named(&self, id: ModId, name: &str) -> Option<Target> {
+        let m = self.module(id)?;
+        if let Some(&item) = m.items.get(name) {
+            if matches!(m.file.items.get(item), Some(Item::Def(d)) if d.kind == DefKind::Op) {
+                return Some(Target::Item { module: id, item });
+            }
+        }
+        m.file
+            .items
+            .iter()
+            .enumerate()
+            .find_map(|(item, it)| match it {
+                Item::Def(d) => named_call(&d.body, name).map(|call| Target::NamedOp {
+                    module: id,
+                    item,
+                    call,
+                }),
+                _ => None,
+            })
     }
 
     fn pipeline(&self, module: ModId, item: usize) -> Option<&PipelineDef> {
@@ -493,6 +544,22 @@ impl Analysis {
             });
         }
         None
+    }
+}
+
+/// The span of the call `named("name", ...)` inside `e`.
+fn named_call(e: &Expr, name: &str) -> Option<Span> {
+    match &e.kind {
+        ExprKind::Call(f, args) => {
+            let named = matches!(&f.kind, ExprKind::Name(n) if n == "named")
+                && matches!(args.first().map(|a| &a.value.kind), Some(ExprKind::Str(s)) if s == name);
+            if named {
+                return Some(e.span);
+            }
+            args.iter().find_map(|a| named_call(&a.value, name))
+        }
+        ExprKind::List(xs) | ExprKind::Tuple(xs) => xs.iter().find_map(|x| named_call(x, name)),
+        _ => None,
     }
 }
 

@@ -2,7 +2,7 @@
 //! for definitions (the document's, imported modules', the standard library's), the fields
 //! of built-in constructors and stage kinds with their types, ranges and defaults (from the
 //! checker's table of builtins, the single source of truth), parameters, settings, stages,
-//! symbols and metrics.
+//! symbols, metrics, and op names inside genotype strings (their `named(...)` or `op`).
 //!
 //! Contract: [`markdown`] never fails; a target it knows little about still gets a line.
 //! The type of a constant is what the checker's evaluator makes of it (`a list of 8 ops`).
@@ -12,6 +12,7 @@ use nas_check::eval::Eval;
 use nas_check::resolve::{ModId, ModKey};
 use nas_check::value::V;
 use nas_syntax::ast::*;
+use nas_syntax::source::Span;
 
 use crate::analysis::{Analysis, Target};
 
@@ -51,6 +52,7 @@ pub fn markdown(an: &Analysis, target: Target) -> String {
             metric_doc(m)
         ),
         Target::Type(t) => format!("type `{t}`"),
+        Target::NamedOp { module, item, call } => named_op_text(an, module, item, call),
     }
 }
 
@@ -125,6 +127,22 @@ fn item_text(an: &Analysis, module: ModId, item: usize) -> String {
         }
         _ => String::new(),
     }
+}
+
+fn named_op_text(an: &Analysis, module: ModId, item: usize, call: Span) -> String {
+    let text = source_text(an, module);
+    let mut out = code(slice(text, call.start, call.end));
+    if let Some(Item::Def(d)) = an.item(module, item) {
+        out.push_str(&format!(
+            "\n\nan op of `{}` in `{}`",
+            d.name.name,
+            module_name(an, module)
+        ));
+        if let Some(doc) = &d.doc {
+            out.push_str(&format!("\n\n{doc}"));
+        }
+    }
+    out
 }
 
 fn kind_word(k: DefKind) -> &'static str {

@@ -1,10 +1,11 @@
 //! The server in process, over an in-memory connection: what the binary's test
 //! (`crates/cli/tests/cli/lsp.rs`) does not drive. Problems in imported files shown on the
 //! import or its first use, with a link to the real place, and checked again when the imported
-//! file is saved; hover on stage kinds, phase fields,
-//! settings and metrics; completion of stage kinds, members while the line does not parse,
-//! metrics, genotype op names and values of a field; the outline; formatting; closing;
-//! unknown requests; `exit` without `shutdown`.
+//! file is saved; hover on stage kinds, phase fields, settings, symbols, metrics and op names
+//! in genotype strings; completion of stage kinds, members while the line does not parse,
+//! overrides, metrics, genotype op names and values of a field; the outline; formatting;
+//! closing; unknown requests; `exit` without `shutdown`; every request at every offset of
+//! every `.nas` file of the repository.
 
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
@@ -107,9 +108,9 @@ impl Client {
         self.diagnostics(uri)
     }
 
-    /// `method` at the first `|` of `marked` (the document's text is `marked` without it).
+    /// `method` at the cursor `‸` of `marked` (the document's text is `marked` without it).
     fn at(&mut self, method: &str, uri: &str, marked: &str) -> Value {
-        let offset = marked.find('|').expect("a cursor");
+        let offset = marked.find(CURSOR).expect("a cursor");
         let before = &marked[..offset];
         let line = before.matches('\n').count();
         let col = before
@@ -252,16 +253,19 @@ fn saving_a_module_checks_the_documents_that_import_it_again() {
 
 const PIPE: &str = "import std.spaces.darts\nimport std.spaces.nb201\nimport std.data\nimport std.augment\n\npipeline p {\n  data = data.digits()\n  space = darts.cifar(cells = 4, channels = 8, ops = darts.sswp_ops, alpha = per_cell)\n  views = augment.simclr(data)\n  stage search: ssl_search {\n    objective = simclr\n    batch = 32\n    weights = sgd(lr = 0.025, schedule = cosine)\n    arch = adam(lr = 1e-3)\n    phase warm { epochs = 1, arch = frozen }\n    phase go { max_epochs = 3, when loss < 0.5 }\n  }\n  stage d: derive after search\n}\n";
 
-/// `text` with the cursor `|` on the first character after the first character of `at`.
+/// Where a request is made in a marked text (not `|`, which NAS-Bench-201 strings use).
+const CURSOR: char = '‸';
+
+/// `text` with the cursor after the first character of the first `at`.
 fn mark(text: &str, at: &str) -> String {
     let i = text.find(at).unwrap_or_else(|| panic!("{at}")) + 1;
-    format!("{}|{}", &text[..i], &text[i..])
+    format!("{}{CURSOR}{}", &text[..i], &text[i..])
 }
 
-/// `text` with the cursor `|` right after the first `before`.
+/// `text` with the cursor right after the first `before`.
 fn after(text: &str, before: &str) -> String {
     let i = text.find(before).unwrap_or_else(|| panic!("{before}")) + before.len();
-    format!("{}|{}", &text[..i], &text[i..])
+    format!("{}{CURSOR}{}", &text[..i], &text[i..])
 }
 
 #[test]
@@ -316,6 +320,32 @@ fn hover_knows_stage_kinds_fields_settings_symbols_and_metrics() {
     );
     let h = hover(&mut c, &u, &after(PIPE, "after "));
     assert!(h.contains("stage `search`: `ssl_search`"), "{h}");
+    // op names inside strings: a NAS-Bench-201 architecture, a DARTS genotype edge
+    let genos = d.join("g.nas");
+    let gu = uri(&genos);
+    let g = "import std.spaces.nb201\nimport std.spaces.darts\n\
+        let a = nb201.arch(\"|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|none~1|nor_conv_1x1~2|\")\n\
+        let e = (\"dil_conv_5x5\", 0)\n";
+    c.open(&gu, g);
+    let h = hover(&mut c, &gu, &mark(g, "|nor_conv_3"));
+    assert!(
+        h.contains("named(\"nor_conv_3x3\", relu_conv_bn(3))")
+            && h.contains("an op of `ops` in `std.spaces.nb201`"),
+        "{h}"
+    );
+    let h = hover(&mut c, &gu, &mark(g, "\"dil_conv"));
+    assert!(
+        h.contains("op dil_conv_5x5 = dil_conv(5)") && h.contains("receptive field 9x9"),
+        "{h}"
+    );
+    let def = c.at("textDocument/definition", &gu, &after(g, "+|"));
+    assert!(
+        def["uri"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/std/spaces/nb201.nas")),
+        "{def}"
+    );
+
     // definition of a stage named after `after`, in the same file
     let def = c.at("textDocument/definition", &u, &after(PIPE, "after "));
     assert_eq!(def["uri"], u);
@@ -342,7 +372,7 @@ fn completion_while_typing() {
         diags.iter().any(|x| x["code"] == "nas::syntax::unexpected"),
         "{diags:#?}"
     );
-    let marked = typing.replace("darts.\n", "darts.|\n");
+    let marked = after(&typing, "extra = darts.");
     let items = c.at("textDocument/completion", &u, &marked);
     let l = labels(&items);
     for want in ["sep_conv_3x3", "cifar", "sswp_ops", "skip_connect"] {
@@ -378,11 +408,7 @@ fn completion_while_typing() {
         "  stage d: derive after search\n  stage t: \n",
     );
     c.change(&u, 5, &typing);
-    let items = c.at(
-        "textDocument/completion",
-        &u,
-        &typing.replace("stage t: ", "stage t: |"),
-    );
+    let items = c.at("textDocument/completion", &u, &after(&typing, "stage t: "));
     let l = labels(&items);
     for want in ["ssl_search", "derive", "finetune", "knn", "linear_eval"] {
         assert!(l.contains(&want.to_string()), "{want} in {l:?}");
@@ -392,17 +418,13 @@ fn completion_while_typing() {
     // metrics in `when`
     let typing = PIPE.replace("when loss < 0.5", "when ");
     c.change(&u, 6, &typing);
-    let l = labels(&c.at(
-        "textDocument/completion",
-        &u,
-        &typing.replace("when ", "when |"),
-    ));
+    let l = labels(&c.at("textDocument/completion", &u, &after(&typing, "when ")));
     for want in ["loss", "alpha_entropy", "val_acc", "arch_stable"] {
         assert!(l.contains(&want.to_string()), "{want} in {l:?}");
     }
 
     // what a field accepts comes first: a schedule's constructors
-    let marked = PIPE.replace("schedule = cosine", "schedule = |cosine");
+    let marked = after(PIPE, "schedule = ");
     c.change(&u, 7, PIPE);
     let l = labels(&c.at("textDocument/completion", &u, &marked));
     assert_eq!(&l[..2], ["constant", "cosine"], "{l:?}");
@@ -422,11 +444,7 @@ fn completion_while_typing() {
     }
 
     // a definition's parameters inside its call
-    let l = labels(&c.at(
-        "textDocument/completion",
-        &u,
-        &PIPE.replace("darts.cifar(cells", "darts.cifar(|cells"),
-    ));
+    let l = labels(&c.at("textDocument/completion", &u, &after(PIPE, "darts.cifar(")));
     for want in ["channels", "ops", "alpha", "genotype"] {
         assert!(l.contains(&want.to_string()), "{want} in {l:?}");
     }
