@@ -43,8 +43,8 @@ function findable(command, env = process.env) {
 
 /** How to start the server: `<command> lsp`, speaking JSON-RPC on stdin and stdout. */
 function serverOptions(command) {
-  // No `transport` on purpose: with `TransportKind.stdio` the client would append
-  // `--stdio` to the arguments, which `nas lsp` does not take; stdio is the default.
+  // No `transport`: stdio is the default (with `TransportKind.stdio` the client appends
+  // `--stdio`, which `nas lsp` accepts too).
   return { command, args: ['lsp'] };
 }
 
