@@ -157,6 +157,13 @@ fn list_files(dir: &Path, classes: &[String]) -> Result<Vec<(PathBuf, Option<u32
     Ok(out)
 }
 
+/// Decodes one image file as a dataset of this folder would hold it: `channels` x `size` x
+/// `size` bytes, CHW, resized and converted as [`load`] does (`nas predict` reads its
+/// images through this).
+pub fn decode_image(path: &Path, channels: usize, size: usize) -> Result<Vec<u8>, DataError> {
+    decode(path, 0, channels, size)
+}
+
 /// Decodes one file to `channels` x `size` x `size` bytes, CHW.
 fn decode(path: &Path, record: usize, channels: usize, size: usize) -> Result<Vec<u8>, DataError> {
     let bad = |message: String| DataError::BadImage {
