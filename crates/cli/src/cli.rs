@@ -1,7 +1,7 @@
 //! The command line: argument parsing (clap derive) and one function per subcommand.
 //! This file and the other command modules (`run_cmd`, `report_cmd`, `bench_cmd`, `fmt_cmd`,
-//! `lsp_cmd`, `progress`) print; no library crate does (clippy's `print_stdout` and `print_stderr` deny
-//! it). Exit codes: 0 ok, 1 errors found, 2 usage.
+//! `lsp_cmd`, `export_cmd`, `predict_cmd`, `progress`) print; no library crate does (clippy's
+//! `print_stdout` and `print_stderr` deny it). Exit codes: 0 ok, 1 errors found, 2 usage.
 
 // The binary prints; the library crates may not (workspace lints).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -63,6 +63,10 @@ pub enum Command {
     /// Serve the language server protocol on stdin/stdout, for editors (diagnostics, hover,
     /// go to definition, completion, symbols, formatting).
     Lsp(crate::lsp_cmd::LspArgs),
+    /// Write a run's found network as ONNX, or as a folder the nas_torch Python package loads.
+    Export(crate::export_cmd::ExportArgs),
+    /// Class probabilities of a run's network for image files or a batch file.
+    Predict(crate::predict_cmd::PredictArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -122,6 +126,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Bench(a) => crate::bench_cmd::cmd_bench(&a),
         Command::Fmt(a) => crate::fmt_cmd::cmd_fmt(&a),
         Command::Lsp(a) => crate::lsp_cmd::cmd_lsp(&a),
+        Command::Export(a) => crate::export_cmd::cmd_export(&a),
+        Command::Predict(a) => crate::predict_cmd::cmd_predict(&a),
     }
 }
 
@@ -325,14 +331,16 @@ fn cmd_ir(a: &IrArgs) -> i32 {
 }
 
 /// Every layer's table of codes: the front end's, the interpreter's, the report's, the
-/// language server's and the command line's own.
-fn code_tables() -> [&'static [CodeInfo]; 5] {
+/// language server's, the exporter's and the command line's own.
+fn code_tables() -> [&'static [CodeInfo]; 7] {
     [
         codes::CODES,
         nas_run::codes::CODES,
         nas_report::codes::CODES,
         nas_lsp::codes::CODES,
+        nas_export::codes::CODES,
         crate::overrides::CODES,
+        crate::predict_cmd::CODES,
     ]
 }
 

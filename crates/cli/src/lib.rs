@@ -6,9 +6,11 @@
 pub mod bench;
 pub mod bench_cmd;
 pub mod cli;
+pub mod export_cmd;
 pub mod fmt_cmd;
 pub mod lsp_cmd;
 pub mod overrides;
+pub mod predict_cmd;
 pub mod progress;
 pub mod report_cmd;
 pub mod run_cmd;

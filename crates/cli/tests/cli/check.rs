@@ -129,7 +129,9 @@ fn explain_knows_every_code() {
         nas_run::codes::CODES,
         nas_report::codes::CODES,
         nas_lsp::codes::CODES,
+        nas_export::codes::CODES,
         nas_cli::overrides::CODES,
+        nas_cli::predict_cmd::CODES,
     ];
     assert!(tables[1].iter().any(|c| c.code == "nas::run::checkpoint"));
     assert!(tables[2].iter().any(|c| c.code == "nas::report::bad_json"));

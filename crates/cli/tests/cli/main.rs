@@ -1,10 +1,12 @@
 //! The `nas` binary as a user runs it (`CARGO_BIN_EXE_nas`): exit codes, stdout and stderr of
-//! check, ir, explain, fmt, lsp, run and report. Commands run in the repository root.
+//! check, ir, explain, fmt, lsp, run, report, export and predict. Commands run in the
+//! repository root.
 
 // A test may print what it measured; libtest captures it.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod check;
+mod export;
 mod fmt;
 mod lsp;
 mod report;
