@@ -7,6 +7,7 @@
 
 mod check;
 mod export;
+mod export_python;
 mod fmt;
 mod lsp;
 mod report;
