@@ -4,7 +4,13 @@
 import std.recipes.sswp
 import std.data
 
-pipeline export = sswp.recipe(data = data.digits(limit = 160), cells = 3, channels = 4, epochs = 5, batch = 16) {
+pipeline export = sswp.recipe(
+  data = data.digits(limit = 160),
+  cells = 3,
+  channels = 4,
+  epochs = 5,
+  batch = 16,
+) {
   seed = 5
   views = augmentation(views = 2, steps = [
     random_resized_crop(size = 8, scale = (0.5, 1.0)),
