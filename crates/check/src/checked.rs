@@ -11,9 +11,29 @@ pub struct CheckedPipeline {
     pub name: String,
     pub seed: u64,
     pub data: Rc<Rec>,
+    /// Where the pipeline's dataset value was written (`data = data.digits()`, or the
+    /// argument of the recipe it extends).
+    pub data_span: Span,
     /// In execution order.
     pub stages: Vec<CheckedStage>,
     pub span: Span,
+    /// The call of the pipeline it extends (`sswp.recipe(...)`), if it extends one: where
+    /// problems found in the recipe's own text are shown in the user's file.
+    pub call: Option<Span>,
+}
+
+impl CheckedPipeline {
+    /// Where to show the user's side of a problem found at `span`: none when `span` is in
+    /// the pipeline's own file, else the call of the recipe it extends (or its name).
+    pub fn user_site(&self, span: Span) -> Option<(Span, &'static str)> {
+        if span.src == self.span.src {
+            return None;
+        }
+        Some(match self.call {
+            Some(c) if c.src == self.span.src => (c, "the recipe is used here"),
+            _ => (self.span, "in this pipeline"),
+        })
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -114,6 +114,57 @@ pub enum CheckError {
     CellNotInTable { arch: String, path: String },
     #[error("{what} needs {needs}")]
     Incompatible { what: String, needs: String },
+    #[error("the {role} `{path}` {what}")]
+    DataMissing {
+        role: String,
+        path: String,
+        what: String,
+    },
+    #[error("the dataset does not match its files: {reason}")]
+    DataMismatch { reason: String },
+    #[error("stage `{stage}` cannot fill one batch of {batch} images: {part} holds {images}")]
+    BatchExceedsSplit {
+        stage: String,
+        batch: usize,
+        part: String,
+        images: usize,
+    },
+    #[error("stage `{stage}` evaluates on the test images, but the dataset has no test part")]
+    NoTestImages { stage: String },
+    #[error("stage `{stage}` makes no architecture step{reason}")]
+    NoArchSteps { stage: String, reason: String },
+    #[error("`{step}(size = {size})` is larger than the {image}x{image} images it gets")]
+    CropExceedsImage {
+        step: String,
+        size: usize,
+        image: usize,
+    },
+    #[error("stage `{stage}` trains on {images} labelled images for {classes} classes")]
+    FewerLabelsThanClasses {
+        stage: String,
+        images: usize,
+        classes: usize,
+    },
+    #[error("stage `{stage}` validates on {images} image{plural}")]
+    SmallValidation {
+        stage: String,
+        images: usize,
+        plural: &'static str,
+    },
+    #[error("stage `{stage}` votes with k = {k} neighbours, but its bank holds {bank} images")]
+    KExceedsBank {
+        stage: String,
+        k: usize,
+        bank: usize,
+    },
+    #[error(
+        "stage `{stage}` has a batch of {batch}, larger than its {images} labelled training images"
+    )]
+    BatchExceedsLabels {
+        stage: String,
+        batch: usize,
+        images: usize,
+    },
     #[error("internal error: {reason} (please report)")]
     Internal { reason: String },
 }
@@ -166,6 +217,16 @@ impl Problem for CheckError {
             TableMalformed { .. } => "nas::check::table_malformed",
             CellNotInTable { .. } => "nas::check::cell_not_in_table",
             NetworkTooLarge { .. } => "nas::check::network_too_large",
+            DataMissing { .. } => "nas::check::data_missing",
+            DataMismatch { .. } => "nas::check::data_mismatch",
+            BatchExceedsSplit { .. } => "nas::check::batch_exceeds_split",
+            NoTestImages { .. } => "nas::check::no_test_images",
+            NoArchSteps { .. } => "nas::check::no_arch_steps",
+            CropExceedsImage { .. } => "nas::check::crop_exceeds_image",
+            FewerLabelsThanClasses { .. } => "nas::check::fewer_labels_than_classes",
+            SmallValidation { .. } => "nas::check::small_validation",
+            KExceedsBank { .. } => "nas::check::k_exceeds_bank",
+            BatchExceedsLabels { .. } => "nas::check::batch_exceeds_labels",
             Internal { .. } => "nas::check::internal",
         }
     }

@@ -30,6 +30,9 @@ pub struct Env {
     pub locals: Vec<(String, Val)>,
     /// Inside `when`: metric names are values.
     pub metrics: bool,
+    /// The pipeline being extended failed, so names it would have given are unknown:
+    /// unknown names fail without a report of their own.
+    pub lenient: bool,
 }
 
 impl Env {
@@ -38,6 +41,7 @@ impl Env {
             module,
             locals: Vec::new(),
             metrics: false,
+            lenient: false,
         }
     }
     fn local(&self, name: &str) -> Option<&Val> {
@@ -179,7 +183,7 @@ impl<'a> Eval<'a> {
         )
     }
 
-    fn arith(&mut self, reason: &str, span: Span) -> Fail {
+    pub(crate) fn arith(&mut self, reason: &str, span: Span) -> Fail {
         self.err(
             CheckError::Arithmetic {
                 reason: reason.to_string(),
@@ -232,12 +236,17 @@ impl<'a> Eval<'a> {
                 help,
             ));
         }
-        let mut cands: Vec<&str> = env.locals.iter().map(|(n, _)| n.as_str()).collect();
-        cands.extend(m.items.keys().map(String::as_str));
-        for g in builtins::global_names() {
-            cands.push(g);
+        if env.lenient {
+            return Err(Fail);
         }
-        let help = suggest(n, cands);
+        if let Some(d) = crate::resolve::stdlib::missing_import(n, None, span) {
+            return Err(self.report(d));
+        }
+        let mut user: Vec<&str> = env.locals.iter().map(|(n, _)| n.as_str()).collect();
+        user.extend(m.items.keys().map(String::as_str));
+        user.extend(m.imports.keys().map(String::as_str));
+        let members = crate::resolve::scope::imported_members(self.loaded, m, n);
+        let help = crate::resolve::scope::unknown_name_help(n, user, &members);
         Err(self.report(
             Diag::error(
                 ResolveError::UnknownName {
@@ -253,12 +262,18 @@ impl<'a> Eval<'a> {
     fn member(&mut self, base: &Expr, m: &Ident, env: &Env) -> R {
         let b = self.eval(base, env)?;
         let span = base.span.to(m.span);
+        if let Some(d) = self.unimported_module(base, &b.v, m, env) {
+            return Err(self.report(d));
+        }
         let found = match &b.v {
             V::Module(id) => return self.module_member(*id, base, m, span),
             V::Rec(r) => r.get(&m.name).cloned().ok_or_else(|| {
                 let cands: Vec<&str> = r.schema.fields.iter().map(|f| f.name).collect();
                 self.no_field(r.schema.name, m, &cands, "no such field")
             }),
+            V::Pipeline(p) if p.binding(&m.name).is_none() && p.broken.contains(&m.name) => {
+                Err(Fail)
+            }
             V::Pipeline(p) => p.binding(&m.name).cloned().ok_or_else(|| {
                 let cands: Vec<&str> = p.bindings.iter().map(|(n, _, _)| n.as_str()).collect();
                 self.no_field(&p.name, m, &cands, "no such setting")
@@ -276,6 +291,38 @@ impl<'a> Eval<'a> {
             }
         }?;
         Ok(Val { v: found.v, span })
+    }
+
+    /// `darts.cifar` without `import std.spaces.darts`: `darts` is then the built-in sampler,
+    /// which has no such field. When a standard module of that name defines the member and
+    /// the name is nothing of the user's, the import is what is missing.
+    fn unimported_module(&self, base: &Expr, b: &V, m: &Ident, env: &Env) -> Option<Diag> {
+        let ExprKind::Name(n) = &base.kind else {
+            return None;
+        };
+        let builtin = match b {
+            V::Rec(r) => r.get(&m.name).is_none() && r.schema.name == n.as_str(),
+            V::Builtin(s) => s.name == n.as_str(),
+            _ => false,
+        };
+        let module = self.loaded.module(env.module)?;
+        let users = env.local(n).is_some()
+            || module.items.contains_key(n.as_str())
+            || module.imports.contains_key(n.as_str());
+        if !builtin || users {
+            return None;
+        }
+        let d = crate::resolve::stdlib::missing_import(n, Some(&m.name), base.span)?;
+        let ctor = builtins::constructor(n)
+            .map(|c| c.kind.name())
+            .unwrap_or("constructor");
+        Some(d.with_note(
+            m.span,
+            format!(
+                "without the import, `{n}` is the built-in {ctor}, which has no `{}`",
+                m.name
+            ),
+        ))
     }
 
     fn no_field(&mut self, owner: &str, m: &Ident, cands: &[&str], label: &str) -> Fail {
@@ -342,103 +389,6 @@ impl<'a> Eval<'a> {
                 ))
             }
         }
-    }
-
-    fn binary(&mut self, op: BinOp, l: &Expr, r: &Expr, span: Span, env: &Env) -> R {
-        let lv = self.eval(l, env);
-        let rv = self.eval(r, env);
-        let (lv, rv) = (lv?, rv?);
-        if matches!(
-            op,
-            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne
-        ) {
-            return self.comparison(op, lv, rv, span, env);
-        }
-        let v = match (op, &lv.v, &rv.v) {
-            (BinOp::Of, V::Frac(p), V::Int(n)) => V::Int((p * *n as f64 + 1e-9).floor() as i64),
-            (BinOp::Of, V::Frac(p), V::Float(x)) => V::Float(p * x),
-            (BinOp::Of, V::Frac(_), other) => return Err(self.mismatch("a number", other, rv.span)),
-            (BinOp::Of, other, _) => return Err(self.mismatch("a percentage", other, lv.span)),
-            (_, V::Int(a), V::Int(b)) => {
-                let res = match op {
-                    BinOp::Add => a.checked_add(*b),
-                    BinOp::Sub => a.checked_sub(*b),
-                    BinOp::Mul => a.checked_mul(*b),
-                    _ if *b == 0 => return Err(self.arith("division by zero", span)),
-                    _ => a.checked_div(*b),
-                };
-                V::Int(res.ok_or_else(|| self.arith("integer overflow", span))?)
-            }
-            (_, a, b) => {
-                let (Some(x), Some(y)) = (a.as_f64(), b.as_f64()) else {
-                    let bad = if a.as_f64().is_none() { &lv } else { &rv };
-                    return Err(self.mismatch("a number", &bad.v.clone(), bad.span));
-                };
-                let res = match op {
-                    BinOp::Add => x + y,
-                    BinOp::Sub => x - y,
-                    BinOp::Mul => x * y,
-                    _ if y == 0.0 => return Err(self.arith("division by zero", span)),
-                    _ => x / y,
-                };
-                if !res.is_finite() {
-                    return Err(self.arith("the result is not a finite number", span));
-                }
-                if matches!((a, b), (V::Frac(_), V::Frac(_))) {
-                    V::Frac(res)
-                } else {
-                    V::Float(res)
-                }
-            }
-        };
-        Ok(Val { v, span })
-    }
-
-    fn comparison(&mut self, op: BinOp, lv: Val, rv: Val, span: Span, env: &Env) -> R {
-        let metric = match &lv.v {
-            V::Sym(s) if env.metrics && METRICS.contains(s) => s.to_string(),
-            _ if !env.metrics => {
-                return Err(self.err_help(
-                    CheckError::TypeMismatch {
-                        expected: "a value".into(),
-                        found: "a comparison".into(),
-                    },
-                    span,
-                    "comparisons are conditions",
-                    "compare metrics only in `when`, e.g. `when loss < 0.5`",
-                ))
-            }
-            other => {
-                let name = match other {
-                    V::Sym(s) => s.to_string(),
-                    _ => other.describe(),
-                };
-                return Err(self.err_help(
-                    CheckError::UnknownMetric { name: name.clone() },
-                    lv.span,
-                    "not a metric",
-                    suggest(&name, METRICS.iter().copied()),
-                ));
-            }
-        };
-        let Some(value) = rv.v.as_f64() else {
-            return Err(self.mismatch("a number", &rv.v, rv.span));
-        };
-        if matches!(op, BinOp::Eq | BinOp::Ne) {
-            return Err(self.err_help(
-                CheckError::TypeMismatch {
-                    expected: "`<`, `<=`, `>` or `>=`".into(),
-                    found: format!("`{}`", op.symbol()),
-                },
-                span,
-                "metrics are compared with an inequality",
-                "metrics are real numbers; use `<`, `<=`, `>` or `>=`",
-            ));
-        }
-        Ok(Val {
-            v: V::Cmp { metric, op, value },
-            span,
-        })
     }
 
     /// The value of a top-level item (constants cached; parameterised items as functions).
@@ -568,6 +518,7 @@ impl<'a> Eval<'a> {
                     module,
                     locals: bound.clone(),
                     metrics: false,
+                    lenient: false,
                 };
                 self.def_body(module, d, env).map(|mut v| {
                     if let V::Op(op) = &v.v {

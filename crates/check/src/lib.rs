@@ -6,9 +6,12 @@
 //! (nesting is also bounded by the parser). `Compiled::programs` holds one IR program per
 //! checked pipeline (none when there are errors).
 
+mod binary;
 pub mod builtins;
 pub mod checked;
 pub mod codes;
+mod datacheck;
+pub mod dataprobe;
 mod done;
 pub mod error;
 pub mod eval;
@@ -87,7 +90,7 @@ fn failed_thread() -> Compiled {
 pub fn compile_file(path: &Path, opts: &LoadOptions, select: &Select) -> Compiled {
     on_big_stack(|| {
         let (loaded, diags) = resolve::load_file(path, opts);
-        run(loaded, diags, select)
+        run(loaded, diags, select, opts.no_data)
     })
     .unwrap_or_else(failed_thread)
 }
@@ -102,21 +105,22 @@ pub fn compile_text(
 ) -> Compiled {
     on_big_stack(|| {
         let (loaded, diags) = resolve::load_text(name, text, dir, opts);
-        run(loaded, diags, select)
+        run(loaded, diags, select, opts.no_data)
     })
     .unwrap_or_else(failed_thread)
 }
 
-/// Check the standard module `std.<path>`.
+/// Check the standard module `std.<path>`, as a library: without data-aware checks (the
+/// default datasets of its recipes name conventional places, not this machine's folders).
 pub fn compile_std(path: &str, opts: &LoadOptions) -> Compiled {
     on_big_stack(|| {
         let (loaded, diags) = resolve::load_std(path, opts);
-        run(loaded, diags, &Select::default())
+        run(loaded, diags, &Select::default(), true)
     })
     .unwrap_or_else(failed_thread)
 }
 
-fn run(loaded: Loaded, mut diags: Vec<Diag>, select: &Select) -> Compiled {
+fn run(loaded: Loaded, mut diags: Vec<Diag>, select: &Select, no_data: bool) -> Compiled {
     diags.extend(resolve::scope::check_names(&loaded));
     let mut programs = Vec::new();
     if let Some(entry) = loaded.entry {
@@ -132,6 +136,9 @@ fn run(loaded: Loaded, mut diags: Vec<Diag>, select: &Select) -> Compiled {
                 match l {
                     Ok(p) => {
                         diags.extend(netcheck::check(checked, &p));
+                        if !no_data {
+                            diags.extend(datacheck::check(checked, &p));
+                        }
                         programs.push(p);
                     }
                     Err(e) => diags.push(Diag::unlocated(CheckError::Internal {
@@ -166,6 +173,7 @@ fn check_entry(ev: &mut Eval, entry: ModId, select: &Select) -> Vec<checked::Che
     let mut names = Vec::new();
     let mut out = Vec::new();
     for (idx, item) in items.iter().enumerate() {
+        let first_new = ev.diags.len();
         match item {
             Item::Def(d) => {
                 let all_default = d
@@ -208,6 +216,7 @@ fn check_entry(ev: &mut Eval, entry: ModId, select: &Select) -> Vec<checked::Che
             }
             Item::Import(_) => {}
         }
+        note_user_site(&mut ev.diags[first_new..], m.src, item);
     }
     if let Some(sel) = &select.pipeline {
         if !names.contains(sel) {
@@ -218,6 +227,27 @@ fn check_entry(ev: &mut Eval, entry: ModId, select: &Select) -> Vec<checked::Che
         }
     }
     out
+}
+
+/// Problems found in another file (a library recipe, a module's definition) while checking
+/// an item of the entry file get a note at the user's side: the call of the recipe the
+/// pipeline extends, or the item's name.
+fn note_user_site(diags: &mut [Diag], entry: nas_syntax::source::SourceId, item: &Item) {
+    let (at, text) = match item {
+        Item::Pipeline(p) => match &p.base {
+            Some(b) => (b.span, "the recipe is used here"),
+            None => (p.name.span, "while checking this pipeline"),
+        },
+        Item::Def(d) => (d.name.span, "while checking this definition"),
+        Item::Import(_) => return,
+    };
+    for d in diags {
+        let elsewhere = d.span.is_some_and(|s| s.src != entry);
+        let noted = d.notes.iter().any(|(s, _)| s.src == entry);
+        if elsewhere && !noted {
+            d.notes.push((at, text.to_string()));
+        }
+    }
 }
 
 fn call_with_defaults(

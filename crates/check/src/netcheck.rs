@@ -47,8 +47,8 @@ pub fn check(checked: &CheckedPipeline, program: &Program) -> Vec<Diag> {
             .find(|s| s.name == stage.name)
             .map_or(checked.span, |s| s.span);
         let mut diag = Diag::error(problem, span, "the network of this stage");
-        if span.src != checked.span.src {
-            diag = diag.with_note(checked.span, "in this pipeline");
+        if let Some((at, text)) = checked.user_site(span) {
+            diag = diag.with_note(at, text);
         }
         out.push(diag);
     }

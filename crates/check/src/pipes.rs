@@ -31,24 +31,46 @@ impl<'a> Eval<'a> {
             module,
             locals: params,
             metrics: false,
+            lenient: false,
         };
         let mut pv = PipeVal {
             name: p.name.name.clone(),
             bindings: Vec::new(),
             stages: Vec::new(),
             span: p.name.span,
+            call: p.base.as_ref().map(|b| b.span),
+            broken: Vec::new(),
+            failed: false,
+            base_failed: false,
         };
         let mut base_stages = 0;
         if let Some(b) = &p.base {
-            let bv = self.eval(b, &env)?;
-            let V::Pipeline(base) = &bv.v else {
-                return Err(self.mismatch("a pipeline", &bv.v, bv.span));
-            };
-            pv.bindings = base.bindings.clone();
-            pv.stages = base.stages.clone();
-            base_stages = pv.stages.len();
-            for (n, v, _) in &base.bindings {
-                env.locals.push((n.clone(), v.clone()));
+            match self.eval(b, &env) {
+                Ok(Val {
+                    v: V::Pipeline(base),
+                    ..
+                }) => {
+                    pv.bindings = base.bindings.clone();
+                    pv.stages = base.stages.clone();
+                    pv.broken = base.broken.clone();
+                    pv.failed = base.failed;
+                    pv.base_failed = base.base_failed;
+                    base_stages = pv.stages.len();
+                    for (n, v, _) in &base.bindings {
+                        env.locals.push((n.clone(), v.clone()));
+                    }
+                }
+                Ok(bv) => {
+                    self.mismatch("a pipeline", &bv.v, bv.span);
+                    pv.base_failed = true;
+                }
+                Err(_) => pv.base_failed = true,
+            }
+            // The base's settings and stages are unknown: check the rest of the body
+            // without reporting names and stages that the base would have given.
+            if pv.base_failed {
+                pv.failed = true;
+                env.lenient = true;
             }
         }
         let base_names: Vec<String> = pv.bindings.iter().map(|(n, _, _)| n.clone()).collect();
@@ -59,33 +81,34 @@ impl<'a> Eval<'a> {
             .enumerate()
             .map(|(i, s)| (s.name.name.clone(), i))
             .collect();
-        let mut failed = false;
         for item in &p.items {
             let ok = match item {
                 PipeItem::Assign(a) if a.path.len() == 1 => {
                     self.warn_self_assignment(a, base_names.as_slice());
+                    let name = a.path[0].name.clone();
                     match self.eval(&a.value, &env) {
                         Ok(v) => {
-                            env.locals.push((a.path[0].name.clone(), v.clone()));
-                            pv.bindings
-                                .push((a.path[0].name.clone(), v, a.path[0].span));
+                            env.locals.push((name.clone(), v.clone()));
+                            pv.bindings.push((name, v, a.path[0].span));
                             true
                         }
-                        Err(_) => false,
+                        Err(_) => {
+                            pv.broken.push(name);
+                            false
+                        }
                     }
                 }
+                PipeItem::Assign(a) if pv.base_failed => self.eval(&a.value, &env).is_ok(),
                 PipeItem::Assign(a) => self.override_field(&mut pv, a, &env).is_ok(),
-                PipeItem::Stage(s) => match self.stage(s, &env) {
-                    Ok(sv) => self
-                        .add_stage(&mut pv, &mut positions, sv, base_stages)
-                        .is_ok(),
-                    Err(_) => false,
-                },
+                PipeItem::Stage(s) => {
+                    let sv = self.stage(s, &env);
+                    let ok = !sv.failed;
+                    self.add_stage(&mut pv, &mut positions, sv, base_stages)
+                        .is_ok()
+                        && ok
+                }
             };
-            failed |= !ok;
-        }
-        if failed {
-            return Err(Fail);
+            pv.failed |= !ok;
         }
         Ok(pv)
     }
@@ -141,9 +164,10 @@ impl<'a> Eval<'a> {
         Ok(())
     }
 
-    /// `stage.field = v` or `stage.phase.field = v`.
+    /// `stage.field = v` or `stage.phase.field = v`. A value that fails leaves the field
+    /// absent (and the stage failed) rather than keeping the base's value.
     fn override_field(&mut self, pv: &mut PipeVal, a: &Assign, env: &Env) -> R<()> {
-        let v = self.eval(&a.value, env)?;
+        let v = self.eval(&a.value, env);
         let Some(stage_name) = a.path.first() else {
             return Err(Fail);
         };
@@ -166,8 +190,8 @@ impl<'a> Eval<'a> {
             ));
         };
         let field = a.path.last().map(named).ok_or(Fail)?;
-        let fields = match a.path.len() {
-            2 => &mut stage.fields,
+        let (fields, broken, failed) = match a.path.len() {
+            2 => (&mut stage.fields, &mut stage.broken, &mut stage.failed),
             3 => {
                 let ph = &a.path[1];
                 let Some(phase) = stage.phases.iter_mut().find(|p| p.name.name == ph.name) else {
@@ -182,7 +206,8 @@ impl<'a> Eval<'a> {
                         help,
                     ));
                 };
-                &mut phase.fields
+                stage.failed |= v.is_err();
+                (&mut phase.fields, &mut phase.broken, &mut phase.failed)
             }
             _ => {
                 let sp = a.path[3].span;
@@ -197,12 +222,22 @@ impl<'a> Eval<'a> {
             }
         };
         fields.retain(|(n, _)| n.name != field.name);
-        fields.push((field, v));
-        Ok(())
+        match v {
+            Ok(v) => {
+                fields.push((field, v));
+                Ok(())
+            }
+            Err(_) => {
+                broken.push(field.name);
+                *failed = true;
+                Err(Fail)
+            }
+        }
     }
 
     /// Evaluate a stage declaration's fields and phases (not yet checked against its kind).
-    fn stage(&mut self, s: &StageDecl, env: &Env) -> R<StageVal> {
+    /// A field that fails is left out and named in `broken`; the stage is marked failed.
+    fn stage(&mut self, s: &StageDecl, env: &Env) -> StageVal {
         let mut sv = StageVal {
             name: named(&s.name),
             kind: named(&s.kind),
@@ -210,13 +245,18 @@ impl<'a> Eval<'a> {
             phases: Vec::new(),
             after: s.after.iter().map(named).collect(),
             span: s.span,
+            broken: Vec::new(),
+            failed: false,
         };
         let mut failed = false;
         for a in &s.args {
             match &a.name {
                 Some(n) => match self.eval(&a.value, env) {
                     Ok(v) => failed |= self.push_field(&mut sv.fields, named(n), v).is_err(),
-                    Err(_) => failed = true,
+                    Err(_) => {
+                        sv.broken.push(n.name.clone());
+                        failed = true;
+                    }
                 },
                 None => {
                     self.err_help(
@@ -236,31 +276,29 @@ impl<'a> Eval<'a> {
             for it in &b.items {
                 match it {
                     BlockItem::Assign(a) => {
-                        failed |= self.block_assign(&mut sv.fields, a, env).is_err()
+                        failed |= self
+                            .block_assign(&mut sv.fields, &mut sv.broken, a, env)
+                            .is_err()
                     }
-                    BlockItem::Phase { name, block, span } => match self
-                        .phase(name, block, *span, env)
-                    {
-                        Ok(p) => {
-                            if let Some(first) = sv.phases.iter().find(|q| q.name.name == name.name)
-                            {
-                                let fs = first.name.span;
-                                self.report(
-                                    Diag::error(
-                                        CheckError::DuplicateField {
-                                            field: format!("phase {}", name.name),
-                                        },
-                                        name.span,
-                                        "defined again here",
-                                    )
-                                    .with_note(fs, "first defined here"),
-                                );
-                                failed = true;
-                            }
-                            sv.phases.push(p);
+                    BlockItem::Phase { name, block, span } => {
+                        let p = self.phase(name, block, *span, env);
+                        failed |= p.failed;
+                        if let Some(first) = sv.phases.iter().find(|q| q.name.name == name.name) {
+                            let fs = first.name.span;
+                            self.report(
+                                Diag::error(
+                                    CheckError::DuplicateField {
+                                        field: format!("phase {}", name.name),
+                                    },
+                                    name.span,
+                                    "defined again here",
+                                )
+                                .with_note(fs, "first defined here"),
+                            );
+                            failed = true;
                         }
-                        Err(_) => failed = true,
-                    },
+                        sv.phases.push(p);
+                    }
                     BlockItem::When { cond, .. } => {
                         self.err_help(CheckError::MisplacedWhen, cond.span, "not inside a phase", "put it in a phase: `phase search { max_epochs = 50, when loss < 0.5 }`");
                         failed = true;
@@ -268,27 +306,39 @@ impl<'a> Eval<'a> {
                 }
             }
         }
-        if failed {
-            return Err(Fail);
-        }
-        Ok(sv)
+        sv.failed = failed;
+        sv
     }
 
-    fn block_assign(&mut self, fields: &mut Vec<(Named, Val)>, a: &Assign, env: &Env) -> R<()> {
+    /// `field = value` in a block; a value that fails is named in `broken`.
+    fn block_assign(
+        &mut self,
+        fields: &mut Vec<(Named, Val)>,
+        broken: &mut Vec<String>,
+        a: &Assign,
+        env: &Env,
+    ) -> R<()> {
         match a.path.as_slice() {
-            [field] => {
-                let v = self.eval(&a.value, env)?;
-                self.push_field(fields, named(field), v)
+            [field] => match self.eval(&a.value, env) {
+                Ok(v) => self.push_field(fields, named(field), v),
+                Err(_) => {
+                    broken.push(field.name.clone());
+                    Err(Fail)
+                }
+            },
+            [first, second, ..] => {
+                // the value may hold mistakes of its own
+                let _ = self.eval(&a.value, env);
+                Err(self.err_help(
+                    CheckError::UnknownField {
+                        name: first.name.clone(),
+                        field: second.name.clone(),
+                    },
+                    second.span,
+                    "dotted fields only override stages of a pipeline",
+                    "write the field directly: `batch = 32`",
+                ))
             }
-            [first, second, ..] => Err(self.err_help(
-                CheckError::UnknownField {
-                    name: first.name.clone(),
-                    field: second.name.clone(),
-                },
-                second.span,
-                "dotted fields only override stages of a pipeline",
-                "write the field directly: `batch = 32`",
-            )),
             [] => Err(Fail),
         }
     }
@@ -312,18 +362,22 @@ impl<'a> Eval<'a> {
         Ok(())
     }
 
-    fn phase(&mut self, name: &Ident, block: &Block, span: Span, env: &Env) -> R<PhaseVal> {
+    fn phase(&mut self, name: &Ident, block: &Block, span: Span, env: &Env) -> PhaseVal {
         let mut pv = PhaseVal {
             name: named(name),
             fields: Vec::new(),
             when: None,
             span,
+            broken: Vec::new(),
+            failed: false,
         };
         let mut failed = false;
         for it in &block.items {
             match it {
                 BlockItem::Assign(a) => {
-                    failed |= self.block_assign(&mut pv.fields, a, env).is_err()
+                    failed |= self
+                        .block_assign(&mut pv.fields, &mut pv.broken, a, env)
+                        .is_err()
                 }
                 BlockItem::When { cond, span } => {
                     let menv = Env {
@@ -344,7 +398,10 @@ impl<'a> Eval<'a> {
                             }
                             pv.when = Some(v);
                         }
-                        Err(_) => failed = true,
+                        Err(_) => {
+                            pv.broken.push("when".into());
+                            failed = true;
+                        }
                     }
                 }
                 BlockItem::Phase { span, .. } => {
@@ -360,9 +417,7 @@ impl<'a> Eval<'a> {
                 }
             }
         }
-        if failed {
-            return Err(Fail);
-        }
-        Ok(pv)
+        pv.failed = failed;
+        pv
     }
 }

@@ -19,7 +19,9 @@ impl<'a> Eval<'a> {
     /// Call a constructor with source arguments.
     pub fn record(&mut self, s: &'static Schema, args: &[Arg], span: Span, env: &Env) -> R {
         let mut given = Vec::with_capacity(args.len());
-        let mut failed = false;
+        // a named argument that fails is absent but not missing; a positional one could be
+        // any field, so then no field is reported missing
+        let (mut failed, mut broken) = (false, Vec::new());
         for a in args {
             match self.eval(&a.value, env) {
                 Ok(v) => given.push((
@@ -29,10 +31,13 @@ impl<'a> Eval<'a> {
                     }),
                     v,
                 )),
-                Err(_) => failed = true,
+                Err(_) => match &a.name {
+                    Some(n) => broken.push(n.name.clone()),
+                    None => failed = true,
+                },
             }
         }
-        let rec = self.assemble(s, given, span, failed)?;
+        let rec = self.assemble_partial(s, given, span, failed, &broken)?;
         if s.name == "named" {
             // `named(name, op)` is an op value under a new name, not a primitive.
             let name = rec
@@ -65,6 +70,19 @@ impl<'a> Eval<'a> {
         span: Span,
         failed: bool,
     ) -> R<Rec> {
+        self.assemble_partial(s, given, span, failed, &[])
+    }
+
+    /// [`Self::assemble`] where the fields named in `broken` were given but failed (already
+    /// reported): they are not missing, and the other fields are still checked.
+    pub fn assemble_partial(
+        &mut self,
+        s: &'static Schema,
+        given: Vec<Given>,
+        span: Span,
+        failed: bool,
+        broken: &[String],
+    ) -> R<Rec> {
         let names: Vec<&str> = s.fields.iter().map(|f| f.name).collect();
         let mut b = self.bind_slots(s.name, &names, given, s.variadic.is_some(), false);
         b.bad |= failed;
@@ -79,9 +97,14 @@ impl<'a> Eval<'a> {
             }
         }
         let mut fields = Vec::with_capacity(s.fields.len());
+        let mut absent = false;
         for (f, slot) in s.fields.iter().zip(b.slots) {
             let v = match slot {
                 Some(v) => self.conform(v, f.ty, f.range, f.name),
+                None if broken.iter().any(|n| n == f.name) => {
+                    absent = true;
+                    continue;
+                }
                 None => self.default(f, span).inspect_err(|_e| {
                     if !b.bad {
                         let help = format!("add `{} = <{}>`", f.name, f.ty.describe());
@@ -95,10 +118,11 @@ impl<'a> Eval<'a> {
             };
             match v {
                 Ok(v) => fields.push((f.name, v)),
-                Err(_) => b.bad = true,
+                // a wrong value is no reason to hide a missing field after it
+                Err(_) => absent = true,
             }
         }
-        if b.bad {
+        if b.bad || absent {
             return Err(Fail);
         }
         Ok(Rec {
@@ -315,9 +339,19 @@ impl<'a> Eval<'a> {
             }),
             _ => None,
         };
-        let d = match hidden {
-            Some(c) => d.with_help(format!("`{c}` names an imported module here; write `{c}()` for the {}, or import the module `as` another name", ty.describe().trim_start_matches("a "))),
-            None => d,
+        let d = match (hidden, ty, found) {
+            (None, Ty::Int, V::Frac(_)) => d.with_help(format!(
+                "`{field}` takes a whole number; a share of a count is written `20% of epochs`"
+            )),
+            (None, Ty::Float, V::Frac(x)) => {
+                let plain = (x * 1e6).round() / 1e6;
+                d.with_help(format!(
+                    "a percentage is a fraction of something (`20% of epochs`); `{field}` takes a \
+                     plain number: `{field} = {plain}`"
+                ))
+            }
+            (Some(c), _, _) => d.with_help(format!("`{c}` names an imported module here; write `{c}()` for the {}, or import the module `as` another name", ty.describe().trim_start_matches("a "))),
+            _ => d,
         };
         self.report(d)
     }
@@ -472,6 +506,7 @@ impl<'a> Eval<'a> {
                         module,
                         locals: bound.clone(),
                         metrics: false,
+                        lenient: false,
                     },
                 ),
                 (None, None) => {

@@ -39,17 +39,23 @@ pub fn get_str<'r>(r: &'r Rec, f: &str) -> Option<&'r str> {
 }
 
 impl<'a> Eval<'a> {
-    /// Check an evaluated pipeline and put its stages in execution order.
+    /// Check an evaluated pipeline and put its stages in execution order. A pipeline that
+    /// failed in parts is checked as far as the rest allows (every stage's fields, then
+    /// the graph and rules of the stages that do not depend on a failed one), and `Err`.
     pub fn finish_pipeline(&mut self, pv: &PipeVal) -> R<CheckedPipeline> {
+        let mut failed = pv.failed;
         let data = match pv.binding("data") {
-            Some(v) => self.conform(
-                v.clone(),
-                builtins::Ty::Rec(Kind::Dataset),
-                builtins::Range::Any,
-                "data",
-            )?,
+            Some(v) => self
+                .conform(
+                    v.clone(),
+                    builtins::Ty::Rec(Kind::Dataset),
+                    builtins::Range::Any,
+                    "data",
+                )
+                .ok(),
+            None if pv.base_failed || pv.broken.iter().any(|b| b == "data") => None,
             None => {
-                return Err(self.err_help(
+                self.err_help(
                     CheckError::MissingField {
                         name: pv.name.clone(),
                         field: "data".into(),
@@ -57,40 +63,60 @@ impl<'a> Eval<'a> {
                     pv.span,
                     "this pipeline has no dataset",
                     "add `data = data.digits()` (after `import std.data`)",
-                ))
+                );
+                None
             }
         };
-        let data = rec_of(&data).ok_or(Fail)?;
+        let data_span = data.as_ref().map(|d| d.span);
+        let data = data.as_ref().and_then(rec_of);
+        failed |= data.is_none();
         let seed = match pv.binding("seed") {
-            Some(v) => self
-                .conform(
-                    v.clone(),
-                    builtins::Ty::Int,
-                    builtins::Range::Min(0),
-                    "seed",
-                )?
-                .v
-                .as_int()
-                .unwrap_or(0) as u64,
+            Some(v) => match self.conform(
+                v.clone(),
+                builtins::Ty::Int,
+                builtins::Range::Min(0),
+                "seed",
+            ) {
+                Ok(v) => v.v.as_int().unwrap_or(0) as u64,
+                Err(_) => {
+                    failed = true;
+                    0
+                }
+            },
             None => 0,
         };
         let mut stages = Vec::new();
-        let mut failed = false;
+        let mut absent = std::collections::HashSet::new();
         for s in &pv.stages {
             match self.stage_fields(pv, s) {
-                Ok(cs) => stages.push(cs),
-                Err(_) => failed = true,
+                Ok(cs) if !s.failed => stages.push(cs),
+                _ => {
+                    absent.insert(s.name.name.clone());
+                    failed = true;
+                }
             }
         }
-        if failed {
+        // without its base, a pipeline's stage references and rules cannot be judged
+        if pv.base_failed {
             return Err(Fail);
         }
-        let stages = self.order(pv, stages)?;
+        let stages = self.order(pv, stages, &absent)?;
+        let (Some(data), Some(data_span)) = (data, data_span) else {
+            return Err(Fail);
+        };
         let mut done = Done::with_capacity(stages.len());
         for mut s in stages {
+            if s.after.iter().any(|a| absent.contains(a)) {
+                // it needs a stage that failed: its own rules would only echo that
+                absent.insert(s.name.clone());
+                continue;
+            }
             match self.stage_semantics(&mut s, &done, &data, pv) {
                 Ok(()) => done.push(s),
-                Err(_) => failed = true,
+                Err(_) => {
+                    absent.insert(s.name.clone());
+                    failed = true;
+                }
             }
         }
         if failed {
@@ -100,8 +126,10 @@ impl<'a> Eval<'a> {
             name: pv.name.clone(),
             seed,
             data,
+            data_span,
             stages: done.into_vec(),
             span: pv.span,
+            call: pv.call,
         })
     }
 
@@ -123,8 +151,13 @@ impl<'a> Eval<'a> {
             .iter()
             .map(|(n, v)| (Some(n.clone()), v.clone()))
             .collect();
+        let mut broken = s.broken.clone();
         for inherit in ["space", "views", "augment"] {
             if schema.field(inherit).is_some() && !s.fields.iter().any(|(n, _)| n.name == inherit) {
+                let unknown = pv.base_failed || pv.broken.iter().any(|b| b == inherit);
+                if pv.binding(inherit).is_none() && unknown {
+                    broken.push(inherit.to_string());
+                }
                 if let Some(v) = pv.binding(inherit) {
                     given.push((
                         Some(Named {
@@ -136,7 +169,7 @@ impl<'a> Eval<'a> {
                 }
             }
         }
-        let rec = self.assemble(schema, given, s.kind.span, false);
+        let rec = self.assemble_partial(schema, given, s.kind.span, false, &broken);
         let phases = self.stage_phases(schema.name, s);
         let (rec, phases) = (rec?, phases?);
         Ok(CheckedStage {
@@ -170,8 +203,8 @@ impl<'a> Eval<'a> {
                 .iter()
                 .map(|(n, v)| (Some(n.clone()), v.clone()))
                 .collect();
-            match self.assemble(&PHASE, given, p.name.span, false) {
-                Ok(rec) => {
+            match self.assemble_partial(&PHASE, given, p.name.span, false, &p.broken) {
+                Ok(rec) if !p.failed => {
                     let name = p.name.name.clone();
                     phases.push(CheckedPhase {
                         name,
@@ -181,7 +214,7 @@ impl<'a> Eval<'a> {
                         span: p.name.span,
                     });
                 }
-                Err(_) => failed = true,
+                _ => failed = true,
             }
         }
         if failed {
@@ -192,13 +225,19 @@ impl<'a> Eval<'a> {
     }
 
     /// Resolve references between stages and order them (declaration order among ready ones).
-    fn order(&mut self, pv: &PipeVal, mut stages: Vec<CheckedStage>) -> R<Vec<CheckedStage>> {
+    /// Stages named in `absent` failed: references to them are not reported again.
+    fn order(
+        &mut self,
+        pv: &PipeVal,
+        mut stages: Vec<CheckedStage>,
+        absent: &std::collections::HashSet<String>,
+    ) -> R<Vec<CheckedStage>> {
         let index: HashMap<String, usize> = stages
             .iter()
             .enumerate()
             .map(|(i, s)| (s.name.clone(), i))
             .collect();
-        self.stage_refs(pv, &mut stages, &index)?;
+        self.stage_refs(pv, &mut stages, &index, absent)?;
         match topological(&stages, &index) {
             Ok(order) => {
                 let mut slots: Vec<Option<CheckedStage>> = stages.into_iter().map(Some).collect();
@@ -215,10 +254,14 @@ impl<'a> Eval<'a> {
         pv: &PipeVal,
         stages: &mut [CheckedStage],
         index: &HashMap<String, usize>,
+        absent: &std::collections::HashSet<String>,
     ) -> R<()> {
         let mut failed = false;
-        let names: Vec<String> = stages.iter().map(|s| s.name.clone()).collect();
-        for (s, src) in stages.iter_mut().zip(&pv.stages) {
+        let names: Vec<String> = pv.stages.iter().map(|s| s.name.name.clone()).collect();
+        for s in stages.iter_mut() {
+            let Some(src) = pv.stages.iter().find(|v| v.name.name == s.name) else {
+                continue;
+            };
             let mut refs: Vec<(String, Span)> =
                 src.after.iter().map(|a| (a.name.clone(), a.span)).collect();
             if let Some(f) = s.rec.get("from").filter(|v| !v.v.is_none()) {
@@ -233,7 +276,11 @@ impl<'a> Eval<'a> {
                 refs.push((st.v.as_str().unwrap_or("").to_string(), st.span));
             }
             for (r, span) in refs {
-                if !index.contains_key(&r) {
+                if absent.contains(&r) {
+                    if !s.after.contains(&r) {
+                        s.after.push(r);
+                    }
+                } else if !index.contains_key(&r) {
                     let help = suggest(&r, names.iter().map(String::as_str));
                     self.err_help(
                         CheckError::UnknownStage { name: r.clone() },

@@ -80,6 +80,15 @@ pub struct PipeVal {
     pub bindings: Vec<(String, Val, Span)>,
     pub stages: Vec<StageVal>,
     pub span: Span,
+    /// The call of the pipeline this one extends (`sswp.recipe(...)`), if any.
+    pub call: Option<Span>,
+    /// Settings whose value failed (already reported): absent, but not missing.
+    pub broken: Vec<String>,
+    /// Something of the pipeline failed (already reported): it is checked as far as it
+    /// can be, never lowered.
+    pub failed: bool,
+    /// The pipeline it extends failed: its settings and stages are unknown.
+    pub base_failed: bool,
 }
 
 impl PipeVal {
@@ -107,6 +116,10 @@ pub struct StageVal {
     pub phases: Vec<PhaseVal>,
     pub after: Vec<Named>,
     pub span: Span,
+    /// Fields whose value failed (already reported): absent, but not missing.
+    pub broken: Vec<String>,
+    /// A field or phase failed: the stage is checked as far as it can be.
+    pub failed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -115,6 +128,9 @@ pub struct PhaseVal {
     pub fields: Vec<(Named, Val)>,
     pub when: Option<Val>,
     pub span: Span,
+    /// Fields whose value failed (already reported).
+    pub broken: Vec<String>,
+    pub failed: bool,
 }
 
 impl V {

@@ -605,6 +605,32 @@ fn rule_name(r: Rule) -> Option<&'static str> {
     })
 }
 
+/// `when a and b`: the language has no `and`, `or`, `&&`, `||`, so such a word where an
+/// operator could stand is reported with what to do instead.
+fn logical_operator(src: SourceId, text: &str, pos: usize) -> Option<Diag> {
+    let rest = &text[pos..];
+    let op = ["and", "or", "&&", "||"].into_iter().find(|op| {
+        rest.strip_prefix(op).is_some_and(|after| {
+            op.starts_with('&')
+                || op.starts_with('|')
+                || !after.starts_with(|c: char| c.is_alphanumeric() || c == '_')
+        })
+    })?;
+    let span = Span::new(src, pos, pos + op.len());
+    Some(
+        Diag::error(
+            ParseError::LogicalOperator { op: op.into() },
+            span,
+            "not an operator",
+        )
+        .with_help(
+            "a phase ends on one condition; to wait for two, end one phase on the first and \
+                 start the next on the second (`phase a { max_epochs = 50, when loss < 1.0 }` \
+                 then `phase b { max_epochs = 50, when arch_stable(epochs = 5) }`)",
+        ),
+    )
+}
+
 /// A pest error as a located diagnostic.
 pub fn convert_pest_error(src: SourceId, text: &str, e: pest::error::Error<Rule>) -> Diag {
     use pest::error::{ErrorVariant, InputLocation};
@@ -618,6 +644,9 @@ pub fn convert_pest_error(src: SourceId, text: &str, e: pest::error::Error<Rule>
         .next()
         .map(|c| pos + c.len_utf8())
         .unwrap_or(pos);
+    if let Some(d) = logical_operator(src, text, pos) {
+        return d;
+    }
     let span = Span::new(src, pos, end);
     let found = text[pos..].chars().next();
     let label = match found {

@@ -96,7 +96,8 @@ impl Diag {
 }
 
 /// Did-you-mean: the closest candidate within the Levenshtein rule (distance <= 1 for
-/// names of length <= 2, else <= 2), or `None`.
+/// names of length <= 2, else <= 2), or `None`. A candidate must also keep at least one
+/// of its own characters (`abc` is not "close" to `bn`: every letter of `bn` would change).
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let len = name.chars().count();
     let limit = if len <= 2 { 1 } else { 2 };
@@ -108,7 +109,7 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
             c.len().abs_diff(name.len()) <= limit * 4 && c.chars().count().abs_diff(len) <= limit
         })
         .map(|c| (strsim::levenshtein(name, c), c))
-        .filter(|(d, _)| *d <= limit)
+        .filter(|(d, c)| *d <= limit && *d < c.chars().count())
         .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
         .map(|(_, c)| c)
 }

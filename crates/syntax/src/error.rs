@@ -26,6 +26,8 @@ pub enum ParseError {
     EmptyFile,
     #[error("the file is {bytes} bytes; nas reads files of at most {limit} bytes")]
     TooLarge { bytes: usize, limit: usize },
+    #[error("`{op}` is not an operator: conditions cannot be combined")]
+    LogicalOperator { op: String },
 }
 
 impl Problem for ParseError {
@@ -42,6 +44,7 @@ impl Problem for ParseError {
             ParseError::BadEscape { .. } => "nas::syntax::bad_escape",
             ParseError::EmptyFile => "nas::syntax::empty_file",
             ParseError::TooLarge { .. } => "nas::syntax::too_large",
+            ParseError::LogicalOperator { .. } => "nas::syntax::logical_operator",
         }
     }
 }

@@ -22,6 +22,8 @@ pub enum ResolveError {
     DuplicateParam { name: String },
     #[error("unknown type `{name}`")]
     UnknownType { name: String },
+    #[error("`{name}` is a standard module that is not imported")]
+    MissingImport { name: String },
 }
 
 impl Problem for ResolveError {
@@ -36,6 +38,7 @@ impl Problem for ResolveError {
             ResolveError::DuplicateDefinition { .. } => "nas::resolve::duplicate_definition",
             ResolveError::DuplicateParam { .. } => "nas::resolve::duplicate_param",
             ResolveError::UnknownType { .. } => "nas::resolve::unknown_type",
+            ResolveError::MissingImport { .. } => "nas::resolve::missing_import",
         }
     }
 }

@@ -63,6 +63,9 @@ impl Loaded {
 pub struct LoadOptions {
     /// Extra search folders (`--lib DIR`, then `NAS_PATH`).
     pub lib_dirs: Vec<PathBuf>,
+    /// Check without reading the data (`--no-data`): no data-aware checks, for a spec
+    /// checked away from the machine and folder it will run in.
+    pub no_data: bool,
 }
 
 /// Longest chain of nested imports.

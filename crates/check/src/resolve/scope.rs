@@ -148,10 +148,14 @@ impl<'a> Scope<'a> {
     fn expr(&mut self, e: &'a Expr, metrics: bool) {
         match &e.kind {
             // In `when`, unknown names are reported as unknown metrics by the evaluator.
-            ExprKind::Name(n) if !self.lenient && !metrics => self.name_ref(n, e.span),
+            ExprKind::Name(n) if !self.lenient && !metrics => self.name_ref(n, e.span, None),
             ExprKind::Member(base, member) => {
                 if let ExprKind::Name(n) = &base.kind {
                     if self.lenient || self.module_member(n, member) {
+                        return;
+                    }
+                    if !metrics {
+                        self.name_ref(n, base.span, Some(&member.name));
                         return;
                     }
                 }
@@ -175,16 +179,18 @@ impl<'a> Scope<'a> {
         }
     }
 
-    fn name_ref(&mut self, n: &str, span: nas_syntax::source::Span) {
+    /// A plain name, or the base of `n.member`.
+    fn name_ref(&mut self, n: &str, span: nas_syntax::source::Span, member: Option<&str>) {
         if self.known(n, false) || self.module.broken {
             return;
         }
-        let mut cands: Vec<&str> = self.locals.iter().copied().collect();
-        cands.extend(self.module.items.keys().map(String::as_str));
-        cands.extend(self.module.imports.keys().map(String::as_str));
-        for g in global_names() {
-            cands.push(g);
+        if let Some(d) = super::stdlib::missing_import(n, member, span) {
+            self.diags.push(d);
+            return;
         }
+        let mut user: Vec<&str> = self.locals.iter().copied().collect();
+        user.extend(self.module.items.keys().map(String::as_str));
+        user.extend(self.module.imports.keys().map(String::as_str));
         let d = Diag::error(
             ResolveError::UnknownName {
                 name: n.to_string(),
@@ -192,7 +198,9 @@ impl<'a> Scope<'a> {
             span,
             "not defined",
         );
-        self.diags.push(d.with_help(suggest(n, cands)));
+        let members = imported_members(self.loaded, self.module, n);
+        self.diags
+            .push(d.with_help(unknown_name_help(n, user, &members)));
     }
 
     /// `module.member` where `module` is an import (not shadowed): check the member.
@@ -220,4 +228,41 @@ impl<'a> Scope<'a> {
         }
         true
     }
+}
+
+/// Help for an unknown name: did-you-mean over the names defined where it is used and the
+/// built-in ones; when nothing is close, the names defined there (the built-ins are too many
+/// to list usefully), and the reminder that text is written in quotes.
+pub fn unknown_name_help(n: &str, mut user: Vec<&str>, members: &[String]) -> String {
+    if let Some(m) = members.first() {
+        return format!("did you mean `{m}`? (a definition of an imported module)");
+    }
+    let mut all: Vec<String> = user.iter().map(|u| u.to_string()).collect();
+    all.extend(global_names().map(String::from));
+    if let Some(c) = nas_syntax::diagnostics::closest(n, all.iter().map(String::as_str)) {
+        return format!("did you mean `{c}`?");
+    }
+    user.sort_unstable();
+    user.dedup();
+    let quoted = format!("a string is written in quotes: `\"{n}\"`");
+    if user.is_empty() || user.len() > 24 {
+        return format!("no definition, parameter or built-in is named like it; {quoted}");
+    }
+    let shown: Vec<String> = user.iter().map(|u| format!("`{u}`")).collect();
+    format!(
+        "nothing built in is named like it; defined here: {}; {quoted}",
+        shown.join(", ")
+    )
+}
+
+/// `alias.n` for every import of `module` that defines `n`.
+pub fn imported_members(loaded: &Loaded, module: &Module, n: &str) -> Vec<String> {
+    let mut out: Vec<String> = module
+        .imports
+        .iter()
+        .filter(|(_, id)| loaded.module(**id).is_some_and(|m| m.items.contains_key(n)))
+        .map(|(alias, _)| format!("{alias}.{n}"))
+        .collect();
+    out.sort();
+    out
 }

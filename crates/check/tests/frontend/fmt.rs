@@ -89,7 +89,7 @@ fn every_example_and_stdlib_file_is_formatted() {
 fn scrambled_examples_format_to_the_same_ir_once_and_for_all() {
     crate::support::at_root();
     let mut rng = Rng(22);
-    let opts = LoadOptions::default();
+    let opts = crate::without_data();
     for f in nas_files("examples") {
         let text = read(&f);
         let dir = f.parent().unwrap_or(Path::new("."));
@@ -127,13 +127,14 @@ fn a_scrambled_and_formatted_stdlib_gives_every_example_the_same_ir() {
     }
     let formatted = LoadOptions {
         lib_dirs: vec![lib.clone()],
+        no_data: true,
     };
     for f in nas_files("examples") {
         let text = read(&f);
         let dir = f.parent().unwrap_or(Path::new("."));
         assert_eq!(
             ir(&text, dir, &formatted),
-            ir(&text, dir, &LoadOptions::default()),
+            ir(&text, dir, &crate::without_data()),
             "{}",
             f.display()
         );
@@ -197,7 +198,7 @@ fn check_generated(worker: u8) -> usize {
             text.push('\n');
         }
         let x = scramble(&text, &mut Rng(layout));
-        let (dir, opts) = (Path::new("examples"), LoadOptions::default());
+        let (dir, opts) = (Path::new("examples"), crate::without_data());
         let before = ir(&x, dir, &opts);
         prop_assert_eq!(before.len(), seeds.len(), "every pipeline is valid");
         let once = fmt(&x);
@@ -230,7 +231,7 @@ fn ugly_inputs_match_their_golden_formatting() {
         let out = fmt(&text);
         assert_eq!(fmt(&out), out, "{stem}: not idempotent");
         if CHECKED_GOLDENS.contains(&stem.as_str()) {
-            let (dir, opts) = (Path::new("examples"), LoadOptions::default());
+            let (dir, opts) = (Path::new("examples"), crate::without_data());
             assert_eq!(ir(&out, dir, &opts), ir(&text, dir, &opts), "{stem}");
         }
         insta::assert_snapshot!(stem, out);
