@@ -88,6 +88,8 @@ pub enum CheckError {
     UnknownPipeline { name: String },
     #[error("there is no pipeline to build")]
     NoPipeline,
+    #[error("the file has {count} pipelines; which one?")]
+    SeveralPipelines { count: usize },
     #[error("`{name}` needs arguments before it can be checked")]
     NeedsArguments { name: String },
     #[error("batch of {batch} is too small for a contrastive loss")]
@@ -208,6 +210,7 @@ impl Problem for CheckError {
             Nb201String { .. } => "nas::check::nb201_string",
             UnknownPipeline { .. } => "nas::check::unknown_pipeline",
             NoPipeline => "nas::check::no_pipeline",
+            SeveralPipelines { .. } => "nas::check::several_pipelines",
             NeedsArguments { .. } => "nas::check::needs_arguments",
             BatchTooSmall { .. } => "nas::check::batch_too_small",
             InvalidNetwork { .. } => "nas::check::invalid_network",

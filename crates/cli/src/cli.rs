@@ -95,6 +95,10 @@ pub struct CheckArgs {
     pub format: Format,
     #[command(flatten)]
     pub lib: LibArgs,
+    /// Check without reading the data: no data-aware checks (dataset sizes, splits and
+    /// batches, crops), for a spec checked away from the machine and folder it runs in.
+    #[arg(long)]
+    pub no_data: bool,
     pub file: PathBuf,
 }
 
@@ -105,13 +109,20 @@ pub struct IrArgs {
     pub pipeline: Option<String>,
     #[command(flatten)]
     pub lib: LibArgs,
+    /// Leave the data alone: no data-aware checks (see `nas check --no-data`).
+    #[arg(long)]
+    pub no_data: bool,
     pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// A code such as `nas::check::out_of_range` (the `nas::` prefix may be left out).
-    pub code: String,
+    /// A code such as `nas::check::out_of_range`; the `nas::` prefix, or everything up to
+    /// the name (`out_of_range`), may be left out. Without a code, every code is listed.
+    pub code: Option<String>,
+    /// List every code with its summary.
+    #[arg(long, conflicts_with = "code")]
+    pub list: bool,
 }
 
 /// Run a parsed command line; returns the exit code.
@@ -131,12 +142,32 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
-fn load_options(lib: &LibArgs) -> LoadOptions {
+fn load_options(lib: &LibArgs, no_data: bool) -> LoadOptions {
     let mut lib_dirs = lib.lib.clone();
     if let Some(p) = std::env::var_os("NAS_PATH") {
         lib_dirs.extend(std::env::split_paths(&p).filter(|p| !p.as_os_str().is_empty()));
     }
-    LoadOptions { lib_dirs }
+    LoadOptions { lib_dirs, no_data }
+}
+
+/// Write `text` to stdout. A reader that has gone (`nas ir f.nas | head`) ends the output
+/// quietly: `false` then, and the caller exits as if all was written.
+fn emit(text: &str) -> bool {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => false,
+        Err(e) => {
+            eprintln!("error: cannot write to stdout: {e}");
+            false
+        }
+    }
+}
+
+/// `emit` with a line end.
+fn emit_line(text: &str) -> bool {
+    emit(&format!("{text}\n"))
 }
 
 fn print_diags(c: &Compiled) {
@@ -168,7 +199,11 @@ fn cmd_check(a: &CheckArgs) -> i32 {
         },
         None => None,
     };
-    let c = compile_file(&a.file, &load_options(&a.lib), &Select::default());
+    let c = compile_file(
+        &a.file,
+        &load_options(&a.lib, a.no_data),
+        &Select::default(),
+    );
     let (errors, warnings) = summary(&c);
     let estimates = if a.estimate && errors == 0 {
         c.programs
@@ -187,22 +222,25 @@ fn cmd_check(a: &CheckArgs) -> i32 {
                 "diagnostics": diagnostics::to_json(&c.diags, &c.sources),
                 "estimates": estimates,
             });
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            emit_line(&serde_json::to_string_pretty(&out).unwrap_or_default());
         }
         Format::Human => {
             print_diags(&c);
+            let mut text = String::new();
             for e in &estimates {
-                print_estimates(e);
+                text.push_str(&estimates_text(e));
             }
             if errors == 0 {
                 let n = c.programs.len();
-                println!(
-                    "ok: {} ({n} pipeline{}, {warnings} warning{})",
+                text.push_str(&format!(
+                    "ok: {} ({n} pipeline{}, {warnings} warning{})\n",
                     a.file.display(),
                     plural(n),
                     plural(warnings)
-                );
+                ));
+                emit(&text);
             } else {
+                emit(&text);
                 eprintln!(
                     "{errors} error{}, {warnings} warning{}",
                     plural(errors),
@@ -222,9 +260,16 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
+/// A genotype as the IR writes it, or a run's `derive/genotype.json` (which holds it under
+/// `genotype`, beside the cell pairs and the DARTS string form).
 fn read_genotype(path: &std::path::Path) -> Result<Genotype, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    serde_json::from_str(&text).map_err(|e| e.to_string())
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let inner = match v.get("genotype") {
+        Some(g) if v.get("sharing").is_none() => g.clone(),
+        _ => v,
+    };
+    serde_json::from_value(inner).map_err(|e| e.to_string())
 }
 
 /// Per stage: the estimate, or why there is none.
@@ -254,32 +299,49 @@ fn estimates(p: &Program, genotype: Option<&Genotype>) -> serde_json::Value {
     serde_json::json!({"pipeline": p.pipeline.name, "stages": stages})
 }
 
-fn print_estimates(e: &serde_json::Value) {
-    println!("pipeline {}:", e["pipeline"].as_str().unwrap_or(""));
+/// The human form of one pipeline's estimates.
+fn estimates_text(e: &serde_json::Value) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "pipeline {}:", e["pipeline"].as_str().unwrap_or(""));
     for s in e["stages"].as_array().into_iter().flatten() {
         let head = format!(
             "  {} ({})",
             s["stage"].as_str().unwrap_or(""),
             s["kind"].as_str().unwrap_or("")
         );
-        match s["unknown"].as_str() {
-            Some(why) => println!("{head}: {why}"),
-            None => println!(
+        let _ = match s["unknown"].as_str() {
+            Some(why) => writeln!(out, "{head}: {why}"),
+            None => writeln!(
+                out,
                 "{head}: {} parameters ({} in the auxiliary head), {} multiply-adds per image",
                 group(s["params"].as_u64().unwrap_or(0)),
                 group(s["aux_params"].as_u64().unwrap_or(0)),
                 group(s["madds"].as_u64().unwrap_or(0)),
             ),
-        }
+        };
         if let (Some(bytes), Some(rows)) =
             (s["train_memory_bytes"].as_u64(), s["step_rows"].as_u64())
         {
-            println!(
-                "    a training step on {rows} images needs about {:.1} GiB (estimate, f32)",
-                bytes as f64 / (1u64 << 30) as f64
+            let _ = writeln!(
+                out,
+                "    a training step on {rows} images needs about {} (estimate, f32)",
+                bytes_text(bytes)
             );
         }
     }
+    out
+}
+
+/// 1.5 GiB, 12.3 MiB, 850.0 KiB, 512 bytes: the largest unit that shows a number above 1.
+pub fn bytes_text(bytes: u64) -> String {
+    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    for (unit, size) in UNITS {
+        if bytes >= size {
+            return format!("{:.1} {unit}", bytes as f64 / size as f64);
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 /// 3349342 -> "3,349,342".
@@ -299,7 +361,7 @@ fn cmd_ir(a: &IrArgs) -> i32 {
     let select = Select {
         pipeline: a.pipeline.clone(),
     };
-    let mut c = compile_file(&a.file, &load_options(&a.lib), &select);
+    let mut c = compile_file(&a.file, &load_options(&a.lib, a.no_data), &select);
     if !c.has_errors() && c.programs.len() != 1 {
         let d = if c.programs.is_empty() {
             Diag::unlocated(nas_check::CheckError::NoPipeline)
@@ -310,10 +372,11 @@ fn cmd_ir(a: &IrArgs) -> i32 {
                 .iter()
                 .map(|p| format!("`{}`", p.pipeline.name))
                 .collect();
-            Diag::unlocated(nas_check::CheckError::NoPipeline).with_help(format!(
-                "choose one with `--pipeline NAME`: {}",
-                names.join(", ")
-            ))
+            Diag::unlocated(nas_check::CheckError::SeveralPipelines { count: names.len() })
+                .with_help(format!(
+                    "`nas ir` prints one; choose it with `--pipeline NAME`: {}",
+                    names.join(", ")
+                ))
         };
         c.diags.push(d);
     }
@@ -323,7 +386,8 @@ fn cmd_ir(a: &IrArgs) -> i32 {
     }
     match c.programs.first().map(serde_json::to_string_pretty) {
         Some(Ok(json)) => {
-            println!("{json}");
+            // a closed stdout (`| head`) is a quiet end, not a failure
+            emit_line(&json);
             0
         }
         _ => 1,
@@ -345,28 +409,61 @@ fn code_tables() -> [&'static [CodeInfo]; 7] {
 }
 
 fn cmd_explain(a: &ExplainArgs) -> i32 {
-    let found = code_tables()
-        .into_iter()
-        .find_map(|t| nas_ir::codes::lookup(t, &a.code));
-    match found {
-        Some(info) => {
-            println!(
-                "{}: {}\n\n{}\n\nExample:\n\n{}",
+    let Some(code) = a.code.as_deref().filter(|_| !a.list) else {
+        let mut text = String::new();
+        for info in code_tables().into_iter().flatten() {
+            text.push_str(&format!("{:<44} {}\n", info.code, info.summary));
+        }
+        emit(&text);
+        return 0;
+    };
+    let found = find_codes(code);
+    match found.as_slice() {
+        [info] => {
+            emit(&format!(
+                "{}: {}\n\n{}\n\nExample:\n\n{}\n",
                 info.code,
                 info.summary,
                 info.explanation,
                 indent(info.example)
-            );
+            ));
             0
         }
-        None => {
-            let full = nas_ir::codes::full_name(&a.code);
+        [] => {
+            let full = nas_ir::codes::full_name(code);
             let all = code_tables().into_iter().flatten().map(|c| c.code);
             let help = diagnostics::suggest(&full, all);
-            eprintln!("unknown code `{}`: {help}", a.code);
+            eprintln!("unknown code `{code}`: {help} (`nas explain --list` lists them all)");
+            1
+        }
+        several => {
+            let names: Vec<&str> = several.iter().map(|c| c.code).collect();
+            eprintln!(
+                "`{code}` is the name of several codes: {}; give the whole code",
+                names.join(", ")
+            );
             1
         }
     }
+}
+
+/// The codes `code` names: the one with that full name (the `nas::` prefix may be left
+/// out), else every code of any layer whose last part is `code` (`unknown_field`).
+fn find_codes(code: &str) -> Vec<&'static CodeInfo> {
+    let exact = code_tables()
+        .into_iter()
+        .find_map(|t| nas_ir::codes::lookup(t, code));
+    if let Some(info) = exact {
+        return vec![info];
+    }
+    if code.contains("::") {
+        return Vec::new();
+    }
+    code_tables()
+        .into_iter()
+        .flatten()
+        .filter(|c| c.code.rsplit("::").next() == Some(code))
+        .collect()
 }
 
 fn indent(s: &str) -> String {

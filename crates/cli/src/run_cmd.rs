@@ -73,7 +73,10 @@ fn load_options(lib: &[PathBuf]) -> LoadOptions {
     if let Some(p) = std::env::var_os("NAS_PATH") {
         lib_dirs.extend(std::env::split_paths(&p).filter(|p| !p.as_os_str().is_empty()));
     }
-    LoadOptions { lib_dirs }
+    LoadOptions {
+        lib_dirs,
+        no_data: false,
+    }
 }
 
 /// Compile and pick one pipeline, printing diagnostics; None when there are errors.

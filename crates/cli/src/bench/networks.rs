@@ -94,7 +94,11 @@ pub fn spec(config: NetConfig) -> Result<NetworkSpec, BenchError> {
         "bench/networks.nas",
         NETWORKS_NAS,
         FsPath::new("."),
-        &LoadOptions::default(),
+        // only the networks are used: the placeholder dataset need not exist here
+        &LoadOptions {
+            no_data: true,
+            ..LoadOptions::default()
+        },
         &Select::default(),
     );
     let bad = |reason: String| BenchError::Config { reason };

@@ -160,6 +160,7 @@ fn estimate_reports_every_network() {
         "--estimate",
         "--format",
         "json",
+        "--no-data",
         "examples/darts_supervised.nas",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -219,7 +220,7 @@ fn lib_dirs_and_nas_path_extend_the_search_path() {
 #[test]
 fn estimate_accepts_a_genotype_for_derived_networks() {
     crate::support::at_root();
-    let o = nas(&["ir", "examples/darts_supervised.nas"]);
+    let o = nas(&["ir", "--no-data", "examples/darts_supervised.nas"]);
     let p: nas_ir::Program = serde_json::from_str(&stdout(&o)).expect("program");
     let net = p.pipeline.stages.iter().find_map(|s| match &s.kind {
         nas_ir::StageKind::Train(t) if s.name == "darts_v2" => Some(t.network.clone()),
@@ -243,9 +244,33 @@ fn estimate_accepts_a_genotype_for_derived_networks() {
         "--estimate",
         "--genotype",
         path,
+        "--no-data",
         "examples/darts_supervised.nas",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // a run's own derive/genotype.json holds the genotype beside its other forms
+    let run_file = serde_json::json!({
+        "cells": [],
+        "darts": "Genotype(...)",
+        "genotype": genotype,
+    });
+    let run_path =
+        std::env::temp_dir().join(format!("nas-cli-{}-run-genotype.json", std::process::id()));
+    std::fs::write(&run_path, run_file.to_string()).expect("write");
+    let o = nas(&[
+        "check",
+        "--estimate",
+        "--genotype",
+        run_path.to_str().expect("utf8"),
+        "--no-data",
+        "examples/darts_supervised.nas",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("darts_v2 (train): 3,"),
+        "{}",
+        stdout(&o)
+    );
     assert_eq!(
         nas(&[
             "check",
@@ -264,4 +289,106 @@ fn estimate_accepts_a_genotype_for_derived_networks() {
             .code(),
         Some(2)
     );
+}
+
+#[test]
+fn the_data_is_checked_unless_told_not_to() {
+    crate::support::at_root();
+    // full CIFAR-10 is not shipped: the check says so, located, and the run would refuse
+    let o = nas(&["check", "examples/cifar10.nas"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("nas::check::data_missing"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("examples/cifar10.nas:10:"),
+        "{}",
+        stderr(&o)
+    );
+    let o = nas(&["check", "--no-data", "examples/cifar10.nas"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // a split too small for one batch is an error of `check`, not of the run
+    let o = nas(&[
+        "check",
+        "tests/data/errors/check__batch_exceeds_split__search_batch.nas",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("nas::check::batch_exceeds_split"));
+}
+
+#[test]
+fn a_closed_stdout_is_a_quiet_end() {
+    crate::support::at_root();
+    for args in [
+        &["ir", "examples/quickstart.nas"][..],
+        &["explain", "--list"][..],
+        &["check", "--format", "json", "examples/quickstart.nas"][..],
+    ] {
+        let mut child = crate::nas()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // the reader goes away before nas writes (as `| head -1` does after one line)
+        drop(child.stdout.take());
+        let o = child.wait_with_output().expect("wait");
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn explain_lists_every_code_and_takes_a_bare_name() {
+    crate::support::at_root();
+    let listed = stdout(&nas(&["explain"]));
+    assert_eq!(listed, stdout(&nas(&["explain", "--list"])));
+    let all = [
+        CODES,
+        nas_run::codes::CODES,
+        nas_report::codes::CODES,
+        nas_cli::overrides::CODES,
+    ];
+    let count: usize = all.iter().map(|t| t.len()).sum();
+    assert_eq!(listed.lines().count(), count, "{listed}");
+    for t in all {
+        for c in t {
+            assert!(listed.contains(c.code), "{} is not listed", c.code);
+        }
+    }
+    let o = nas(&["explain", "unknown_field"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("nas::check::unknown_field:"));
+    let o = nas(&["explain", "batch_exceeds_split"]);
+    assert!(stdout(&o).starts_with("nas::check::batch_exceeds_split:"));
+    let o = nas(&["explain", "no_such_thing"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--list"), "{}", stderr(&o));
+}
+
+#[test]
+fn ir_of_a_file_of_several_pipelines_asks_which() {
+    crate::support::at_root();
+    let o = nas(&["ir", "examples/semi_supervised.nas"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("nas::check::several_pipelines"), "{err}");
+    assert!(err.contains("--pipeline NAME"), "{err}");
+    assert!(!err.contains("there is no pipeline"), "{err}");
+}
+
+#[test]
+fn estimates_show_small_memory_in_small_units() {
+    use nas_cli::cli::bytes_text;
+    assert_eq!(bytes_text(512), "512 bytes");
+    assert_eq!(bytes_text(3 << 19), "1.5 MiB");
+    assert_eq!(bytes_text(5 << 30), "5.0 GiB");
+    crate::support::at_root();
+    let o = nas(&["check", "--estimate", "examples/quickstart.nas"]);
+    let out = stdout(&o);
+    assert!(out.contains("needs about"), "{out}");
+    assert!(!out.contains(" 0.0 GiB"), "{out}");
 }

@@ -191,10 +191,13 @@ fn a_truncated_cifar_batch_is_an_error_naming_the_file() {
 fn a_non_image_file_in_an_image_folder_is_an_error_naming_it() {
     crate::support::at_root();
     let dir = tempdir("folder");
+    // enough images that each search split holds a batch (the checker counts them)
     for class in ["a", "b"] {
         fs::create_dir_all(dir.join(class)).unwrap();
         let img = image::RgbImage::from_pixel(8, 8, image::Rgb([10, 200, 30]));
-        img.save(dir.join(class).join("x.png")).unwrap();
+        for i in 0..4 {
+            img.save(dir.join(class).join(format!("x{i}.png"))).unwrap();
+        }
     }
     fs::write(dir.join("b").join("notes.txt"), b"not an image").unwrap();
     let nas_file = with_dir("tests/data/run/folder.nas", &dir);
@@ -309,4 +312,34 @@ fn a_derived_cell_missing_from_a_partial_table_is_a_coded_error() {
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("nas::run::cell_not_in_table"), "{err}");
     assert!(!out.join("run/truth/done.json").exists());
+}
+
+/// What used to fail only at run time now stops before the run starts: no run folder.
+#[test]
+fn the_run_refuses_data_problems_before_training() {
+    crate::support::at_root();
+    for case in [
+        "check__batch_exceeds_split__search_batch",
+        "check__data_missing__folder",
+        "check__crop_exceeds_image__padded",
+        "check__invalid_network__aux_on_digits",
+    ] {
+        let out = tempdir(case);
+        fs::remove_dir_all(&out).unwrap();
+        let o = nas()
+            .arg("run")
+            .arg(format!("tests/data/errors/{case}.nas"))
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        let code = case.split("__").nth(1).unwrap();
+        assert_eq!(o.status.code(), Some(1), "{case}: {err}");
+        assert!(
+            err.contains(&format!("nas::check::{code}")),
+            "{case}: {err}"
+        );
+        assert!(!out.exists(), "{case}: the run started");
+    }
 }

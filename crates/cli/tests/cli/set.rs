@@ -57,3 +57,21 @@ fn a_good_override_changes_the_field() {
         (Some("search"), Some(8))
     );
 }
+
+#[test]
+fn a_bare_word_as_a_value_is_not_matched_to_an_unrelated_name() {
+    crate::support::at_root();
+    let out = std::env::temp_dir().join(format!("nas_cli_set_abc_{}", std::process::id()));
+    let o = crate::nas()
+        .args(["run", "tests/data/run/tiny.nas", "--out"])
+        .arg(&out)
+        .args(["--set", "search.batch=abc"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("nas::resolve::unknown_name"), "{err}");
+    assert!(!err.contains("`bn`"), "{err}");
+    assert!(err.contains("\"abc\""), "{err}");
+    assert!(!out.exists());
+}
