@@ -48,7 +48,7 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the IR of a pipeline as JSON.
     Ir(IrArgs),
-    /// Explain a diagnostic code, with an example.
+    /// Explain a diagnostic code with an example, or list every code (`--list`).
     Explain(ExplainArgs),
     /// Run a pipeline: search, derive and the stages after them, into a run folder.
     Run(crate::run_cmd::RunArgs),
