@@ -200,7 +200,10 @@ pub fn run(conn: &Connection, stdlib: StdlibFiles) -> Result<(), LspError> {
     })
 }
 
-/// Library folders from `NAS_PATH`, as `nas check` reads them.
+/// Library folders from `NAS_PATH`, as `nas check` reads them. The data is left alone: the
+/// editor checks on every change, and counting an image folder's files (or reading paths
+/// relative to wherever the editor started the server) is `nas check`'s job, not a
+/// keystroke's.
 fn load_options() -> LoadOptions {
     let lib_dirs = std::env::var_os("NAS_PATH")
         .map(|p| {
@@ -209,7 +212,10 @@ fn load_options() -> LoadOptions {
                 .collect()
         })
         .unwrap_or_default();
-    LoadOptions { lib_dirs }
+    LoadOptions {
+        lib_dirs,
+        no_data: true,
+    }
 }
 
 struct Server<'c> {
