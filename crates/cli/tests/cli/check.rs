@@ -350,6 +350,7 @@ fn explain_lists_every_code_and_takes_a_bare_name() {
         CODES,
         nas_run::codes::CODES,
         nas_report::codes::CODES,
+        nas_lsp::codes::CODES,
         nas_cli::overrides::CODES,
     ];
     let count: usize = all.iter().map(|t| t.len()).sum();
