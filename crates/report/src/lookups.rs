@@ -122,13 +122,17 @@ pub fn markdown(rows: &[LookupRun]) -> Option<String> {
     md.push_str("| arm | n | CIFAR-10 mean ± std | best | worst | search wall s (mean) | final alpha entropy (mean) |\n");
     md.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
     for s in summaries(rows) {
+        // a standard deviation of one run is no measurement of spread
+        let spread = if s.cifar10.n >= 2 {
+            format!("{:.2} ± {:.2}", s.cifar10.mean, s.cifar10.std)
+        } else {
+            format!("{:.2} (one run)", s.cifar10.mean)
+        };
         let _ = writeln!(
             md,
-            "| {} | {} | {:.2} ± {:.2} | {:.2} | {:.2} | {} | {} |",
+            "| {} | {} | {spread} | {:.2} | {:.2} | {} | {} |",
             s.arm,
             s.cifar10.n,
-            s.cifar10.mean,
-            s.cifar10.std,
             s.best,
             s.worst,
             or_dash(s.mean_seconds, |v| format!("{v:.0}")),
@@ -225,6 +229,7 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("`\\|a~0\\|+"), "{md}");
+        assert!(md.contains("| b | 1 | 90.00 (one run) | 90.00 | 90.00 |"), "{md}");
         assert!(markdown(&[]).is_none());
     }
 }
