@@ -229,7 +229,10 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("`\\|a~0\\|+"), "{md}");
-        assert!(md.contains("| b | 1 | 90.00 (one run) | 90.00 | 90.00 |"), "{md}");
+        assert!(
+            md.contains("| b | 1 | 90.00 (one run) | 90.00 | 90.00 |"),
+            "{md}"
+        );
         assert!(markdown(&[]).is_none());
     }
 }

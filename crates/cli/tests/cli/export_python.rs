@@ -34,8 +34,14 @@ struct Case {
 }
 
 fn example(path: &str, stage: &'static str) -> Program {
-    let c = compile_file(Path::new(path), &LoadOptions::default(), &Select::default());
-    assert!(!c.has_errors(), "{path} does not compile");
+    // only the networks are used (nothing is read from the data): examples/nb201.nas names a
+    // CIFAR-10 folder the repository does not ship, which the data checks would refuse
+    let opts = LoadOptions {
+        no_data: true,
+        ..LoadOptions::default()
+    };
+    let c = compile_file(Path::new(path), &opts, &Select::default());
+    assert!(!c.has_errors(), "{path} does not compile: {:?}", c.diags);
     let p = c.programs.into_iter().next().expect("a pipeline");
     assert!(
         p.pipeline.stages.iter().any(|s| s.name == stage),
