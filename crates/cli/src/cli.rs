@@ -396,7 +396,7 @@ fn cmd_ir(a: &IrArgs) -> i32 {
 
 /// Every layer's table of codes: the front end's, the interpreter's, the report's, the
 /// language server's, the exporter's and the command line's own.
-fn code_tables() -> [&'static [CodeInfo]; 7] {
+pub fn code_tables() -> [&'static [CodeInfo]; 7] {
     [
         codes::CODES,
         nas_run::codes::CODES,
