@@ -446,46 +446,11 @@ fn select_due(
             .map_err(|e| fail.nn(e))?;
         Ok(objective_loss(&objective, &out, b, fail)?.loss)
     };
-    let names: Vec<String> = s.net.ops().iter().map(|o| o.name.clone()).collect();
-    let groups: Vec<String> = s
-        .net
-        .alpha_groups()
-        .iter()
-        .map(|g| g.name.clone())
-        .collect();
-    for i in due {
-        let (g, r) = rows[i];
-        if let Some(found) = select::select_edge(&mut s.net, &batches, &loss, g, r, fail)? {
-            ctx.sink.emit(Event::EdgeSelected {
-                stage: ctx.stage.name.clone(),
-                epoch: pos.epoch,
-                edge: format!("{}[{r}]", groups[g]),
-                kept: names[found.kept].clone(),
-                increase: found
-                    .increase
-                    .iter()
-                    .map(|(k, d)| (names[*k].clone(), *d))
-                    .collect(),
-            });
-        }
-        // the node whose last edge this was may now choose its inputs
-        let nodes = s.net.node_rows(g).map_err(|e| fail.nn(e))?;
-        if let Some(node) = nodes.into_iter().find(|n| n.end == r + 1) {
-            let keep = s.derive.edges_per_node;
-            if let Some(t) =
-                select::select_inputs(&mut s.net, &batches, &loss, g, node, keep, fail)?
-            {
-                ctx.sink.emit(Event::InputsSelected {
-                    stage: ctx.stage.name.clone(),
-                    epoch: pos.epoch,
-                    group: groups[g].clone(),
-                    kept: t.kept,
-                    increase: t.increase,
-                });
-            }
-        }
-    }
-    Ok(())
+    let due: Vec<(usize, usize)> = due.into_iter().map(|i| rows[i]).collect();
+    let keep = s.derive.edges_per_node;
+    select::select_rows(
+        ctx, &mut s.net, &batches, &loss, &due, keep, pos.epoch, fail,
+    )
 }
 
 fn next_batch(

@@ -14,7 +14,9 @@
 use candle_core::Tensor;
 
 use super::common::{self, Fail};
+use crate::ctx::StageCtx;
 use crate::error::RuntimeError;
+use crate::events::Event;
 use nas_engine::data::Batch;
 use nas_engine::nn::{Network, Removal};
 
@@ -55,6 +57,51 @@ pub fn select_edge(
     let kept = best(&increase).ok_or_else(|| fail.internal("no candidate op"))?;
     net.fix_edge(g, row, kept).map_err(|e| fail.nn(e))?;
     Ok(Some(Selection { kept, increase }))
+}
+
+/// Fix each of `rows` (group, alpha row) in order, and let every node whose last incoming
+/// edge was just fixed choose its `keep` inputs; each decision is reported as an event.
+#[allow(clippy::too_many_arguments)]
+pub fn select_rows(
+    ctx: &mut StageCtx<'_>,
+    net: &mut Network,
+    batches: &[Batch],
+    loss: &LossFn<'_>,
+    rows: &[(usize, usize)],
+    keep: usize,
+    epoch: usize,
+    fail: &Fail,
+) -> Result<(), RuntimeError> {
+    let names: Vec<String> = net.ops().iter().map(|o| o.name.clone()).collect();
+    let groups: Vec<String> = net.alpha_groups().iter().map(|g| g.name.clone()).collect();
+    for &(g, r) in rows {
+        if let Some(found) = select_edge(net, batches, loss, g, r, fail)? {
+            ctx.sink.emit(Event::EdgeSelected {
+                stage: ctx.stage.name.clone(),
+                epoch,
+                edge: format!("{}[{r}]", groups[g]),
+                kept: names[found.kept].clone(),
+                increase: found
+                    .increase
+                    .iter()
+                    .map(|(k, d)| (names[*k].clone(), *d))
+                    .collect(),
+            });
+        }
+        let nodes = net.node_rows(g).map_err(|e| fail.nn(e))?;
+        if let Some(node) = nodes.into_iter().find(|n| n.end == r + 1) {
+            if let Some(t) = select_inputs(net, batches, loss, g, node, keep, fail)? {
+                ctx.sink.emit(Event::InputsSelected {
+                    stage: ctx.stage.name.clone(),
+                    epoch,
+                    group: groups[g].clone(),
+                    kept: t.kept,
+                    increase: t.increase,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The loss with `removal` taken out of the mixture.
