@@ -37,10 +37,15 @@ pipeline p {
 "#;
 
 fn program() -> Program {
+    compiled(SRC)
+}
+
+/// The one pipeline of `src`, checked from the repository root.
+fn compiled(src: &str) -> Program {
     crate::support::at_root();
     let c = compile_text(
         "select.nas",
-        SRC,
+        src,
         Path::new("."),
         &LoadOptions::default(),
         &Select::default(),
@@ -170,16 +175,7 @@ pipeline p {
 
 #[test]
 fn on_the_darts_space_each_node_keeps_two_inputs_chosen_by_perturbation() {
-    crate::support::at_root();
-    let c = compile_text(
-        "select_darts.nas",
-        DARTS_SRC,
-        Path::new("."),
-        &LoadOptions::default(),
-        &Select::default(),
-    );
-    assert!(!c.has_errors(), "{:?}", c.diags);
-    let program = c.programs.into_iter().next().expect("one pipeline");
+    let program = compiled(DARTS_SRC);
     let out = tempdir("select_darts");
     let mut sink = VecSink::default();
     run(&program, &opts(&out, false), &mut sink).expect("run");
