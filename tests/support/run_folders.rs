@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use nas_ir::outputs::{
     DeriveDone, DeriveResult, Done, KnnDone, KnnResult, Outcome, SeedResult, SslDone, SslEpoch,
-    SslResult, SupervisedDone, SupervisedEpoch, SupervisedResult, OUTPUT_VERSION,
+    SslResult, SupervisedDone, SupervisedEpoch, SupervisedResult, WeightsLoad, OUTPUT_VERSION,
 };
 use nas_ir::{specs, InitSpec, Program, StageKind};
 use serde_json::Value;
@@ -48,7 +48,7 @@ fn done(dir: &Path, stage: &str, seconds: f64, outcome: Outcome) {
     );
 }
 
-fn ssl_epoch(epoch: usize, loss: f64, alpha_entropy: f64, images_per_sec: f64) -> SslEpoch {
+pub fn ssl_epoch(epoch: usize, loss: f64, alpha_entropy: f64, images_per_sec: f64) -> SslEpoch {
     SslEpoch {
         format_version: OUTPUT_VERSION,
         epoch,
@@ -95,6 +95,7 @@ pub fn fake_search(dir: &Path, losses: &[f64]) {
             preservation_max_abs_diff: Some(0.0),
         },
         genotype_text: "[[('sep_conv_3x3', 0), ('skip_connect', 1)]]".into(),
+        genotype: Some(specs::darts_v2_genotype()),
     };
     done(dir, "derive", 0.1, Outcome::Derive(derive));
 }
@@ -135,6 +136,19 @@ pub fn fake_supervised(dir: &Path, stage: &str, kind: &str, per_seed: &[(u64, Op
         labels: 0.5,
         train_images: 64,
         val_images: 16,
+        test_images: Some(100),
+        // the fine-tune from preserved weights: the derived network's 179 tensors less the
+        // 4 of the projection head, plus batch-norm scales and the classifier
+        init_load: (stage == "tune").then(|| WeightsLoad {
+            file: "derive/weights.safetensors".into(),
+            copied: 175,
+            unused: [("projection head".to_string(), 4)].into(),
+            fresh: [
+                ("batch-norm scale/shift".to_string(), 10),
+                ("classifier".to_string(), 2),
+            ]
+            .into(),
+        }),
     };
     let outcome = match kind {
         "finetune" => Outcome::Finetune(result),
@@ -151,7 +165,9 @@ fn fake_knn(dir: &Path, seconds: f64, knn_acc: f64) {
             knn_acc,
             k: 5,
             bank: 80,
+            test_images: Some(100),
         },
+        init_load: None,
     };
     done(dir, "knn", seconds, Outcome::Knn(knn));
 }

@@ -57,8 +57,11 @@ impl EventSink for Renderer {
                 self.line(&format!("stage {stage} ({kind}, {epochs} epochs)"));
             }
             Event::StageSkipped { stage, reason } => {
-                self.line(&format!("stage {stage}: skipped ({reason})"))
+                self.line(&format!("stage {stage}: kept ({reason})"))
             }
+            Event::StageRerun { stage, reason } => self.line(&format!(
+                "stage {stage}: runs again, replacing its earlier results ({reason})"
+            )),
             Event::EpochStart {
                 stage,
                 epoch,

@@ -96,6 +96,9 @@ pub struct DeriveDone {
     pub result: DeriveResult,
     /// The genotype as `.nas` source (`derive/genotype.nas`).
     pub genotype_text: String,
+    /// The genotype itself (absent in folders written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub genotype: Option<Genotype>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -118,6 +121,69 @@ pub struct SupervisedDone {
     pub labels: f64,
     pub train_images: usize,
     pub val_images: usize,
+    /// Images of the test split each seed was tested on (absent in folders written before
+    /// it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_images: Option<usize>,
+    /// How the network took its initial weights from another stage's file (none for a
+    /// random start).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_load: Option<WeightsLoad>,
+}
+
+/// How a network took its initial weights from a file: the same counts appear in the run's
+/// log and in its report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeightsLoad {
+    /// The file, as the run names it.
+    pub file: String,
+    /// Tensors of the network set from the file.
+    pub copied: usize,
+    /// Tensors of the file the network does not use, by kind (e.g. the SSL projection
+    /// head).
+    pub unused: BTreeMap<String, usize>,
+    /// Tensors of the network the file does not have, left as initialised, by kind (e.g. the
+    /// new classifier, batch-norm scales and shifts the search trained without).
+    pub fresh: BTreeMap<String, usize>,
+}
+
+impl WeightsLoad {
+    /// What kind of tensor `name` of this `rank` is, for the counts above.
+    pub fn tensor_kind(name: &str, rank: usize) -> &'static str {
+        let last = name.rsplit('.').next().unwrap_or(name);
+        if name.starts_with("classifier") {
+            "classifier"
+        } else if name.starts_with("head.") {
+            "projection head"
+        } else if last.starts_with("running_") {
+            "batch-norm statistics"
+        } else if rank == 1 && (last == "weight" || last == "bias") {
+            "batch-norm scale/shift"
+        } else {
+            "other"
+        }
+    }
+
+    /// `165 tensors from derive/weights.safetensors (not used: 4 projection head),
+    /// 78 fresh (76 batch-norm scale/shift, 2 classifier)`.
+    pub fn summary(&self) -> String {
+        fn kinds(m: &BTreeMap<String, usize>) -> String {
+            m.iter()
+                .map(|(k, n)| format!("{n} {k}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+        let mut text = format!("{} tensors from {}", self.copied, self.file);
+        if !self.unused.is_empty() {
+            text.push_str(&format!(" (not used: {})", kinds(&self.unused)));
+        }
+        let fresh: usize = self.fresh.values().sum();
+        text.push_str(&format!(", {fresh} fresh"));
+        if fresh > 0 {
+            text.push_str(&format!(" ({})", kinds(&self.fresh)));
+        }
+        text
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,6 +215,9 @@ impl SeedResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KnnDone {
     pub result: KnnResult,
+    /// How the network took its weights from another stage's file (none for random).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_load: Option<WeightsLoad>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -157,6 +226,9 @@ pub struct KnnResult {
     pub k: usize,
     /// Labelled images in the feature bank.
     pub bank: usize,
+    /// Test images classified (absent in folders written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_images: Option<usize>,
 }
 
 /// `nb201_lookup`: a cell's true accuracies and where they rank in the table.
@@ -192,7 +264,9 @@ pub struct SslEpoch {
     /// The phase the epoch belongs to (`warmup`, `search`, ...).
     pub phase: String,
     pub loss: f64,
-    /// Top-1 retrieval accuracy of the positive among the batch (the SSL task's accuracy).
+    /// Top-1 retrieval accuracy of the positive among the batch (the SSL task's accuracy);
+    /// with a supervised (cross-entropy) objective, the training accuracy (the log shows it
+    /// as `train_acc`).
     pub ssl_acc: f64,
     /// Standard deviation of the normalised projections: near 0 means collapse.
     pub feature_std: f64,

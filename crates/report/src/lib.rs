@@ -15,6 +15,7 @@
 pub mod codes;
 pub mod error;
 pub mod folder;
+pub mod genotype;
 pub mod lookups;
 pub mod plots;
 pub mod run;

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use super::folder::{Metric, RunFolder};
 use super::plots::{Corner, Panel, Series};
-use super::table::MeanStd;
+use super::table::{spread_text, MeanStd};
 use nas_ir::StageKind;
 
 /// One run's look-up and its search.
@@ -122,12 +122,13 @@ pub fn markdown(rows: &[LookupRun]) -> Option<String> {
     md.push_str("| arm | n | CIFAR-10 mean ± std | best | worst | search wall s (mean) | final alpha entropy (mean) |\n");
     md.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
     for s in summaries(rows) {
-        // a standard deviation of one run is no measurement of spread
-        let spread = if s.cifar10.n >= 2 {
-            format!("{:.2} ± {:.2}", s.cifar10.mean, s.cifar10.std)
-        } else {
-            format!("{:.2} (one run)", s.cifar10.mean)
-        };
+        // below 3 runs a standard deviation is no measurement of spread
+        let spread = spread_text(
+            &format!("{:.2}", s.cifar10.mean),
+            &format!("{:.2}", s.cifar10.std),
+            s.cifar10.n,
+            "run",
+        );
         let _ = writeln!(
             md,
             "| {} | {} | {spread} | {:.2} | {:.2} | {} | {} |",
@@ -225,12 +226,14 @@ mod tests {
         assert_eq!((s[0].best, s[0].worst), (94.0, 93.0));
         let md = markdown(&rows).unwrap();
         assert!(
-            md.contains("| a | 2 | 93.50 ± 0.71 | 94.00 | 93.00 | 100 | 0.5000 |"),
+            md.contains(
+                "| a | 2 | 93.50 ± 0.71 (2 runs, too few for a spread) | 94.00 | 93.00 | 100 | 0.5000 |"
+            ),
             "{md}"
         );
         assert!(md.contains("`\\|a~0\\|+"), "{md}");
         assert!(
-            md.contains("| b | 1 | 90.00 (one run) | 90.00 | 90.00 |"),
+            md.contains("| b | 1 | 90.00 (1 run, no spread) | 90.00 | 90.00 |"),
             "{md}"
         );
         assert!(markdown(&[]).is_none());

@@ -12,6 +12,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use super::folder::{Metric, StageRecord};
+use super::table::{loss_label, objective_name};
 use nas_ir::StageKind;
 
 /// Width and height in pixels of every plot.
@@ -92,10 +93,10 @@ pub fn stage_panels(rec: &StageRecord) -> Option<Vec<Panel>> {
         legend,
     };
     match rec.kind() {
-        StageKind::SslSearch(_) => Some(vec![
+        StageKind::SslSearch(s) => Some(vec![
             panel(
-                &format!("{}: SSL loss", rec.name()),
-                "NT-Xent loss",
+                &format!("{}: {} loss", rec.name(), objective_name(&s.objective)),
+                loss_label(&s.objective),
                 vec![Series::line("loss", rec.series(Metric::Loss, None), 0)],
                 Corner::UpperRight,
             ),
@@ -110,9 +111,9 @@ pub fn stage_panels(rec: &StageRecord) -> Option<Vec<Panel>> {
                 Corner::UpperRight,
             ),
         ]),
-        StageKind::SslTrain(_) => Some(vec![panel(
-            &format!("{}: SSL loss", rec.name()),
-            "NT-Xent loss",
+        StageKind::SslTrain(s) => Some(vec![panel(
+            &format!("{}: {} loss", rec.name(), objective_name(&s.objective)),
+            loss_label(&s.objective),
             vec![Series::line("loss", rec.series(Metric::Loss, None), 0)],
             Corner::UpperRight,
         )]),

@@ -9,9 +9,9 @@ use std::path::PathBuf;
 
 use super::error::ReportError;
 use super::folder::RunFolder;
+use super::genotype;
 use super::plots::{render_png, stage_panels, PLOT_SIZE};
-use super::table::{eval_rows, eval_table, lookup_table, ssl_rows, ssl_table};
-use nas_ir::StageKind;
+use super::table::{eval_rows, eval_table, lookup_table, ssl_rows, ssl_table, MIN_SEEDS};
 
 /// A file of a report, relative to the folder it goes into, and its bytes.
 #[derive(Debug, Clone)]
@@ -77,10 +77,28 @@ pub fn markdown(run: &RunFolder, plots: &[&PathBuf]) -> String {
         md.push_str("## Evaluation\n\n");
         md.push_str(
             "Accuracies in %; test accuracy is the mean ± standard deviation over seeds \
-             (n seeds); val acc is the mean best validation accuracy.\n\n",
+             (n seeds), each seed tested once on the test images counted; val acc is the \
+             mean best validation accuracy.\n\n",
         );
         md.push_str(&eval_table(&evals));
         md.push('\n');
+        if evals
+            .iter()
+            .any(|r| r.test_acc.is_some_and(|m| m.n < MIN_SEEDS))
+        {
+            let _ = writeln!(
+                md,
+                "Fewer than {MIN_SEEDS} seeds measure those runs, not the method: their ± (if \
+                 any) is no estimate of the spread between seeds. Add seeds (`seeds = [0, 1, \
+                 2]`) to compare arms.\n"
+            );
+        }
+        let loads = init_loads(run);
+        if !loads.is_empty() {
+            md.push_str("Initial weights:\n\n");
+            md.push_str(&loads);
+            md.push('\n');
+        }
     }
     if let Some(table) = lookup_table(run) {
         md.push_str("## Benchmark look-ups\n\n");
@@ -93,33 +111,33 @@ pub fn markdown(run: &RunFolder, plots: &[&PathBuf]) -> String {
     }
     let ssl = ssl_rows(run);
     if !ssl.is_empty() {
-        md.push_str("## Self-supervised training\n\n");
+        md.push_str("## Search and self-supervised training\n\n");
         md.push_str(&ssl_table(&ssl));
         md.push('\n');
     }
-    for rec in &run.stages {
-        if !matches!(rec.kind(), StageKind::Derive(_)) {
-            continue;
-        }
-        let _ = writeln!(md, "## Genotype from `{}`\n", rec.name());
-        if let Some(d) = rec.derive() {
-            let _ = writeln!(md, "```\n{}\n```\n", d.genotype_text);
-            if let Some(diff) = d.result.preservation_max_abs_diff {
-                let _ = writeln!(
-                    md,
-                    "Weights preserved: {} tensors copied, {} fresh; max |supernet − derived| \
-                     output difference {diff:.2e}.\n",
-                    d.result.copied, d.result.fresh
-                );
-            }
-        }
-    }
+    md.push_str(&genotype::sections(run));
     if !plots.is_empty() {
         md.push_str("## Curves\n\n");
         for path in plots {
             let stage = path.file_stem().unwrap_or_default().to_string_lossy();
             let link = path.to_string_lossy().replace('\\', "/");
             let _ = writeln!(md, "![{stage}]({link})\n");
+        }
+    }
+    md
+}
+
+/// `- `tune`: 165 tensors from derive/weights.safetensors (...), 78 fresh (...)` for every
+/// stage that started from another stage's weights (the same words as the run's log).
+fn init_loads(run: &RunFolder) -> String {
+    let mut md = String::new();
+    for rec in &run.stages {
+        let load = rec
+            .supervised()
+            .and_then(|d| d.init_load.as_ref())
+            .or_else(|| rec.knn().and_then(|d| d.init_load.as_ref()));
+        if let Some(load) = load {
+            let _ = writeln!(md, "- `{}`: {}", rec.name(), load.summary());
         }
     }
     md

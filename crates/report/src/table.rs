@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::folder::{Metric, RunFolder, StageRecord};
-use nas_ir::{InitSpec, StageKind};
+use nas_ir::{InitSpec, ObjectiveSpec, StageKind};
 
 /// Mean, sample standard deviation (n - 1; 0 for one value) and count.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -51,6 +51,8 @@ pub struct EvalRow {
     /// Mean over seeds of the best validation accuracy (none without a validation split).
     pub val_acc: Option<f64>,
     pub test_acc: Option<MeanStd>,
+    /// Test images each seed (or the kNN classifier) was tested on.
+    pub test_images: Option<usize>,
     pub knn_acc: Option<f64>,
     pub seconds: Option<f64>,
     /// Mean over the epochs' records.
@@ -62,6 +64,8 @@ pub struct EvalRow {
 pub struct SslRow {
     pub stage: String,
     pub kind: &'static str,
+    /// The training objective: `SimCLR` or `cross-entropy (labels)`.
+    pub objective: &'static str,
     pub epochs: usize,
     pub loss: Option<(f64, f64)>,
     /// First and last alpha entropy (search stages only).
@@ -94,6 +98,7 @@ fn eval_row(rec: &StageRecord) -> Option<EvalRow> {
         seeds: None,
         val_acc: None,
         test_acc: None,
+        test_images: None,
         knn_acc: None,
         seconds: rec.seconds(),
         images_per_sec: mean_images_per_sec(rec),
@@ -107,11 +112,13 @@ fn eval_row(rec: &StageRecord) -> Option<EvalRow> {
             row.seeds = Some(s.seeds.len());
             row.val_acc = MeanStd::of(&vals).map(|m| m.mean);
             row.test_acc = MeanStd::of(&tests).or_else(|| result_test_acc(rec));
+            row.test_images = rec.supervised().and_then(|d| d.test_images);
         }
         StageKind::Knn(s) => {
             row.init = init_text(&s.init);
             row.labels = Some(s.labels);
             row.knn_acc = rec.knn().map(|k| k.result.knn_acc);
+            row.test_images = rec.knn().and_then(|k| k.result.test_images);
         }
         StageKind::SslTrain(s) => {
             row.init = init_text(&s.init);
@@ -158,9 +165,9 @@ pub fn ssl_rows(run: &RunFolder) -> Vec<SslRow> {
     run.stages
         .iter()
         .filter_map(|rec| {
-            let search = match rec.kind() {
-                StageKind::SslSearch(_) => true,
-                StageKind::SslTrain(_) => false,
+            let (search, objective) = match rec.kind() {
+                StageKind::SslSearch(s) => (true, &s.objective),
+                StageKind::SslTrain(s) => (false, &s.objective),
                 _ => return None,
             };
             let loss = rec.series(Metric::Loss, None);
@@ -168,6 +175,7 @@ pub fn ssl_rows(run: &RunFolder) -> Vec<SslRow> {
             Some(SslRow {
                 stage: rec.name().to_string(),
                 kind: rec.kind().name(),
+                objective: objective_name(objective),
                 epochs: rec.ssl().map_or(loss.len(), |d| d.result.epochs),
                 loss: first_last(&loss),
                 alpha_entropy: if search { first_last(&entropy) } else { None },
@@ -187,9 +195,39 @@ pub fn pct(x: f64) -> String {
     format!("{:.2}", x * 100.0)
 }
 
-/// `42.40 ± 0.73 (3)`.
+/// Fewer values than this give a mean but no estimate of the spread between them.
+pub const MIN_SEEDS: usize = 3;
+
+/// `42.40 ± 0.73 (3)`; below [`MIN_SEEDS`] the text says the spread is no estimate:
+/// `42.40 (1 seed, no spread)`, `42.40 ± 0.73 (2 seeds, too few for a spread)`.
 pub fn mean_std_text(m: &MeanStd) -> String {
-    format!("{} ± {} ({})", pct(m.mean), pct(m.std), m.n)
+    spread_text(&pct(m.mean), &pct(m.std), m.n, "seed")
+}
+
+/// A mean, its standard deviation and count, as [`mean_std_text`] writes them; `unit` names
+/// what was counted (`seed`, `run`).
+pub fn spread_text(mean: &str, std: &str, n: usize, unit: &str) -> String {
+    match n {
+        0 | 1 => format!("{mean} (1 {unit}, no spread)"),
+        n if n < MIN_SEEDS => format!("{mean} ± {std} ({n} {unit}s, too few for a spread)"),
+        n => format!("{mean} ± {std} ({n})"),
+    }
+}
+
+/// How the report names a training objective.
+pub fn objective_name(o: &ObjectiveSpec) -> &'static str {
+    match o {
+        ObjectiveSpec::Simclr { .. } => "SimCLR",
+        ObjectiveSpec::CrossEntropy { .. } => "cross-entropy (labels)",
+    }
+}
+
+/// The y-axis label of an objective's loss curve.
+pub fn loss_label(o: &ObjectiveSpec) -> &'static str {
+    match o {
+        ObjectiveSpec::Simclr { .. } => "NT-Xent loss",
+        ObjectiveSpec::CrossEntropy { .. } => "cross-entropy loss",
+    }
 }
 
 /// A label fraction without trailing zeros: `0.1` -> `10%`, `0.005` -> `0.5%`.
@@ -206,13 +244,13 @@ fn or_dash<T>(v: Option<T>, f: impl FnOnce(T) -> String) -> String {
 /// The evaluation table in markdown.
 pub fn eval_table(rows: &[EvalRow]) -> String {
     let mut md = String::from(
-        "| stage | kind | init | labels | epochs | seeds | val acc % | test acc % (n) | kNN acc % | wall s | images/s |\n\
-         |---|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| stage | kind | init | labels | epochs | seeds | val acc % | test acc % (n) | kNN acc % | test images | wall s | images/s |\n\
+         |---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for r in rows {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.stage,
             r.kind,
             r.init,
@@ -222,6 +260,7 @@ pub fn eval_table(rows: &[EvalRow]) -> String {
             or_dash(r.val_acc, pct),
             or_dash(r.test_acc.as_ref(), mean_std_text),
             or_dash(r.knn_acc, pct),
+            or_dash(r.test_images, |n| n.to_string()),
             or_dash(r.seconds, |s| format!("{s:.1}")),
             or_dash(r.images_per_sec, |v| format!("{v:.0}")),
         );
@@ -259,16 +298,17 @@ pub fn lookup_table(run: &RunFolder) -> Option<String> {
 /// The self-supervised training table in markdown.
 pub fn ssl_table(rows: &[SslRow]) -> String {
     let mut md = String::from(
-        "| stage | kind | epochs | SSL loss first → last | alpha entropy first → last | wall s | images/s |\n\
-         |---|---|---:|---|---|---:|---:|\n",
+        "| stage | kind | objective | epochs | loss first → last | alpha entropy first → last | wall s | images/s |\n\
+         |---|---|---|---:|---|---|---:|---:|\n",
     );
     let arrow = |(a, b): (f64, f64)| format!("{a:.4} → {b:.4}");
     for r in rows {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             r.stage,
             r.kind,
+            r.objective,
             r.epochs,
             or_dash(r.loss, arrow),
             or_dash(r.alpha_entropy, arrow),
@@ -287,6 +327,13 @@ mod tests {
     fn sample_std_and_formatting() {
         let m = MeanStd::of(&[0.42, 0.43, 0.418]).unwrap();
         assert_eq!(mean_std_text(&m), "42.27 ± 0.64 (3)");
+        let two = MeanStd::of(&[0.42, 0.43]).unwrap();
+        assert_eq!(
+            mean_std_text(&two),
+            "42.50 ± 0.71 (2 seeds, too few for a spread)"
+        );
+        let one = MeanStd::of(&[0.5]).unwrap();
+        assert_eq!(mean_std_text(&one), "50.00 (1 seed, no spread)");
         assert_eq!(MeanStd::of(&[0.5]).unwrap().std, 0.0);
         assert!(MeanStd::of(&[]).is_none());
         assert_eq!(labels_text(0.1), "10%");

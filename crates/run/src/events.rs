@@ -17,6 +17,11 @@ pub enum Event {
         stage: String,
         reason: String,
     },
+    /// A stage the folder held from an earlier run runs again, replacing its results.
+    StageRerun {
+        stage: String,
+        reason: String,
+    },
     EpochStart {
         stage: String,
         epoch: usize,

@@ -22,6 +22,7 @@ use super::error::RuntimeError;
 use super::events::{Event, EventSink};
 use super::hash::{file_hashes, hash_json, json_diff};
 use super::lock::RunLock;
+use super::rerun;
 use super::stages;
 use nas_ir::outputs::{Done, OUTPUT_VERSION};
 use nas_ir::{Program, Stage};
@@ -62,13 +63,36 @@ pub fn run(
     let ir_path = opts.out.join("pipeline.ir.json");
     let ir_json =
         serde_json::to_value(program).map_err(|e| RuntimeError::Internal(e.to_string()))?;
-    check_previous_ir(&ir_path, &ir_json, opts)?;
+    let previous = check_previous_ir(&ir_path, &ir_json, opts)?;
+    if let Some(old) = &previous {
+        let dropped = rerun::dropped_stages(old, &ir_json);
+        if !dropped.is_empty() {
+            sink.emit(Event::Note {
+                text: format!(
+                    "{} of the folder's earlier pipeline {} not in this one: left as {}",
+                    dropped
+                        .iter()
+                        .map(|s| format!("`{s}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if dropped.len() == 1 { "is" } else { "are" },
+                    if dropped.len() == 1 {
+                        "it was"
+                    } else {
+                        "they were"
+                    },
+                ),
+            });
+        }
+    }
     let pretty = serde_json::to_string_pretty(&ir_json)
         .map_err(|e| RuntimeError::Internal(e.to_string()))?;
     write_atomic(&ir_path, pretty.as_bytes()).map_err(io(&ir_path))?;
 
     let mut hashes: HashMap<String, String> = HashMap::new();
     let mut summary = RunSummary::default();
+    // stages that run in this run (for the first time or again)
+    let mut ran: Vec<String> = Vec::new();
     for stage in &program.pipeline.stages {
         let hash = stage_hash(program, stage, &hashes)?;
         hashes.insert(stage.name.clone(), hash.clone());
@@ -84,6 +108,15 @@ pub fn run(
         }
         let resume = opts.resume
             && (same_stage_started(&dir, &hash) || (opts.force && dir.join("checkpoint").exists()));
+        if !resume {
+            if let Some(reason) = rerun_reason(&dir, previous.as_ref(), &ir_json, stage, &ran) {
+                sink.emit(Event::StageRerun {
+                    stage: stage.name.clone(),
+                    reason,
+                });
+            }
+        }
+        ran.push(stage.name.clone());
         if !resume && dir.exists() {
             fs::remove_dir_all(&dir).map_err(io(&dir))?;
         }
@@ -123,12 +156,33 @@ pub fn run(
     Ok(summary)
 }
 
-/// Refuse to resume into a folder that ran a different pipeline (unless forced).
+/// Why a stage with an earlier result or attempt in `dir` runs again (none for a stage the
+/// folder never held).
+fn rerun_reason(
+    dir: &Path,
+    previous: Option<&serde_json::Value>,
+    ir: &serde_json::Value,
+    stage: &Stage,
+    ran: &[String],
+) -> Option<String> {
+    if dir.join("done.json").exists() {
+        Some(rerun::reason(previous, ir, &stage.name, ran))
+    } else if dir.exists() {
+        Some(
+            "an earlier run stopped before finishing it (`--resume` continues such a stage)".into(),
+        )
+    } else {
+        None
+    }
+}
+
+/// Refuse to resume into a folder that ran a different pipeline (unless forced); the
+/// folder's earlier IR, when it has one.
 fn check_previous_ir(
     path: &Path,
     new: &serde_json::Value,
     opts: &RunOptions,
-) -> Result<(), RuntimeError> {
+) -> Result<Option<serde_json::Value>, RuntimeError> {
     let old = fs::read_to_string(path)
         .ok()
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
@@ -139,7 +193,7 @@ fn check_previous_ir(
         Some(old) if opts.resume && !opts.force => {
             let diff = json_diff(&old, new);
             if diff.is_empty() {
-                Ok(())
+                Ok(Some(old))
             } else {
                 let mut fields = diff.iter().take(8).cloned().collect::<Vec<_>>().join(", ");
                 if diff.len() > 8 {
@@ -151,7 +205,7 @@ fn check_previous_ir(
                 })
             }
         }
-        _ => Ok(()),
+        old => Ok(old),
     }
 }
 

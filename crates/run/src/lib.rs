@@ -12,6 +12,7 @@ pub mod lock;
 pub mod memory;
 pub mod metrics;
 pub mod phases;
+pub mod rerun;
 pub mod stages;
 pub mod state;
 

@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::report_support::fake_every_stage;
+use crate::report_support::{fake_every_stage, ssl_epoch, write_metrics};
 use crate::run_support::tempdir;
 use nas_report::folder::RunFolder;
 use nas_report::table::{eval_rows, MeanStd};
@@ -38,14 +38,14 @@ fn the_evaluation_table_has_one_row_per_evaluation_stage_with_its_numbers() {
     write_run_report(&dir, &dir).expect("report");
     let md = fs::read_to_string(dir.join("report.md")).unwrap();
     let expected = [
-        "| tune | finetune | preserved | 50% | 2 | 2 | 55.00 | 42.40 ± 0.71 (2) | - | 7.5 | 230 |",
-        "| scratch | train | random | 50% | 2 | 2 | - | 31.00 ± 1.41 (2) | - | 7.5 | 230 |",
-        "| probe | linear_eval | preserved | 50% | 2 | 2 | 40.00 | 36.00 ± 1.41 (2) | - | 7.5 | 230 |",
-        "| knn | knn | preserved | 50% | - | - | - | - | 61.25 | 1.3 | - |",
-        "| pretrain | ssl_train | random | - | 2 | - | - | - | - | 3.0 | 100 |",
-        "| two_stage | finetune | from pretrain | 50% | 2 | 2 | 46.00 | 40.50 ± 0.71 (2) | - | 7.5 | 230 |",
-        "| search | ssl_search | 5 | 4.0000 → 3.1000 | 1.9500 → 1.9100 | 12.5 | 120 |",
-        "| pretrain | ssl_train | 2 | 5.0000 → 4.5000 | - | 3.0 | 100 |",
+        "| tune | finetune | preserved | 50% | 2 | 2 | 55.00 | 42.40 ± 0.71 (2 seeds, too few for a spread) | - | 100 | 7.5 | 230 |",
+        "| scratch | train | random | 50% | 2 | 2 | - | 31.00 ± 1.41 (2 seeds, too few for a spread) | - | 100 | 7.5 | 230 |",
+        "| probe | linear_eval | preserved | 50% | 2 | 2 | 40.00 | 36.00 ± 1.41 (2 seeds, too few for a spread) | - | 100 | 7.5 | 230 |",
+        "| knn | knn | preserved | 50% | - | - | - | - | 61.25 | 100 | 1.3 | - |",
+        "| pretrain | ssl_train | random | - | 2 | - | - | - | - | - | 3.0 | 100 |",
+        "| two_stage | finetune | from pretrain | 50% | 2 | 2 | 46.00 | 40.50 ± 0.71 (2 seeds, too few for a spread) | - | 100 | 7.5 | 230 |",
+        "| search | ssl_search | SimCLR | 5 | 4.0000 → 3.1000 | 1.9500 → 1.9100 | 12.5 | 120 |",
+        "| pretrain | ssl_train | SimCLR | 2 | 5.0000 → 4.5000 | - | 3.0 | 100 |",
     ];
     for line in expected {
         assert!(
@@ -64,10 +64,24 @@ fn the_evaluation_table_has_one_row_per_evaluation_stage_with_its_numbers() {
     assert_eq!(order, ["tune", "scratch", "knn", "two_stage"]);
     assert!(md.contains("# Run report: pipeline `tiny`"), "{md}");
     assert!(md.contains("Seed 3;"), "{md}");
+    // the genotype one cell kind per line, the reduction cells named; the search's alpha
+    // entropy fell by 2 %: no warning
     assert!(
-        md.contains("```\n[[('sep_conv_3x3', 0), ('skip_connect', 1)]]\n```"),
+        md.contains("```\nnormal: [('sep_conv_3x3', 0), ('sep_conv_3x3', 1),"),
         "{md}"
     );
+    assert!(
+        md.contains("\nreduce (reduction cells 1, 2): [('max_pool_3x3', 0),"),
+        "{md}"
+    );
+    assert!(!md.contains("not learned"), "{md}");
+    // the load counts add up with derive's: 175 loaded + 4 unused = 179 copied
+    assert!(md.contains(
+        "- `tune`: 175 tensors from derive/weights.safetensors (not used: 4 projection head), \
+         12 fresh (10 batch-norm scale/shift, 2 classifier)"
+    ));
+    assert!(md.contains("Weights preserved: 179 tensors copied from the supernet"));
+    assert!(md.contains("Fewer than 3 seeds measure those runs, not the method"));
     for stage in [
         "search",
         "tune",
@@ -176,4 +190,27 @@ fn walk(dir: &Path) -> Vec<String> {
         }
     }
     out
+}
+
+#[test]
+fn a_search_whose_alphas_did_not_move_is_reported_as_not_learned() {
+    let dir = tempdir("report_not_learned");
+    fake_every_stage(&dir);
+    // alpha entropy 1.9459 -> 1.9409 (the quick start's): less than 1 % of its start
+    let lines: Vec<serde_json::Value> = (0..5)
+        .map(|e| {
+            let line = ssl_epoch(e, 4.0, 1.9459 - 0.00125 * e as f64, 100.0);
+            serde_json::to_value(line).unwrap()
+        })
+        .collect();
+    write_metrics(&dir.join("search"), &lines);
+    write_run_report(&dir, &dir).expect("report");
+    let md = fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(
+        md.contains(
+            "**Architecture not learned: the genotype is close to a random draw.** The alpha \
+             entropy of `search` moved from 1.9459 to 1.9409 nats (less than 1 % of its start)"
+        ),
+        "{md}"
+    );
 }

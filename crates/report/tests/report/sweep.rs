@@ -79,9 +79,9 @@ fn sweep_md_and_png_show_every_run() {
     let md = fs::read_to_string(out.join("sweep.md")).unwrap();
     let row = |dir: &std::path::Path, rest: &str| format!("| {} | {rest}", dir.display());
     let expected = [
-        row(&dirs[1], "6 | 3.5000 | 50% | 41.00 ± 1.41 (2) | 32.00 ± 2.83 (2) | 38.00 ± 0.00 (2) | +9.00 ± 2.24 | +3.00 ± 1.00 |"),
-        row(&dirs[2], "18 | 3.0000 | 50% | 46.00 ± 1.00 (3) | 41.00 ± 1.73 (3) | 50.00 ± 0.00 (1) | +5.00 ± 1.15 | -4.00 |"),
-        row(&dirs[0], "36 | 2.8000 | 50% | 50.00 ± 0.00 (2) | 45.00 ± 0.00 (2) | 50.00 ± 1.41 (2) | +5.00 ± 0.00 | +0.00 ± 1.00 |"),
+        row(&dirs[1], "6 | 3.5000 | 50% | 41.00 ± 1.41 (2 seeds, too few for a spread) | 32.00 ± 2.83 (2 seeds, too few for a spread) | 38.00 ± 0.00 (2 seeds, too few for a spread) | +9.00 ± 2.24 | +3.00 ± 1.00 |"),
+        row(&dirs[2], "18 | 3.0000 | 50% | 46.00 ± 1.00 (3) | 41.00 ± 1.73 (3) | 50.00 (1 seed, no spread) | +5.00 ± 1.15 | -4.00 |"),
+        row(&dirs[0], "36 | 2.8000 | 50% | 50.00 ± 0.00 (2 seeds, too few for a spread) | 45.00 ± 0.00 (2 seeds, too few for a spread) | 50.00 ± 1.41 (2 seeds, too few for a spread) | +5.00 ± 0.00 | +0.00 ± 1.00 |"),
     ];
     let table: Vec<&str> = md.lines().filter(|l| l.starts_with("| /")).collect();
     assert_eq!(table, expected, "\n{md}");
@@ -123,11 +123,11 @@ fn a_sweep_of_lookup_runs_summarises_each_arm() {
     // recipe: 93.5, 94.1 -> mean 93.80, sample std 0.42; search 12.5 s; entropy of the
     // last epoch (1.95 - 0.01)
     assert!(
-        md.contains("| recipe | 2 | 93.80 ± 0.42 | 94.10 | 93.50 | 12 | 1.9400 |"),
+        md.contains("| recipe | 2 | 93.80 ± 0.42 (2 runs, too few for a spread) | 94.10 | 93.50 | 12 | 1.9400 |"),
         "{md}"
     );
     assert!(
-        md.contains("| base | 2 | 89.00 ± 1.41 | 90.00 | 88.00 |"),
+        md.contains("| base | 2 | 89.00 ± 1.41 (2 runs, too few for a spread) | 90.00 | 88.00 |"),
         "{md}"
     );
     assert!(md.contains("| recipe_1 | `\\|nor_conv_3x3~0\\|"), "{md}");

@@ -112,6 +112,7 @@ pub fn run(ctx: &mut StageCtx<'_>, spec: &DeriveSpec) -> Result<DeriveDone, Runt
             preservation_max_abs_diff: max_diff,
         },
         genotype_text: text,
+        genotype: Some(genotype),
     })
 }
 

@@ -13,6 +13,7 @@ use super::common::Fail;
 use super::networks;
 use crate::ctx::StageCtx;
 use crate::error::RuntimeError;
+use crate::events::Event;
 use nas_engine::data::{self, Augmenter, Loader, LoaderConfig, Part};
 use nas_engine::nn::Network;
 use nas_ir::outputs::{KnnDone, KnnResult};
@@ -28,8 +29,14 @@ pub fn run(ctx: &mut StageCtx<'_>, spec: &KnnSpec) -> Result<KnnDone, RuntimeErr
         streams::seed(seed, Stream::TrainInit),
         &fail,
     )?;
+    let mut init_load = None;
     if let Some(file) = networks::init_file(ctx, &spec.network, &spec.init)? {
-        networks::load_by_name(&net, &file, &fail)?;
+        let label = networks::file_label(ctx, &file);
+        let load = networks::load_by_name(&net, &file, label, &fail)?;
+        ctx.sink.emit(Event::Note {
+            text: format!("{}: {}", ctx.stage.name, load.summary()),
+        });
+        init_load = Some(load);
     }
     let data_spec = &ctx.program.pipeline.data;
     let train = Arc::new(
@@ -83,7 +90,9 @@ pub fn run(ctx: &mut StageCtx<'_>, spec: &KnnSpec) -> Result<KnnDone, RuntimeErr
             knn_acc: acc,
             k: spec.k,
             bank: bank_y.len(),
+            test_images: Some(query_y.len()),
         },
+        init_load,
     })
 }
 

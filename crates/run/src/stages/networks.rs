@@ -1,7 +1,7 @@
 //! Building the fixed networks of the stages after a search: the genotype a derive stage
 //! wrote, and initial weights taken by name from another stage's weights file.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 use candle_core::{DType, Tensor};
@@ -12,6 +12,7 @@ use super::common::Fail;
 use crate::ctx::StageCtx;
 use crate::error::RuntimeError;
 use nas_engine::nn::Network;
+use nas_ir::outputs::WeightsLoad;
 use nas_ir::{CellSpec, Family, Genotype, InitSpec, NetworkSpec, StageKind};
 
 /// The derive stage a network's cells come from, if any.
@@ -90,26 +91,51 @@ fn is_derive(ctx: &StageCtx<'_>, name: &str) -> bool {
         .any(|s| s.name == name && matches!(s.kind, StageKind::Derive(_)))
 }
 
-/// Copy every tensor of `path` whose name and shape match one of `net`'s; returns
-/// (copied, left fresh) counts. Tensors of the file the network lacks (e.g. a projection
-/// head) are ignored.
+/// Copy every tensor of `path` whose name and shape match one of `net`'s; returns what was
+/// copied, what of the file went unused (e.g. a projection head) and what stayed fresh.
+/// `file` is how the log and the report name the file.
 pub fn load_by_name(
     net: &Network,
     path: &std::path::Path,
+    file: String,
     fail: &Fail,
-) -> Result<(usize, usize), RuntimeError> {
+) -> Result<WeightsLoad, RuntimeError> {
     let map: HashMap<String, Tensor> = candle_core::safetensors::load(path, net.device())
         .map_err(|e| fail.msg(format!("cannot read weights {}: {e}", path.display())))?;
-    let (mut copied, mut fresh) = (0, 0);
+    let mut load = WeightsLoad {
+        file,
+        copied: 0,
+        unused: BTreeMap::new(),
+        fresh: BTreeMap::new(),
+    };
+    let mut used = HashSet::new();
     for (name, var) in net.params().iter().chain(net.buffers()) {
         match map.get(name) {
             Some(t) if t.dims() == var.dims() => {
                 let t = t.to_dtype(var.dtype()).map_err(|e| fail.tensor(name, e))?;
                 var.set(&t).map_err(|e| fail.tensor(name, e))?;
-                copied += 1;
+                load.copied += 1;
+                used.insert(name.as_str());
             }
-            _ => fresh += 1,
+            _ => {
+                let kind = WeightsLoad::tensor_kind(name, var.dims().len());
+                *load.fresh.entry(kind.to_string()).or_default() += 1;
+            }
         }
     }
-    Ok((copied, fresh))
+    for (name, t) in &map {
+        if !used.contains(name.as_str()) {
+            let kind = WeightsLoad::tensor_kind(name, t.dims().len());
+            *load.unused.entry(kind.to_string()).or_default() += 1;
+        }
+    }
+    Ok(load)
+}
+
+/// How the log and the report name a weights file: relative to the run folder when inside it.
+pub fn file_label(ctx: &StageCtx<'_>, path: &std::path::Path) -> String {
+    path.strip_prefix(ctx.out)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
 }

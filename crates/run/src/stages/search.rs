@@ -160,13 +160,10 @@ pub fn run_with(
     )
     .map_err(|e| fail.nn(e))?;
     if let Some(path) = &init.weights {
-        let (copied, fresh) = super::networks::load_by_name(&net, path, &fail)?;
+        let label = super::networks::file_label(ctx, path);
+        let load = super::networks::load_by_name(&net, path, label, &fail)?;
         ctx.sink.emit(Event::Note {
-            text: format!(
-                "{}: {copied} tensors from {}, {fresh} fresh",
-                ctx.stage.name,
-                path.display()
-            ),
+            text: format!("{}: {}", ctx.stage.name, load.summary()),
         });
     }
     if let SamplerSpec::TwoPath {
@@ -630,7 +627,7 @@ fn finish_epoch(
     ctx.sink.emit(Event::EpochEnd {
         stage: ctx.stage.name.clone(),
         epoch: pos.epoch,
-        metrics,
+        metrics: shown_metrics(metrics, &spec.objective),
     });
     pos.epoch += 1;
     pos.step = 0;
@@ -674,4 +671,16 @@ pub fn load_supernet(
     unpack(&ckpt, &net, &mut [])
         .map_err(|e| fail.msg(format!("checkpoint {}: {e}", dir.display())))?;
     Ok(net)
+}
+
+/// The epoch's metrics as the log shows them: with a supervised objective the accuracy is
+/// the training accuracy, not a self-supervised one (`metrics.jsonl` keeps the field name
+/// `ssl_acc` of its format).
+fn shown_metrics(mut metrics: serde_json::Value, objective: &ObjectiveSpec) -> serde_json::Value {
+    if let (ObjectiveSpec::CrossEntropy { .. }, Some(m)) = (objective, metrics.as_object_mut()) {
+        if let Some(acc) = m.remove("ssl_acc") {
+            m.insert("train_acc".into(), acc);
+        }
+    }
+    metrics
 }

@@ -32,7 +32,7 @@ use nas_engine::nn::{DropPath, Network};
 use nas_engine::optim::{clip_grad_norm, learning_rate, Optim, Optimizer};
 use nas_engine::ssl::supervised::{cross_entropy, top1_correct};
 use nas_ir::outputs::{
-    SeedResult, SupervisedDone, SupervisedEpoch, SupervisedResult, OUTPUT_VERSION,
+    SeedResult, SupervisedDone, SupervisedEpoch, SupervisedResult, WeightsLoad, OUTPUT_VERSION,
 };
 use nas_ir::streams::{self, Stream};
 use nas_ir::{AugStep, AugmentSpec, SupervisedSpec};
@@ -48,6 +48,9 @@ struct Position {
     rng: Option<RngState>,
     /// Finished seeds: (seed, best validation accuracy, test accuracy).
     done: Vec<SeedResult>,
+    /// How the first seed's network took its initial weights (the same for every seed).
+    #[serde(default)]
+    load: Option<WeightsLoad>,
 }
 
 struct Splits {
@@ -123,6 +126,8 @@ pub fn run(ctx: &mut StageCtx<'_>, spec: &SupervisedSpec) -> Result<SupervisedDo
         labels: spec.labels,
         train_images: splits.train_idx.len(),
         val_images: splits.val_idx.len(),
+        test_images: Some(splits.test.len()),
+        init_load: pos.load,
     })
 }
 
@@ -220,14 +225,12 @@ fn run_seed(
     )?;
     if pos.epoch == 0 {
         if let Some(file) = networks::init_file(ctx, &spec.network, &spec.init)? {
-            let (copied, fresh) = networks::load_by_name(&net, &file, fail)?;
+            let label = networks::file_label(ctx, &file);
+            let load = networks::load_by_name(&net, &file, label, fail)?;
             ctx.sink.emit(Event::Note {
-                text: format!(
-                    "{}: {copied} tensors from {}, {fresh} fresh",
-                    ctx.stage.name,
-                    file.display()
-                ),
+                text: format!("{}: {}", ctx.stage.name, load.summary()),
             });
+            pos.load.get_or_insert(load);
         }
     }
     let trainable: Vec<(String, candle_core::Var)> = net
@@ -390,7 +393,8 @@ fn run_seed(
         }
     }
     // test once, with the weights the validation split selected
-    networks::load_by_name(&net, &best_path, fail)?;
+    let label = networks::file_label(ctx, &best_path);
+    networks::load_by_name(&net, &best_path, label, fail)?;
     let test_idx: Vec<usize> = (0..sp.test.len()).collect();
     let test_loader = loader(&sp.test, test_idx, &eval_aug, eval_cfg, ctx, fail)?;
     let test = accuracy(&net, &test_loader, fail)?;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::run_support::{tempdir, tiny_program};
 use candle_core::Device;
+use nas_ir::StageKind;
 use nas_run::events::{Event, EventSink, VecSink};
 use nas_run::{run, RunOptions};
 
@@ -84,6 +85,52 @@ fn tiny_pipeline_writes_the_run_folder_and_is_reproducible() {
             .count(),
         2
     );
+
+    // a changed stage runs again and says why; the stage before it is kept
+    let mut changed = tiny_program(3);
+    for st in &mut changed.pipeline.stages {
+        if let StageKind::Derive(d) = &mut st.kind {
+            d.max_skip = Some(1);
+        }
+    }
+    let mut third = VecSink::default();
+    run(&changed, &opts(&a, false), &mut third).expect("changed derive");
+    assert_eq!(
+        reruns(&third),
+        [(
+            "derive".to_string(),
+            "its settings changed: max_skip: 2 → 1".to_string()
+        )]
+    );
+    assert!(matches!(&third.0[0], Event::StageSkipped { stage, .. } if stage == "search"));
+
+    // another seed re-runs the search, and derive because it depends on it
+    let mut fourth = VecSink::default();
+    run(&tiny_program(4), &opts(&a, false), &mut fourth).expect("new seed");
+    assert_eq!(
+        reruns(&fourth),
+        [
+            (
+                "search".to_string(),
+                "the pipeline's seed changed: 3 → 4".to_string()
+            ),
+            (
+                "derive".to_string(),
+                "its settings changed: max_skip: 1 → 2".to_string()
+            ),
+        ]
+    );
+}
+
+/// The stages a run replaced, with the reason it gave.
+fn reruns(sink: &VecSink) -> Vec<(String, String)> {
+    sink.0
+        .iter()
+        .filter_map(|e| match e {
+            Event::StageRerun { stage, reason } => Some((stage.clone(), reason.clone())),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Stops the run (like Ctrl-C) once `after` steps have been reported.
@@ -239,7 +286,7 @@ fn a_non_finite_loss_stops_cleanly_with_the_last_checkpoint_loadable() {
     run_stopped_after(1, &dir, 4);
     // resume (forced past the IR change) with an absurd learning rate and no clipping
     let mut p = tiny_program(1);
-    if let nas_ir::StageKind::SslSearch(s) = &mut p.pipeline.stages[0].kind {
+    if let StageKind::SslSearch(s) = &mut p.pipeline.stages[0].kind {
         s.weights.lr = 1e12;
         s.weights.clip_norm = None;
     }
@@ -271,7 +318,7 @@ fn weights_with_a_nan_are_refused_before_a_checkpoint_is_written() {
     use nas_run::stages::common::{check_finite_weights, Fail};
     use rand::SeedableRng;
     let p = tiny_program(1);
-    let nas_ir::StageKind::SslSearch(s) = &p.pipeline.stages[0].kind else {
+    let StageKind::SslSearch(s) = &p.pipeline.stages[0].kind else {
         unreachable!()
     };
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
@@ -413,7 +460,7 @@ fn a_pipeline_larger_than_the_machine_is_refused_before_anything_is_allocated() 
         "{err:?}"
     );
     let mut huge = tiny_program(1);
-    if let nas_ir::StageKind::SslSearch(s) = &mut huge.pipeline.stages[0].kind {
+    if let StageKind::SslSearch(s) = &mut huge.pipeline.stages[0].kind {
         if let nas_ir::Family::Darts(d) = &mut s.network.family {
             d.channels = 65_536;
             d.cells = 1_000;
