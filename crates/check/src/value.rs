@@ -146,7 +146,7 @@ impl V {
             V::Sym(s) => format!("the symbol `{s}`"),
             V::List(_) => "a list".into(),
             V::Tuple(_) => "a tuple".into(),
-            V::Rec(r) => format!("a {} (`{}`)", r.schema.kind.name(), r.schema.name),
+            V::Rec(r) => format!("{} (`{}`)", r.schema.kind.a_name(), r.schema.name),
             V::Op(_) => "an op".into(),
             V::Func { .. } => "a definition that needs arguments".into(),
             V::Builtin(s) => format!("the constructor `{}` (needs arguments)", s.name),

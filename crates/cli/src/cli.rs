@@ -362,22 +362,7 @@ fn cmd_ir(a: &IrArgs) -> i32 {
         pipeline: a.pipeline.clone(),
     };
     let mut c = compile_file(&a.file, &load_options(&a.lib, a.no_data), &select);
-    if !c.has_errors() && c.programs.len() != 1 {
-        let d = if c.programs.is_empty() {
-            Diag::unlocated(nas_check::CheckError::NoPipeline)
-                .with_help("`nas ir` prints a pipeline; this file defines none that can be built without arguments")
-        } else {
-            let names: Vec<String> = c
-                .programs
-                .iter()
-                .map(|p| format!("`{}`", p.pipeline.name))
-                .collect();
-            Diag::unlocated(nas_check::CheckError::SeveralPipelines { count: names.len() })
-                .with_help(format!(
-                    "`nas ir` prints one; choose it with `--pipeline NAME`: {}",
-                    names.join(", ")
-                ))
-        };
+    if let Some(d) = one_pipeline(&c, "nas ir", "prints") {
         c.diags.push(d);
     }
     print_diags(&c);
@@ -471,4 +456,29 @@ fn indent(s: &str) -> String {
         .map(|l| format!("    {l}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The coded error for a file that compiled but does not name one pipeline for `cmd` (which
+/// `does` something with it): none, or several that can run without arguments.
+pub fn one_pipeline(c: &Compiled, cmd: &str, does: &str) -> Option<Diag> {
+    if c.has_errors() || c.programs.len() == 1 {
+        return None;
+    }
+    Some(if c.programs.is_empty() {
+        Diag::unlocated(nas_check::CheckError::NoPipeline).with_help(format!(
+            "`{cmd}` {does} a pipeline; this file defines none that can be built without arguments"
+        ))
+    } else {
+        let names: Vec<String> = c
+            .programs
+            .iter()
+            .map(|p| format!("`{}`", p.pipeline.name))
+            .collect();
+        Diag::unlocated(nas_check::CheckError::SeveralPipelines { count: names.len() }).with_help(
+            format!(
+                "`{cmd}` {does} one; choose it with `--pipeline NAME`: {}",
+                names.join(", ")
+            ),
+        )
+    })
 }

@@ -88,7 +88,7 @@ fn compile_one(file: &Path, lib: &[PathBuf], pipeline: &Option<String>) -> Optio
             pipeline: pipeline.clone(),
         },
     );
-    pick_one(c, file)
+    pick_one(c)
 }
 
 /// The program of `file` with `--set` overrides applied and checked.
@@ -121,11 +121,15 @@ fn compile_with_sets(a: &RunArgs) -> Option<Program> {
         pipeline: Some(name),
     };
     let c = compile_text("<--set>", &text, &dir, &load_options(&a.lib), &select);
-    pick_one(c, &a.file)
+    pick_one(c)
 }
 
-/// Print diagnostics and return the single program, if there are no errors.
-fn pick_one(c: Compiled, file: &Path) -> Option<Program> {
+/// Print diagnostics and return the single program, if there are no errors (a file that
+/// does not name one pipeline is `nas::check::no_pipeline` / `several_pipelines`).
+fn pick_one(mut c: Compiled) -> Option<Program> {
+    if let Some(d) = crate::cli::one_pipeline(&c, "nas run", "runs") {
+        c.diags.push(d);
+    }
     if !c.diags.is_empty() {
         let color = std::io::IsTerminal::is_terminal(&std::io::stderr())
             && std::env::var_os("NO_COLOR").is_none();
@@ -137,25 +141,7 @@ fn pick_one(c: Compiled, file: &Path) -> Option<Program> {
     if c.has_errors() {
         return None;
     }
-    match c.programs.len() {
-        1 => c.programs.into_iter().next(),
-        0 => {
-            eprintln!(
-                "error: {} defines no pipeline that can run without arguments",
-                file.display()
-            );
-            None
-        }
-        _ => {
-            let names: Vec<String> = c.programs.iter().map(|p| p.pipeline.name.clone()).collect();
-            eprintln!(
-                "error: {} has several pipelines; choose one with --pipeline: {}",
-                file.display(),
-                names.join(", ")
-            );
-            None
-        }
-    }
+    c.programs.into_iter().next()
 }
 
 fn parse_device(s: &str) -> Result<Device, String> {

@@ -150,6 +150,27 @@ impl RunFolder {
     }
 }
 
+/// The genotype of a derive stage whose `done.json` predates its `genotype` field: its
+/// `genotype.json` holds it under `genotype` (None when that file or field is absent, as in
+/// the oldest run folders; the report then shows the derive stage's text form).
+fn read_genotype_file(path: &Path) -> Result<Option<nas_ir::Genotype>, ReportError> {
+    let text = match fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(ReportError::Read {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+    };
+    let v: serde_json::Value = parse(path, None, &text)?;
+    match v.get("genotype") {
+        Some(g) => parse(path, None, &g.to_string()).map(Some),
+        None => Ok(None),
+    }
+}
+
 impl StageRecord {
     /// The record of a finished stage; None when it has no `done.json`.
     fn read(dir: &Path, stage: &Stage) -> Result<Option<StageRecord>, ReportError> {
@@ -164,8 +185,13 @@ impl StageRecord {
                 })
             }
         };
-        let done: Done = parse(&done_path, None, &text)?;
+        let mut done: Done = parse(&done_path, None, &text)?;
         check_version(&done_path, None, done.format_version)?;
+        if let Outcome::Derive(d) = &mut done.outcome {
+            if d.genotype.is_none() {
+                d.genotype = read_genotype_file(&dir.join("genotype.json"))?;
+            }
+        }
         if done.outcome.kind() != stage.kind.name() {
             return Err(ReportError::Field {
                 path: done_path,

@@ -47,6 +47,17 @@ impl Kind {
             Kind::Select => "selection",
         }
     }
+
+    /// The name with its indefinite article: `an optimiser`, `a dataset`.
+    pub fn a_name(self) -> String {
+        let name = self.name();
+        let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {name}")
+    }
 }
 
 /// A field's type.
@@ -91,7 +102,7 @@ impl Ty {
             Ty::List(t) => format!("a list of {}", t.describe_plain()),
             Ty::Pair => "a pair of numbers `(a, b)`".into(),
             Ty::Edge => "an edge `(op, input)`".into(),
-            Ty::Rec(k) => format!("a {}", k.name()),
+            Ty::Rec(k) => k.a_name(),
             Ty::Opt(t) => format!("{} or `none`", t.describe()),
         }
     }

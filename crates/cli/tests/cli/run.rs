@@ -343,3 +343,23 @@ fn the_run_refuses_data_problems_before_training() {
         assert!(!out.exists(), "{case}: the run started");
     }
 }
+
+#[test]
+fn a_file_of_several_pipelines_is_a_coded_error_naming_them() {
+    crate::support::at_root();
+    let out = tempdir("several");
+    fs::remove_dir_all(&out).unwrap();
+    let o = nas()
+        .args(["run", "examples/semi_supervised.nas", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("nas::check::several_pipelines"), "{err}");
+    assert!(
+        err.contains("choose it with `--pipeline NAME`: `study`, `semi_supervised`,"),
+        "{err}"
+    );
+    assert!(!out.exists(), "the run started");
+}

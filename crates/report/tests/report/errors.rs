@@ -189,3 +189,53 @@ fn a_newer_format_or_a_missing_field_names_the_file_and_the_field() {
     assert!(!dir.join("report.md").exists());
     fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Remove `key` from every object of `v` that also holds `beside`.
+fn remove_beside(v: &mut serde_json::Value, key: &str, beside: &str) -> usize {
+    match v {
+        serde_json::Value::Object(m) => {
+            let here = usize::from(m.contains_key(beside) && m.remove(key).is_some());
+            here + m
+                .values_mut()
+                .map(|c| remove_beside(c, key, beside))
+                .sum::<usize>()
+        }
+        serde_json::Value::Array(a) => a.iter_mut().map(|c| remove_beside(c, key, beside)).sum(),
+        _ => 0,
+    }
+}
+
+#[test]
+fn a_derive_stage_written_before_done_json_held_the_genotype_reads_it_from_genotype_json() {
+    // derive/done.json gained `genotype` on 2026-12-07; older run folders keep it only in
+    // derive/genotype.json (under `genotype`), and their report still lists the cells one
+    // kind per line with the reductions named.
+    let dir = tempdir("report_old_genotype");
+    fake_every_stage(&dir);
+    write_run_report(&dir, &dir).unwrap();
+    let current = fs::read_to_string(dir.join("report.md")).unwrap();
+    let mut removed = 0;
+    edit_json(&dir.join("derive/done.json"), |v| {
+        removed = remove_beside(v, "genotype", "genotype_text");
+    });
+    assert_eq!(removed, 1, "the fake derive stage records its genotype");
+    let g = serde_json::to_value(nas_ir::specs::darts_v2_genotype()).unwrap();
+    let file = serde_json::json!({ "cells": [], "darts": "(text)", "genotype": g });
+    fs::write(dir.join("derive/genotype.json"), file.to_string()).unwrap();
+    write_run_report(&dir, &dir).unwrap();
+    assert_eq!(fs::read_to_string(dir.join("report.md")).unwrap(), current);
+
+    // without genotype.json the report falls back to derive's text form
+    fs::remove_file(dir.join("derive/genotype.json")).unwrap();
+    write_run_report(&dir, &dir).unwrap();
+    let md = fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(
+        md.contains("```\n[[('sep_conv_3x3', 0), ('skip_connect', 1)]]\n```"),
+        "{md}"
+    );
+
+    // a genotype.json that is not JSON is an error naming it
+    fs::write(dir.join("derive/genotype.json"), "{ not json").unwrap();
+    let e = write_run_report(&dir, &dir).unwrap_err();
+    assert!(render(&e).contains("genotype.json"), "{}", render(&e));
+}
