@@ -91,3 +91,14 @@ pipeline darts_2 = darts_arm(s = 2) {}
 pipeline darts_3 = darts_arm(s = 3) {}
 
 pipeline darts_4 = darts_arm(s = 4) {}
+
+/// Does the recipe's cell depend on the data? The same recipe on the built-in 8x8 digits
+/// (the benchmark's accuracies are CIFAR-10's; what matters is whether the cell differs).
+pipeline recipe_digits(s: int = 0) = nb201.recipe(data = data.digits()) {
+  seed = s
+  stage truth: nb201_lookup(table = table) after derive
+}
+
+pipeline recipe_digits_0 = recipe_digits(s = 0) {}
+
+pipeline recipe_digits_1 = recipe_digits(s = 1) {}
