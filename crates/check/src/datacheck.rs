@@ -37,7 +37,6 @@ pub fn check(checked: &CheckedPipeline, program: &Program) -> Vec<Diag> {
     };
     let data = &program.pipeline.data;
     let (facts, missing) = probe(data);
-    let at = source_span(checked);
     for m in &missing {
         let e = CheckError::DataMissing {
             role: m.role.into(),
@@ -46,7 +45,12 @@ pub fn check(checked: &CheckedPipeline, program: &Program) -> Vec<Diag> {
         };
         let help = "data paths are read from the folder `nas` runs in; fix the path, or check \
                     the spec away from its data with `nas check --no-data`";
-        c.push(Diag::error(e, at, format!("this {}", m.role)).with_help(help));
+        let d = Diag::error(
+            e,
+            missing_span(checked, &m.path),
+            format!("this {}", m.role),
+        );
+        c.push_near(d.with_help(help), Some(checked.data_span));
     }
     if c.mismatch(&facts, data) {
         return c.out;
@@ -76,6 +80,25 @@ fn source_span(checked: &CheckedPipeline) -> Span {
         .unwrap_or(checked.data_span)
 }
 
+/// Where a missing path is written: the file's name in the `train` or `test` list when it
+/// names a batch file (`"data_batch_2.bin"`), else the dataset's folder (`dir = "..."`), else
+/// the dataset value.
+fn missing_span(checked: &CheckedPipeline, path: &std::path::Path) -> Span {
+    let source = get_rec(&checked.data, "source");
+    let named = source.and_then(|src| {
+        ["train", "test"]
+            .iter()
+            .find_map(|list| match src.get(list).map(|v| &v.v) {
+                Some(V::List(files)) => files.iter().find_map(|f| match &f.v {
+                    V::Str(name) if !name.is_empty() && path.ends_with(name) => Some(f.span),
+                    _ => None,
+                }),
+                _ => None,
+            })
+    });
+    named.unwrap_or_else(|| source_span(checked))
+}
+
 /// `round(f * n)`, as the engine's splits count.
 fn part(f: f64, n: usize) -> usize {
     (f * n as f64).round() as usize
@@ -103,13 +126,27 @@ struct Checker<'c> {
 impl Checker<'_> {
     /// Add `d` once per (code, span), with a note at the user's call when it points into a
     /// library file.
-    fn push(&mut self, mut d: Diag) {
+    fn push(&mut self, d: Diag) {
+        self.push_near(d, None);
+    }
+
+    /// `push`, where `near` is the place in the user's file that uses the value `d` points
+    /// at (a stage's `augment = augment.cifar_train(data)`, the `data = ...` of the
+    /// pipeline): a problem with a library's default is noted there rather than at the call
+    /// of the recipe, and the front end shows it there (`at_user_lines`).
+    fn push_near(&mut self, mut d: Diag, near: Option<Span>) {
         if let Some(span) = d.span {
             if !self.seen.insert((d.code, span)) {
                 return;
             }
-            if let Some((at, text)) = self.checked.user_site(span) {
-                d = d.with_note(at, text);
+            let own = self.checked.span.src;
+            match near.filter(|n| span.src != own && n.src == own) {
+                Some(at) => d = d.with_note(at, "used here"),
+                None => {
+                    if let Some((at, text)) = self.checked.user_site(span) {
+                        d = d.with_note(at, text);
+                    }
+                }
             }
         }
         self.out.push(d);
@@ -324,17 +361,18 @@ impl Checker<'_> {
             else {
                 continue;
             };
+            let near = field_span(s, field);
             let mut side = image;
             for st in steps {
                 if let V::Rec(r) = &st.v {
-                    side = self.crop_step(r, st.span, side);
+                    side = self.crop_step(r, st.span, side, near);
                 }
             }
         }
     }
 
     /// Check one step on images of `side`; the side after it.
-    fn crop_step(&mut self, r: &Rc<Rec>, span: Span, side: usize) -> usize {
+    fn crop_step(&mut self, r: &Rc<Rec>, span: Span, side: usize, near: Span) -> usize {
         let size = get_int(r, "size").unwrap_or(0).max(0) as usize;
         let at = r.get("size").map_or(span, |v| v.span);
         let name = r.schema.name;
@@ -384,7 +422,7 @@ impl Checker<'_> {
         } else {
             Diag::warning(e, at, label)
         };
-        self.push(d.with_help(help));
+        self.push_near(d.with_help(help), Some(near));
         if name == "cutout" {
             side
         } else {

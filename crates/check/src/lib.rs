@@ -151,11 +151,45 @@ fn run(loaded: Loaded, mut diags: Vec<Diag>, select: &Select, no_data: bool) -> 
     if diags.iter().any(Diag::is_error) {
         programs.clear();
     }
+    at_user_lines(&mut diags, &loaded);
     sort_diags(&mut diags);
     Compiled {
         sources: loaded.sources,
         diags,
         programs,
+    }
+}
+
+/// A problem found in the standard library's text while checking the user's file (a
+/// recipe's default batch, a phase of a recipe the user's override broke, the cutout of
+/// `augment.cifar_train` on small images) is shown at the user's line, where it is fixed: the
+/// note at the user's side (the call of the recipe, the field that uses the library's value)
+/// becomes the primary label, and the library's line a note. Problems in the user's own
+/// modules stay where they are written, since that is where they are fixed.
+fn at_user_lines(diags: &mut [Diag], loaded: &Loaded) {
+    let Some(entry) = loaded.entry.and_then(|e| loaded.module(e)) else {
+        return;
+    };
+    let library = |src| {
+        loaded
+            .modules
+            .iter()
+            .any(|m| m.src == src && matches!(m.key, resolve::ModKey::Std(_)))
+    };
+    if library(entry.src) {
+        return;
+    }
+    for d in diags {
+        let Some(span) = d.span.filter(|s| library(s.src)) else {
+            continue;
+        };
+        let Some(i) = d.notes.iter().position(|(s, _)| s.src == entry.src) else {
+            continue;
+        };
+        let (at, _) = d.notes.remove(i);
+        d.span = Some(at);
+        d.notes
+            .insert(0, (span, "written in the library".to_string()));
     }
 }
 
@@ -235,7 +269,7 @@ fn check_entry(ev: &mut Eval, entry: ModId, select: &Select) -> Vec<checked::Che
 fn note_user_site(diags: &mut [Diag], entry: nas_syntax::source::SourceId, item: &Item) {
     let (at, text) = match item {
         Item::Pipeline(p) => match &p.base {
-            Some(b) => (b.span, "the recipe is used here"),
+            Some(b) => (pipes::callee(b), "the recipe is used here"),
             None => (p.name.span, "while checking this pipeline"),
         },
         Item::Def(d) => (d.name.span, "while checking this definition"),

@@ -3,10 +3,11 @@
 //! 8x8) or whose size overflows every count would otherwise fail only when the run builds it.
 //!
 //! Contract: one error per stage whose network the estimate calls invalid or too large,
-//! located at the stage (with a note at the user's pipeline when the stage comes from a
-//! library recipe). A network whose cells a derive stage picks at run time is measured as
-//! the supernet they are picked from: the same stem, reductions, channels and head, every
-//! candidate op on every edge, an upper bound on the derived network's size.
+//! located at the stage, or at its `auxiliary = ...` when the auxiliary head does not fit
+//! (with a note at the user's pipeline when the stage comes from a library recipe). A
+//! network whose cells a derive stage picks at run time is measured as the supernet they are
+//! picked from: the same stem, reductions, channels and head, every candidate op on every
+//! edge, an upper bound on the derived network's size.
 
 use nas_ir::estimate::{estimate_network, estimate_train_memory, EstimateError};
 use nas_ir::{AlphaSharing, CellSpec, EdgeMode, Family, NetworkSpec, Program};
@@ -41,12 +42,21 @@ pub fn check(checked: &CheckedPipeline, program: &Program) -> Vec<Diag> {
                 value,
             },
         };
-        let span = checked
-            .stages
-            .iter()
-            .find(|s| s.name == stage.name)
-            .map_or(checked.span, |s| s.span);
-        let mut diag = Diag::error(problem, span, "the network of this stage");
+        let checked_stage = checked.stages.iter().find(|s| s.name == stage.name);
+        let span = checked_stage.map_or(checked.span, |s| s.span);
+        // an auxiliary head that does not fit is the `auxiliary = ...` the user wrote
+        let head_too_small = matches!(
+            &problem,
+            CheckError::InvalidNetwork { reason, .. } if reason.starts_with("the auxiliary head")
+        );
+        let aux = checked_stage
+            .and_then(|s| s.rec.get("auxiliary"))
+            .filter(|v| head_too_small && !v.v.is_none());
+        let mut diag = match aux {
+            Some(v) => Diag::error(problem, v.span, "the auxiliary head does not fit")
+                .with_note(span, "the network of this stage"),
+            None => Diag::error(problem, span, "the network of this stage"),
+        };
         if let Some((at, text)) = checked.user_site(span) {
             diag = diag.with_note(at, text);
         }

@@ -12,6 +12,15 @@ use nas_syntax::ast::*;
 use nas_syntax::diagnostics::{suggest, Diag};
 use nas_syntax::source::Span;
 
+/// Where a call of a recipe is shown: its name (`sswp.recipe`), not the whole call with its
+/// arguments, which may span many lines.
+pub(crate) fn callee(e: &Expr) -> Span {
+    match &e.kind {
+        ExprKind::Call(f, _) => f.span,
+        _ => e.span,
+    }
+}
+
 fn named(i: &Ident) -> Named {
     Named {
         name: i.name.clone(),
@@ -38,7 +47,7 @@ impl<'a> Eval<'a> {
             bindings: Vec::new(),
             stages: Vec::new(),
             span: p.name.span,
-            call: p.base.as_ref().map(|b| b.span),
+            call: p.base.as_ref().map(callee),
             broken: Vec::new(),
             failed: false,
             base_failed: false,

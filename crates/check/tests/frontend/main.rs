@@ -1,6 +1,6 @@
 //! The front end's tests (syntax, resolve, check, lower, and the formatter), one binary:
-//! golden diagnostics, every example and stdlib module, hostile input, the IR of the
-//! examples, and `nas fmt`. Nothing here
+//! golden diagnostics, the newcomer corpus, every example and stdlib module, hostile input,
+//! the IR of the examples, and `nas fmt`. Nothing here
 //! links candle. Paths are relative to the repository root (`support::at_root`).
 
 // A test may print what it measured; libtest captures it.
@@ -14,6 +14,7 @@ mod fmt_gen;
 mod fuzz;
 mod hostile;
 mod messages;
+mod newcomer;
 mod perf;
 mod recovery;
 #[path = "../../../../tests/support/root.rs"]

@@ -1,6 +1,7 @@
 //! `nas run` through the built binary: a run killed with SIGKILL and resumed equals an
 //! uninterrupted one byte for byte; a second run into a running folder is refused; bad data
-//! files give errors naming the file.
+//! files give errors naming the file; what the checker knows is wrong is refused before
+//! training starts.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -314,31 +315,47 @@ fn a_derived_cell_missing_from_a_partial_table_is_a_coded_error() {
     assert!(!out.join("run/truth/done.json").exists());
 }
 
-/// What used to fail only at run time now stops before the run starts: no run folder.
+/// The newcomer cases (`tests/data/newcomer`, issue 23) whose error used to surface only
+/// once the run had started: the auxiliary head at network build time, the batches at the
+/// first step (located in std/recipes/sswp.nas), the data when the stage read it, the crop
+/// at the first fine-tuning batch.
+const REFUSED_BEFORE_TRAINING: &[&str] = &[
+    "aux_head_on_digits",
+    "search_batch_4096",
+    "search_batch_override",
+    "recipe_default_batch_small_data",
+    "missing_cifar_folder",
+    "missing_cifar_batch_file",
+    "missing_image_folder",
+    "random_crop_32_on_digits",
+];
+
+/// What used to fail only at run time now stops before the run starts: `nas run` exits 1
+/// with the case's code (from its `// expect:` header) on stderr, at the user's line, and
+/// creates no run folder.
 #[test]
 fn the_run_refuses_data_problems_before_training() {
     crate::support::at_root();
-    for case in [
-        "check__batch_exceeds_split__search_batch",
-        "check__data_missing__folder",
-        "check__crop_exceeds_image__padded",
-        "check__invalid_network__aux_on_digits",
-    ] {
-        let out = tempdir(case);
+    for case in REFUSED_BEFORE_TRAINING {
+        let file = format!("tests/data/newcomer/{case}.nas");
+        let text = fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let (code, line) = text
+            .lines()
+            .find_map(|l| l.strip_prefix("// expect: ")?.split_once(" @ "))
+            .unwrap_or_else(|| panic!("{file}: no `// expect:` header"));
+        let out = tempdir(&format!("refused_{case}"));
         fs::remove_dir_all(&out).unwrap();
         let o = nas()
-            .arg("run")
-            .arg(format!("tests/data/errors/{case}.nas"))
-            .arg("--out")
+            .args(["run", &file, "--out"])
             .arg(&out)
             .output()
             .unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
-        let code = case.split("__").nth(1).unwrap();
         assert_eq!(o.status.code(), Some(1), "{case}: {err}");
+        assert!(err.contains(code), "{case}: no {code}\n{err}");
         assert!(
-            err.contains(&format!("nas::check::{code}")),
-            "{case}: {err}"
+            err.contains(&format!("{file}:{line}:")),
+            "{case}: not at line {line}\n{err}"
         );
         assert!(!out.exists(), "{case}: the run started");
     }
