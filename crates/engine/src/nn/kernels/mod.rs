@@ -12,6 +12,8 @@
 
 mod batchnorm;
 mod common;
+#[doc(hidden)]
+pub mod cuda_abi;
 mod dense;
 mod depthwise;
 mod gemm;
