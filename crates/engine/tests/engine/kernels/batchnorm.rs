@@ -29,13 +29,7 @@ pub(super) fn variants() -> [(bool, bool); 4] {
     [(false, false), (true, false), (false, true), (true, true)]
 }
 
-pub(super) fn run(
-    op: Bn,
-    x: &Tensor,
-    g: &Tensor,
-    b: &Tensor,
-    v: (bool, bool),
-) -> (Tensor, Tensor, Tensor) {
+fn run(op: Bn, x: &Tensor, g: &Tensor, b: &Tensor, v: (bool, bool)) -> (Tensor, Tensor, Tensor) {
     op(x, v.0.then_some(g), v.1.then_some(b), EPS).unwrap()
 }
 
@@ -78,7 +72,7 @@ pub(super) fn y_of(op: Bn, v: (bool, bool)) -> impl Fn(&[Tensor]) -> Result<Tens
     }
 }
 
-pub(super) fn diff_inputs(x: Tensor, g: Tensor, b: Tensor, v: (bool, bool)) -> Vec<Tensor> {
+fn diff_inputs(x: Tensor, g: Tensor, b: Tensor, v: (bool, bool)) -> Vec<Tensor> {
     let mut xs = vec![x];
     if v.0 {
         xs.push(g);

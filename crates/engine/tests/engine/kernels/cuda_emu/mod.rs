@@ -108,13 +108,69 @@ pub fn rel_err(got: &Tensor, want: &Tensor) -> f64 {
     diff / scale
 }
 
-/// Asserts that `got` is within [`rel_tol`] of each reference `(name, tensor)`.
-pub fn assert_close(got: &Tensor, refs: &[(&str, &Tensor)], what: &str) {
-    for (name, want) in refs {
-        let err = rel_err(got, want);
+/// The comparisons of one test. Each is recorded, and [`Checks::finish`] fails with every
+/// kernel that missed (its number of failed comparisons and the first), so that a broken
+/// kernel is named even when another check of the same test fails too. Every kernel is
+/// compared on inputs from the CPU references, never on another emulated kernel's output,
+/// so one broken kernel fails only its own checks.
+#[derive(Default)]
+pub struct Checks {
+    done: usize,
+    failed: Vec<(&'static str, String)>,
+}
+
+impl Checks {
+    /// Records whether `got` (from emulated `kernel`) is within [`rel_tol`] of each
+    /// reference `(name, tensor)`.
+    pub fn close(
+        &mut self,
+        kernel: &'static str,
+        got: &Tensor,
+        refs: &[(&str, &Tensor)],
+        what: &str,
+    ) {
+        for (name, want) in refs {
+            self.done += 1;
+            let err = rel_err(got, want);
+            if !(err <= rel_tol(got.dtype())) {
+                self.failed
+                    .push((kernel, format!("{what}: vs {name}: relative error {err:e}")));
+            }
+        }
+    }
+
+    /// Records a check that is not a tolerance comparison.
+    pub fn record(&mut self, kernel: &'static str, ok: bool, what: &str) {
+        self.done += 1;
+        if !ok {
+            self.failed.push((kernel, what.to_string()));
+        }
+    }
+
+    /// Fails unless every comparison passed (and there was at least one).
+    pub fn finish(self) {
+        assert!(self.done > 0, "no comparison was made");
+        let mut kernels: Vec<&str> = self.failed.iter().map(|f| f.0).collect();
+        kernels.sort_unstable();
+        kernels.dedup();
+        let report: Vec<String> = kernels
+            .iter()
+            .map(|k| {
+                let mine: Vec<&String> = self
+                    .failed
+                    .iter()
+                    .filter(|f| f.0 == *k)
+                    .map(|f| &f.1)
+                    .collect();
+                format!("  {k}: {} failed, first: {}", mine.len(), mine[0])
+            })
+            .collect();
         assert!(
-            err <= rel_tol(got.dtype()),
-            "{what}: emulated GPU kernel vs {name}: relative error {err:e}"
+            self.failed.is_empty(),
+            "{} of {} comparisons with the emulated GPU kernels failed:\n{}",
+            self.failed.len(),
+            self.done,
+            report.join("\n")
         );
     }
 }
