@@ -176,7 +176,7 @@ impl CustomOp3 for BnNorm {
         check_params(l2, 2, p.channels(), "stats")?;
         check_params(l3, 2, p.channels(), "affine")?;
         let ins = [(s1, l1), (s2, l2), (s3, l3)];
-        let y = super::gpu::launch("bn_norm", &ins, p.len(), p.len(), &p)?;
+        let y = super::gpu::launch("bn_norm", &ins, p.elems(), p.elems(), &p)?;
         Ok((y, l1.shape().clone()))
     }
 
@@ -366,7 +366,7 @@ impl CustomOp3 for BnGradInput {
             bail!("internal error: batch-norm grad shape differs from the input, please report");
         }
         let ins = [(s1, l1), (s2, l2), (s3, l3)];
-        let dx = super::gpu::launch("bn_grad_input", &ins, p.len(), p.len(), &p)?;
+        let dx = super::gpu::launch("bn_grad_input", &ins, p.elems(), p.elems(), &p)?;
         Ok((dx, l1.shape().clone()))
     }
 }

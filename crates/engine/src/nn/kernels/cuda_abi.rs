@@ -2,7 +2,7 @@
 //! in `cuda/common.cuh`, built from tensor shapes, with the element counts a launch covers.
 //!
 //! Contract: field order, types and sizes match the C structs exactly (both sides assert the
-//! sizes). Every constructor validates its window (the same [`Axis::out`] rule as the CPU
+//! sizes). Every constructor validates its window (the same `Axis::out` rule as the CPU
 //! kernels) and fails unless every size fits the kernels' 32-bit `int`s, so a kernel never
 //! sees an overflowing index. Compiled without the `cuda` feature too: the CPU emulation of
 //! the kernels (the engine's tests) launches them with these very blocks, so the tests
@@ -195,12 +195,12 @@ impl BnParams {
             c: int(c, "channels")?,
             m: int(h * w, "height x width")?,
         };
-        count(p.len())?;
+        count(p.elems())?;
         Ok(p)
     }
 
     /// Elements of x.
-    pub fn len(&self) -> usize {
+    pub fn elems(&self) -> usize {
         (self.n as usize) * (self.c as usize) * (self.m as usize)
     }
 

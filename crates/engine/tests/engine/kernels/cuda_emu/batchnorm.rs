@@ -46,7 +46,7 @@ fn forward_and_gradients_match_cpu_kernel_and_slow() {
                 let refs = [("CPU kernel", cpu), ("_slow", slow)];
                 checks.close("bn_stats", &got, &refs, &format!("{what} {name}"));
             }
-            let y = bn_norm(&x, &st, &rows(&[&g, &b]), x.dims(), pr.len(), pr);
+            let y = bn_norm(&x, &st, &rows(&[&g, &b]), x.dims(), pr.elems(), pr);
             checks.close(
                 "bn_norm",
                 &y,
@@ -73,7 +73,7 @@ fn forward_and_gradients_match_cpu_kernel_and_slow() {
                 &cpu[1],
                 &cpu[2],
             ]);
-            let dx = bn_grad_input(&x, &dy, &grad_params, x.dims(), pr.len(), pr);
+            let dx = bn_grad_input(&x, &dy, &grad_params, x.dims(), pr.elems(), pr);
             let refs = [("CPU kernel", &cpu[0]), ("_slow", &slow[0])];
             checks.close("bn_grad_input", &dx, &refs, &what);
         }

@@ -132,7 +132,7 @@ impl Checks {
         for (name, want) in refs {
             self.done += 1;
             let err = rel_err(got, want);
-            if !(err <= rel_tol(got.dtype())) {
+            if err.is_nan() || err > rel_tol(got.dtype()) {
                 self.failed
                     .push((kernel, format!("{what}: vs {name}: relative error {err:e}")));
             }
