@@ -100,7 +100,7 @@ fn params(
     k: usize,
 ) -> Result<super::cuda_abi::DwParams> {
     let (n, c, h, w) = x;
-    DwParams::new([n, c, h, w], k, conv.stride, conv.pad, conv.dil, conv.relu)
+    super::cuda_abi::DwParams::new([n, c, h, w], k, conv.stride, conv.pad, conv.dil, conv.relu)
 }
 
 impl CustomOp2 for DwConv {
@@ -137,7 +137,7 @@ impl CustomOp2 for DwConv {
             p.out_len(),
             &p,
         )?;
-        Ok((y, Shape::from(p.out_dims())))
+        Ok((y, Shape::from(&p.out_dims())))
     }
 
     fn bwd(
@@ -271,7 +271,7 @@ impl CustomOp3 for DwGradInput {
         }
         let ins = [(s1, l1), (s2, l2), (s3, l3)];
         let dx = super::gpu::launch("dw_grad_input", &ins, p.in_len(), p.in_len(), &p)?;
-        Ok((dx, Shape::from(p.in_dims())))
+        Ok((dx, Shape::from(&p.in_dims())))
     }
 }
 
@@ -364,7 +364,7 @@ impl CustomOp2 for DwGradWeight {
         }
         let ins = [(s1, l1), (s2, l2)];
         let dw = super::gpu::launch("dw_grad_weight", &ins, p.weight_len(), p.weight_len(), &p)?;
-        Ok((dw, Shape::from(p.weight_dims())))
+        Ok((dw, Shape::from(&p.weight_dims())))
     }
 }
 

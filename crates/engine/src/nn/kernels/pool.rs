@@ -433,7 +433,7 @@ impl CustomOp1 for AvgPoolGrad {
             bail!("internal error: avg-pool grad {ho}x{wo} does not match the input size, please report");
         }
         let dx = super::gpu::launch("avg_pool_grad", &[(s, l)], p.in_len(), p.in_len(), &p)?;
-        Ok((dx, Shape::from(x)))
+        Ok((dx, Shape::from(&x)))
     }
 }
 

@@ -138,7 +138,7 @@ fn gpu_pooling_matches_cpu() {
         compare(
             &format!("max_pool2d k{k} s{s} p{p}"),
             &|t| max_pool2d(&t[0], k, s, p),
-            &[x.clone()],
+            std::slice::from_ref(&x),
         );
         compare(
             &format!("avg_pool2d k{k} s{s} p{p}"),
@@ -185,14 +185,14 @@ fn gpu_batch_norm_matches_cpu() {
 #[ignore = "needs a CUDA GPU"]
 fn gpu_relu_and_strided_pick_match_cpu() {
     let x = vec![away_from_zero(1, &[2, 3, 7, 9])];
-    compare("relu", &|t| relu(&t[0]), &[x.clone()]);
+    compare("relu", &|t| relu(&t[0]), std::slice::from_ref(&x));
     for (off, s) in [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3)] {
         for r in [false, true] {
             let op = |t: &[Tensor]| strided_pick(&t[0], off, s, r);
             compare(
                 &format!("strided_pick off{off} s{s} relu {r}"),
                 &op,
-                &[x.clone()],
+                std::slice::from_ref(&x),
             );
         }
     }
