@@ -6,7 +6,8 @@
 //! of exactly this `x` (computed by [`stats`]); `affine` [2, C] holds (gamma, beta). The
 //! normalisation op's backward returns the whole derivative w.r.t. x, including the paths
 //! through mean and var, so `stats` must carry no gradient of its own (it is produced by a
-//! no-backward op) and gets none.
+//! no-backward op) and gets none. With the `cuda` feature each op also runs on the GPU
+//! (`cuda/batchnorm.cu`).
 
 use super::common::{by_dtype, simd, slice, sum, Real};
 use candle_core::{bail, CpuStorage, CustomOp1, CustomOp3, Layout, Result, Shape, Tensor};
@@ -46,6 +47,13 @@ fn row<T: Real>(p: &[T], r: usize, c: usize) -> &[T] {
     &p[r * c..(r + 1) * c]
 }
 
+/// The GPU kernels' parameter block for x's layout `l`.
+#[cfg(feature = "cuda")]
+fn params(l: &Layout, eps: f64) -> Result<super::cuda_abi::BnParams> {
+    let (n, c, h, w) = l.shape().dims4()?;
+    super::cuda_abi::BnParams::new([n, c, h, w], eps)
+}
+
 fn check_params(l: &Layout, rows: usize, c: usize, what: &str) -> Result<()> {
     if l.shape().dims() != [rows, c] {
         bail!("internal error: batch-norm {what} has shape {:?}, expected [{rows}, {c}], please report", l.shape());
@@ -62,6 +70,18 @@ impl CustomOp1 for BnStats {
         let (n, c, m) = ncm(l)?;
         let out = by_dtype!(s, self.name(), bn_stats(s, l, n, c, m))?;
         Ok((out, Shape::from((2, c))))
+    }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        s: &candle_core::CudaStorage,
+        l: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        let p = params(l, 0.0)?;
+        let c = p.channels();
+        let st = super::gpu::launch("bn_stats", &[(s, l)], 2 * c, c, &p)?;
+        Ok((st, Shape::from((2, c))))
     }
 }
 
@@ -139,6 +159,24 @@ impl CustomOp3 for BnNorm {
         check_params(l2, 2, c, "stats")?;
         check_params(l3, 2, c, "affine")?;
         let y = by_dtype!(s1, self.name(), bn_norm(s1, l1, s2, l2, s3, l3, self.eps))?;
+        Ok((y, l1.shape().clone()))
+    }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        s1: &candle_core::CudaStorage,
+        l1: &Layout,
+        s2: &candle_core::CudaStorage,
+        l2: &Layout,
+        s3: &candle_core::CudaStorage,
+        l3: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        let p = params(l1, self.eps)?;
+        check_params(l2, 2, p.channels(), "stats")?;
+        check_params(l3, 2, p.channels(), "affine")?;
+        let ins = [(s1, l1), (s2, l2), (s3, l3)];
+        let y = super::gpu::launch("bn_norm", &ins, p.elems(), p.elems(), &p)?;
         Ok((y, l1.shape().clone()))
     }
 
@@ -222,6 +260,27 @@ impl CustomOp3 for BnGradSums {
         )?;
         Ok((out, Shape::from((2, c))))
     }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        s1: &candle_core::CudaStorage,
+        l1: &Layout,
+        s2: &candle_core::CudaStorage,
+        l2: &Layout,
+        s3: &candle_core::CudaStorage,
+        l3: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        let p = params(l1, self.eps)?;
+        let c = p.channels();
+        check_params(l2, 2, c, "stats")?;
+        if l3.shape() != l1.shape() {
+            bail!("internal error: batch-norm grad shape differs from the input, please report");
+        }
+        let ins = [(s1, l1), (s2, l2), (s3, l3)];
+        let sums = super::gpu::launch("bn_grad_sums", &ins, 2 * c, c, &p)?;
+        Ok((sums, Shape::from((2, c))))
+    }
 }
 
 /// dgamma = sum(dy * xhat) = sum(dy * (x - mean)) / sqrt(var + eps), dbeta = sum(dy).
@@ -288,6 +347,26 @@ impl CustomOp3 for BnGradInput {
             self.name(),
             bn_grad_input(s1, l1, s2, l2, s3, l3, self.eps)
         )?;
+        Ok((dx, l1.shape().clone()))
+    }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        s1: &candle_core::CudaStorage,
+        l1: &Layout,
+        s2: &candle_core::CudaStorage,
+        l2: &Layout,
+        s3: &candle_core::CudaStorage,
+        l3: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        let p = params(l1, self.eps)?;
+        check_params(l3, 5, p.channels(), "grad params")?;
+        if l2.shape() != l1.shape() {
+            bail!("internal error: batch-norm grad shape differs from the input, please report");
+        }
+        let ins = [(s1, l1), (s2, l2), (s3, l3)];
+        let dx = super::gpu::launch("bn_grad_input", &ins, p.elems(), p.elems(), &p)?;
         Ok((dx, l1.shape().clone()))
     }
 }

@@ -4,7 +4,9 @@
 //! Contract: inputs are contiguous f32/f64 CPU tensors of one dtype (the public wrapper in
 //! `mod.rs` checks shapes, device and dtype and makes inputs contiguous). Backward returns
 //! both gradients, each computed by another custom op; those ops themselves have no
-//! backward (no second-order gradients).
+//! backward (no second-order gradients). With the `cuda` feature each op also runs on the
+//! GPU (`cuda/depthwise.cu`): one kernel launch for all channels, never a per-channel
+//! grouped convolution.
 
 use super::common::{by_dtype, dot, simd, slice, Axis, Real};
 use super::padded::{axpy, Taps};
@@ -90,6 +92,17 @@ fn dims4(l: &Layout) -> Result<(usize, usize, usize, usize)> {
     l.shape().dims4()
 }
 
+/// The GPU kernels' parameter block for input dims `x` and a k x k kernel.
+#[cfg(feature = "cuda")]
+fn params(
+    conv: Conv,
+    x: (usize, usize, usize, usize),
+    k: usize,
+) -> Result<super::cuda_abi::DwParams> {
+    let (n, c, h, w) = x;
+    super::cuda_abi::DwParams::new([n, c, h, w], k, conv.stride, conv.pad, conv.dil, conv.relu)
+}
+
 impl CustomOp2 for DwConv {
     fn name(&self) -> &'static str {
         "depthwise-conv2d"
@@ -106,6 +119,25 @@ impl CustomOp2 for DwConv {
         let p = Planes::new(self.0, n, c, h, w, dims4(l2)?.3)?;
         let out = by_dtype!(s1, self.name(), conv_fwd(s1, l1, s2, l2, p))?;
         Ok((out, Shape::from((n, c, p.ho, p.wo))))
+    }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        s1: &candle_core::CudaStorage,
+        l1: &Layout,
+        s2: &candle_core::CudaStorage,
+        l2: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        let p = params(self.0, dims4(l1)?, dims4(l2)?.3)?;
+        let y = super::gpu::launch(
+            "dw_fwd",
+            &[(s1, l1), (s2, l2)],
+            p.out_len(),
+            p.out_len(),
+            &p,
+        )?;
+        Ok((y, Shape::from(&p.out_dims())))
     }
 
     fn bwd(
@@ -221,6 +253,26 @@ impl CustomOp3 for DwGradInput {
         let out = by_dtype!(s1, self.name(), conv_grad_input(s1, l1, s2, l2, x, p))?;
         Ok((out, Shape::from((n, c, self.h, self.w))))
     }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        s1: &candle_core::CudaStorage,
+        l1: &Layout,
+        s2: &candle_core::CudaStorage,
+        l2: &Layout,
+        s3: &candle_core::CudaStorage,
+        l3: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        let (n, c, ho, wo) = dims4(l1)?;
+        let p = params(self.conv, (n, c, self.h, self.w), dims4(l2)?.3)?;
+        if p.out_dims() != [n, c, ho, wo] || dims4(l3)? != (n, c, self.h, self.w) {
+            bail!("internal error: depthwise grad {ho}x{wo} does not match the input size, please report");
+        }
+        let ins = [(s1, l1), (s2, l2), (s3, l3)];
+        let dx = super::gpu::launch("dw_grad_input", &ins, p.in_len(), p.in_len(), &p)?;
+        Ok((dx, Shape::from(&p.in_dims())))
+    }
 }
 
 /// dx[n,c,iy,ix] = sum over (oy,ox,ky,kx) reaching (iy,ix) of w[c,ky,kx] * dy[n,c,oy,ox],
@@ -296,6 +348,23 @@ impl CustomOp2 for DwGradWeight {
         }
         let out = by_dtype!(s1, self.name(), conv_grad_weight(s1, l1, s2, l2, p))?;
         Ok((out, Shape::from((c, 1, self.k, self.k))))
+    }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        s1: &candle_core::CudaStorage,
+        l1: &Layout,
+        s2: &candle_core::CudaStorage,
+        l2: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        let p = params(self.conv, dims4(l1)?, self.k)?;
+        if l2.dims() != p.out_dims() {
+            bail!("internal error: depthwise grad shape does not match the output, please report");
+        }
+        let ins = [(s1, l1), (s2, l2)];
+        let dw = super::gpu::launch("dw_grad_weight", &ins, p.weight_len(), p.weight_len(), &p)?;
+        Ok((dw, Shape::from(&p.weight_dims())))
     }
 }
 

@@ -1,31 +1,54 @@
 //! Custom tensor ops that candle 0.11 lacks or gets wrong, each with a `_slow` composite
 //! reference built from plain candle ops (the ground truth in tests).
 //!
-//! Contract: every function here is device-generic. A fast CPU kernel may be used when the
-//! input lives on the CPU; any other device falls back to the `_slow` composite, which
-//! gives the same results. All pooling has "same"-style explicit padding; average pooling
-//! uses `count_include_pad = false` (PyTorch semantics). Shapes are NCHW.
+//! Contract: every function here is device-generic. The custom ops run for f32 and f64
+//! inputs on the CPU (hand-written kernels) and, with the `cuda` feature, on a CUDA device
+//! (CUDA C kernels in `cuda/`, compiled by NVRTC: `gpu.rs`); any other device or dtype
+//! falls back to the `_slow` composite, which gives the same results, except that depthwise
+//! convolution on a CUDA device computes other dtypes in f32 rather than use candle's
+//! grouped convolution (one convolution per channel). Dense and 1x1 convolutions use
+//! candle's conv2d and matmul off the CPU (cuBLAS on a GPU). All pooling has "same"-style
+//! explicit padding; average pooling uses `count_include_pad = false` (PyTorch
+//! semantics). Shapes are NCHW.
 //!
-//! The fast CPU kernels (f32 and f64; other dtypes use the `_slow` path) are candle custom
-//! ops whose backward is again a custom op, so backward is fast too; the gradient ops have
-//! no backward of their own (no second-order gradients through the fast path).
+//! The custom ops' backward is again a custom op, so backward is fast too; the gradient
+//! ops have no backward of their own (no second-order gradients through the fast path).
 
 mod batchnorm;
 mod common;
+#[doc(hidden)]
+pub mod cuda_abi;
 mod dense;
 mod depthwise;
 mod gemm;
+#[cfg(feature = "cuda")]
+mod gpu;
 mod padded;
 mod pointwise;
 mod pool;
 mod relu;
 
-use candle_core::{bail, Result, Tensor, D};
+use candle_core::{bail, DType, Result, Tensor, D};
 use common::is_fast_dtype;
 
-/// Whether the fast CPU kernels apply to `x` (otherwise the `_slow` composite runs).
+/// Whether the custom ops apply to `x`: f32/f64 on the CPU or on a CUDA device (which
+/// exists only in a `cuda` build); otherwise the `_slow` composite runs.
 fn use_fast(x: &Tensor) -> bool {
+    let dev = x.device();
+    (dev.is_cpu() || dev.is_cuda()) && is_fast_dtype(x.dtype())
+}
+
+/// Whether the CPU GEMM kernels (dense and 1x1 convolution) apply to `x`; elsewhere
+/// candle's conv2d and matmul do the work (cuBLAS on a GPU).
+fn use_cpu_gemm(x: &Tensor) -> bool {
     x.device().is_cpu() && is_fast_dtype(x.dtype())
+}
+
+/// A half-precision (or other) input on a CUDA device, which the GPU kernels do not take:
+/// depthwise convolution then runs them in f32 instead of falling back to candle's grouped
+/// convolution, which launches one convolution per channel.
+fn gpu_other_dtype(x: &Tensor) -> bool {
+    x.device().is_cuda() && !is_fast_dtype(x.dtype())
 }
 
 /// Fails unless `t` has the dtype and device of `x` (the custom ops need one storage type).
@@ -51,7 +74,7 @@ pub fn dense_conv2d(
     stride: usize,
     dilation: usize,
 ) -> Result<Tensor> {
-    if !use_fast(x) {
+    if !use_cpu_gemm(x) {
         return x.conv2d(w, padding, stride, dilation, 1);
     }
     same_kind(x, w, "dense_conv2d weight")?;
@@ -73,7 +96,7 @@ pub fn depthwise_conv2d(
     padding: usize,
     dilation: usize,
 ) -> Result<Tensor> {
-    if !use_fast(x) {
+    if !use_fast(x) && !gpu_other_dtype(x) {
         return depthwise_conv2d_slow(x, w, stride, padding, dilation);
     }
     depthwise_fast(x, w, stride, padding, dilation, false)
@@ -88,7 +111,7 @@ pub fn relu_depthwise_conv2d(
     padding: usize,
     dilation: usize,
 ) -> Result<Tensor> {
-    if !use_fast(x) {
+    if !use_fast(x) && !gpu_other_dtype(x) {
         return relu_depthwise_conv2d_slow(x, w, stride, padding, dilation);
     }
     depthwise_fast(x, w, stride, padding, dilation, true)
@@ -129,6 +152,11 @@ fn depthwise_fast(
         dil: dilation,
         relu,
     };
+    if gpu_other_dtype(x) {
+        let dt = x.dtype();
+        let (x, w) = (x.to_dtype(DType::F32)?, w.to_dtype(DType::F32)?);
+        return depthwise::forward(&x.contiguous()?, &w.contiguous()?, conv)?.to_dtype(dt);
+    }
     depthwise::forward(&x.contiguous()?, &w.contiguous()?, conv)
 }
 
@@ -221,7 +249,7 @@ pub fn pointwise_conv2d(x: &Tensor, w: &Tensor, stride: usize) -> Result<Tensor>
     } else {
         strided_pick(x, 0, stride, false)?
     };
-    if use_fast(&x) {
+    if use_cpu_gemm(&x) {
         same_kind(&x, w, "pointwise_conv2d weight")?;
         return pointwise::forward(&x.contiguous()?, &w.contiguous()?);
     }

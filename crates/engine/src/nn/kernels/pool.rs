@@ -6,7 +6,8 @@
 //! backward recomputes each window's argmax from the saved input instead of storing
 //! indices (candle keeps the input alive for the graph anyway, so this costs no memory)
 //! and sends the gradient to the first maximum in row-major window order, as PyTorch does.
-//! The gradient ops have no backward of their own.
+//! The gradient ops have no backward of their own. With the `cuda` feature each op also
+//! runs on the GPU (`cuda/pool.cu`), with the same tie and NaN rules.
 
 use super::common::{by_dtype, simd, slice, Axis, Real};
 use super::padded::Taps;
@@ -31,6 +32,28 @@ struct Planes {
     wo: usize,
     ay: Axis,
     ax: Axis,
+}
+
+/// The GPU kernels' parameter block for input dims `l`.
+#[cfg(feature = "cuda")]
+fn params(pool: Pool, l: &Layout) -> Result<super::cuda_abi::PoolParams> {
+    let (n, c, h, w) = l.shape().dims4()?;
+    super::cuda_abi::PoolParams::new([n, c, h, w], pool.k, pool.stride, pool.pad)
+}
+
+/// Runs pooling kernel `kernel` forward over `(s, l)`: output [n, c, ho, wo].
+#[cfg(feature = "cuda")]
+fn cuda_pool_fwd(
+    kernel: &str,
+    pool: Pool,
+    s: &candle_core::CudaStorage,
+    l: &Layout,
+) -> Result<(candle_core::CudaStorage, Shape)> {
+    let p = params(pool, l)?;
+    let (n, c, _, _) = l.shape().dims4()?;
+    let y = super::gpu::launch(kernel, &[(s, l)], p.out_len(), p.out_len(), &p)?;
+    let (ho, wo) = p.out_plane();
+    Ok((y, Shape::from((n, c, ho, wo))))
 }
 
 impl Planes {
@@ -88,6 +111,15 @@ impl CustomOp1 for MaxPool {
         let (p, (n, c)) = Planes::of(self.0, l)?;
         let out = by_dtype!(s, self.name(), max_fwd(s, l, p))?;
         Ok((out, Shape::from((n, c, p.ho, p.wo))))
+    }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        s: &candle_core::CudaStorage,
+        l: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        cuda_pool_fwd("max_pool_fwd", self.0, s, l)
     }
 
     fn bwd(&self, x: &Tensor, _y: &Tensor, dy: &Tensor) -> Result<Option<Tensor>> {
@@ -190,6 +222,25 @@ impl CustomOp2 for MaxPoolGrad {
         let dx = by_dtype!(s1, self.name(), max_grad(s1, l1, s2, l2, p))?;
         Ok((dx, l1.shape().clone()))
     }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        s1: &candle_core::CudaStorage,
+        l1: &Layout,
+        s2: &candle_core::CudaStorage,
+        l2: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        let p = params(self.0, l1)?;
+        let (n, c, _, _) = l1.shape().dims4()?;
+        let (ho, wo) = p.out_plane();
+        if l2.shape().dims4()? != (n, c, ho, wo) {
+            bail!("internal error: max-pool grad shape disagrees with the output, please report");
+        }
+        let ins = [(s1, l1), (s2, l2)];
+        let dx = super::gpu::launch("max_pool_grad", &ins, p.in_len(), p.in_len(), &p)?;
+        Ok((dx, l1.shape().clone()))
+    }
 }
 
 /// dx[argmax(o)] += dy[o], where argmax(o) is the first maximum of o's window in row-major
@@ -287,6 +338,15 @@ impl CustomOp1 for AvgPool {
         Ok((out, Shape::from((n, c, p.ho, p.wo))))
     }
 
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        s: &candle_core::CudaStorage,
+        l: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        cuda_pool_fwd("avg_pool_fwd", self.0, s, l)
+    }
+
     fn bwd(&self, x: &Tensor, _y: &Tensor, dy: &Tensor) -> Result<Option<Tensor>> {
         let (_, _, h, w) = x.dims4()?;
         Ok(Some(dy.contiguous()?.apply_op1_no_bwd(&AvgPoolGrad {
@@ -358,6 +418,22 @@ impl CustomOp1 for AvgPoolGrad {
         }
         let dx = by_dtype!(s, self.name(), avg_grad(s, l, p))?;
         Ok((dx, Shape::from((n, c, self.h, self.w))))
+    }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        s: &candle_core::CudaStorage,
+        l: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        let (n, c, ho, wo) = l.shape().dims4()?;
+        let x = [n, c, self.h, self.w];
+        let p = super::cuda_abi::PoolParams::new(x, self.pool.k, self.pool.stride, self.pool.pad)?;
+        if p.out_plane() != (ho, wo) {
+            bail!("internal error: avg-pool grad {ho}x{wo} does not match the input size, please report");
+        }
+        let dx = super::gpu::launch("avg_pool_grad", &[(s, l)], p.in_len(), p.in_len(), &p)?;
+        Ok((dx, Shape::from(&x)))
     }
 }
 

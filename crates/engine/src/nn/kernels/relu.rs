@@ -11,7 +11,8 @@
 //! copy and its narrow backwards.
 //!
 //! Contract: inputs are contiguous f32/f64 CPU tensors (the wrappers in `mod.rs` check
-//! device and dtype and make inputs contiguous); the gradient ops have no backward.
+//! device and dtype and make inputs contiguous); the gradient ops have no backward. With
+//! the `cuda` feature each op also runs on the GPU (`cuda/elementwise.cu`).
 
 use super::common::{by_dtype, simd, slice, Real};
 use candle_core::{bail, CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
@@ -37,6 +38,18 @@ impl CustomOp1 for Relu {
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
         let out = by_dtype!(s, self.name(), relu_fwd(s, l))?;
         Ok((out, l.shape().clone()))
+    }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        s: &candle_core::CudaStorage,
+        l: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        let n = l.shape().elem_count();
+        let p = super::cuda_abi::LenParams::new(n)?;
+        let y = super::gpu::launch("relu_fwd", &[(s, l)], n, n, &p)?;
+        Ok((y, l.shape().clone()))
     }
 
     fn bwd(&self, _x: &Tensor, y: &Tensor, dy: &Tensor) -> Result<Option<Tensor>> {
@@ -72,6 +85,23 @@ impl CustomOp2 for ReluGrad {
         }
         let out = by_dtype!(s1, self.name(), relu_grad(s1, l1, s2, l2))?;
         Ok((out, l1.shape().clone()))
+    }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        s1: &candle_core::CudaStorage,
+        l1: &Layout,
+        s2: &candle_core::CudaStorage,
+        l2: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        if l1.shape() != l2.shape() {
+            bail!("internal error: relu gradient shape differs from the output's, please report");
+        }
+        let n = l1.shape().elem_count();
+        let p = super::cuda_abi::LenParams::new(n)?;
+        let dx = super::gpu::launch("relu_grad", &[(s1, l1), (s2, l2)], n, n, &p)?;
+        Ok((dx, l1.shape().clone()))
     }
 }
 
@@ -109,6 +139,14 @@ impl Pick {
         (i < n).then_some(i)
     }
 
+    /// The GPU kernels' parameter block for input layout `l`.
+    #[cfg(feature = "cuda")]
+    fn params(&self, l: &Layout) -> Result<super::cuda_abi::PickParams> {
+        let (n, c, h, w) = l.shape().dims4()?;
+        let out = (self.ho, self.wo);
+        super::cuda_abi::PickParams::new([n, c, h, w], self.offset, self.stride, out, self.relu)
+    }
+
     /// Output rows (or columns) that read inside an axis of `n` input positions.
     fn inside(&self, out: usize, n: usize) -> usize {
         (0..out).take_while(|&o| self.at(o, n).is_some()).count()
@@ -136,6 +174,18 @@ impl CustomOp1 for PickOp {
         }
         let out = by_dtype!(s, self.name(), pick_fwd(s, l, self.0, h, w))?;
         Ok((out, Shape::from((n, c, self.0.ho, self.0.wo))))
+    }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        s: &candle_core::CudaStorage,
+        l: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        let (n, c, _, _) = l.shape().dims4()?;
+        let p = self.0.params(l)?;
+        let y = super::gpu::launch("pick_fwd", &[(s, l)], p.out_len(), p.out_len(), &p)?;
+        Ok((y, Shape::from((n, c, self.0.ho, self.0.wo))))
     }
 
     fn bwd(&self, x: &Tensor, _y: &Tensor, dy: &Tensor) -> Result<Option<Tensor>> {
@@ -193,6 +243,25 @@ impl CustomOp2 for PickGrad {
         }
         let out = by_dtype!(s1, self.name(), pick_grad(s1, l1, s2, l2, self.0, h, w))?;
         Ok((out, l2.shape().clone()))
+    }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        s1: &candle_core::CudaStorage,
+        l1: &Layout,
+        s2: &candle_core::CudaStorage,
+        l2: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        let (n, c, ho, wo) = l1.shape().dims4()?;
+        let (nx, cx, _, _) = l2.shape().dims4()?;
+        if (n, c, ho, wo) != (nx, cx, self.0.ho, self.0.wo) {
+            bail!("internal error: strided pick gradient shape mismatch, please report");
+        }
+        let p = self.0.params(l2)?;
+        let ins = [(s1, l1), (s2, l2)];
+        let dx = super::gpu::launch("pick_grad", &ins, p.in_len(), p.in_len(), &p)?;
+        Ok((dx, l2.shape().clone()))
     }
 }
 

@@ -5,12 +5,13 @@ use super::support::*;
 use candle_core::{DType, Result, Tensor};
 use nas_engine::nn::kernels::{batch_norm_train, batch_norm_train_slow};
 
-type Bn = fn(&Tensor, Option<&Tensor>, Option<&Tensor>, f64) -> Result<(Tensor, Tensor, Tensor)>;
+pub(super) type Bn =
+    fn(&Tensor, Option<&Tensor>, Option<&Tensor>, f64) -> Result<(Tensor, Tensor, Tensor)>;
 
-const EPS: f64 = 1e-5;
+pub(super) const EPS: f64 = 1e-5;
 
 /// x [n, c, 7, 9] with a per-channel offset and scale (so the statistics matter), gamma, beta.
-fn inputs(seed: u64) -> (Tensor, Tensor, Tensor) {
+pub(super) fn inputs(seed: u64) -> (Tensor, Tensor, Tensor) {
     let mut r = rng(seed);
     let (n, c) = (2 + seed as usize % 2, 3 + seed as usize % 3);
     let x = uniform(&mut r, &[n, c, 7, 9]);
@@ -24,7 +25,7 @@ fn inputs(seed: u64) -> (Tensor, Tensor, Tensor) {
 }
 
 /// The four affine variants: none, gamma only, beta only, both.
-fn variants() -> [(bool, bool); 4] {
+pub(super) fn variants() -> [(bool, bool); 4] {
     [(false, false), (true, false), (false, true), (true, true)]
 }
 
@@ -62,7 +63,7 @@ fn fast_forward_matches_slow_f32_and_f64() {
 }
 
 /// The differentiable inputs of variant `v` and a closure computing y from them.
-fn y_of(op: Bn, v: (bool, bool)) -> impl Fn(&[Tensor]) -> Result<Tensor> {
+pub(super) fn y_of(op: Bn, v: (bool, bool)) -> impl Fn(&[Tensor]) -> Result<Tensor> {
     move |t: &[Tensor]| {
         let mut rest = t[1..].iter();
         let g = if v.0 { rest.next() } else { None };

@@ -7,7 +7,7 @@ use nas_engine::nn::kernels::{depthwise_conv2d, depthwise_conv2d_slow};
 
 /// (k, stride, dilation, padding) covering k 3/5, stride 1/2, dilation 1/2, "same" and
 /// other paddings.
-fn configs() -> Vec<(usize, usize, usize, usize)> {
+pub(super) fn configs() -> Vec<(usize, usize, usize, usize)> {
     let mut v = Vec::new();
     for k in [3, 5] {
         for s in [1, 2] {
@@ -22,7 +22,7 @@ fn configs() -> Vec<(usize, usize, usize, usize)> {
 }
 
 /// Batch 2-3, channels 3-5, odd non-square planes.
-fn inputs(seed: u64, k: usize) -> (Tensor, Tensor) {
+pub(super) fn inputs(seed: u64, k: usize) -> (Tensor, Tensor) {
     let mut r = rng(seed);
     let (n, c) = (2 + seed as usize % 2, 3 + seed as usize % 3);
     (

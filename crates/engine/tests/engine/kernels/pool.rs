@@ -9,7 +9,7 @@ type Pool = fn(&Tensor, usize, usize, usize) -> Result<Tensor>;
 
 /// (kernel, stride, padding): the DARTS 3x3 pools plus a 5x5 and an unpadded case.
 /// Stride 3 makes the kernels use per-row runs instead of whole-plane ones.
-const CONFIGS: [(usize, usize, usize); 6] = [
+pub(super) const CONFIGS: [(usize, usize, usize); 6] = [
     (3, 1, 1),
     (3, 2, 1),
     (5, 1, 2),
@@ -19,7 +19,7 @@ const CONFIGS: [(usize, usize, usize); 6] = [
 ];
 
 /// Batch 2-3, channels 3-5, odd non-square planes, no ties anywhere.
-fn input(seed: u64) -> Tensor {
+pub(super) fn input(seed: u64) -> Tensor {
     let (n, c) = (2 + seed as usize % 2, 3 + seed as usize % 3);
     distinct(&mut rng(seed), &[n, c, 7, 9])
 }

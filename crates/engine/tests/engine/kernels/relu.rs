@@ -11,7 +11,7 @@ use nas_engine::nn::kernels::{
 
 /// Uniform values pushed at least 0.05 away from 0, so that a +-1e-4 finite-difference
 /// step never crosses the ReLU's kink.
-fn away_from_zero(seed: u64, dims: &[usize]) -> Tensor {
+pub(super) fn away_from_zero(seed: u64, dims: &[usize]) -> Tensor {
     let v: Vec<f64> = to_f64_vec(&uniform(&mut rng(seed), dims))
         .into_iter()
         .map(|x| if x < 0.0 { x - 0.05 } else { x + 0.05 })
@@ -62,7 +62,7 @@ fn relu_gradient_matches_finite_differences() {
 }
 
 /// (k, stride, dilation) of the DARTS convolutions plus a stride-3 per-row case.
-fn conv_configs() -> Vec<(usize, usize, usize)> {
+pub(super) fn conv_configs() -> Vec<(usize, usize, usize)> {
     vec![
         (3, 1, 1),
         (3, 2, 1),
@@ -137,7 +137,7 @@ fn relu_depthwise_on_all_negative_input_is_zero_with_zero_input_gradient() {
 }
 
 /// Direct loop: out[.., i, j] = f(x[.., off + i*s, off + j*s]) or 0 past the edge.
-fn naive_pick(x: &Tensor, off: usize, s: usize, relu: bool) -> Tensor {
+pub(super) fn naive_pick(x: &Tensor, off: usize, s: usize, relu: bool) -> Tensor {
     let (n, c, h, w) = x.dims4().unwrap();
     let v = to_f64_vec(x);
     let (ho, wo) = (h.div_ceil(s), w.div_ceil(s));
