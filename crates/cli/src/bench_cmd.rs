@@ -10,7 +10,7 @@ use std::process::Command;
 
 use crate::bench::{
     kernels, net_comparison_table, net_table, network_step, op_rows, ops, ops_comparison_table,
-    table, NetConfig, NetRound, NetTiming, OpsConfig, Path, Reference,
+    table, NetConfig, NetRound, NetTiming, OpsConfig, Path, Reference, BATCH,
 };
 use clap::{Args, ValueEnum};
 
@@ -56,6 +56,13 @@ pub struct BenchArgs {
     /// Rounds of the side-by-side comparison (each runs both frameworks once).
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,
+    /// Where the network configurations run: `cpu` or `cuda:N` (a build with `--features
+    /// cuda`). With `--torch` the reference runs on the same kind of device.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Images per step of a network configuration (default 32; the paper searches at 96).
+    #[arg(long)]
+    pub batch: Option<usize>,
     /// Print a network configuration's timing as JSON (the side-by-side run measures nas in
     /// a child process of its own, so that its peak memory is its alone).
     #[arg(long, hide = true)]
@@ -63,15 +70,30 @@ pub struct BenchArgs {
 }
 
 pub fn cmd_bench(a: &BenchArgs) -> i32 {
+    let device = match crate::run_cmd::parse_device(&a.device) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    if net_config(a.config).is_none() && (a.batch.is_some() || !device.is_cpu()) {
+        eprintln!(
+            "error: `ops` and `kernels` run at batch 32 on the CPU; --device and --batch are for \
+             the network configurations (twopath, darts, derived)"
+        );
+        return 2;
+    }
+    let batch = a.batch.unwrap_or(BATCH);
     if let Some(python) = &a.torch {
-        return side_by_side(a, python);
+        return side_by_side(a, python, batch);
     }
     if a.json {
         let Some(config) = net_config(a.config) else {
             eprintln!("error: --json is for the network configurations");
             return 2;
         };
-        return match network_step(config, a.runs.max(1), &candle_core::Device::Cpu) {
+        return match network_step(config, a.runs.max(1), batch, &device) {
             Ok(t) => match serde_json::to_string(&t) {
                 Ok(j) => {
                     println!("{j}");
@@ -94,11 +116,12 @@ pub fn cmd_bench(a: &BenchArgs) -> i32 {
         ..OpsConfig::default()
     };
     println!(
-        "threads: {}, runs per case: {}",
+        "threads: {}, runs per case: {}, device: {}",
         rayon::current_num_threads(),
-        cfg.runs
+        cfg.runs,
+        a.device
     );
-    let step = |c| network_step(c, cfg.runs, &candle_core::Device::Cpu).map(|t| net_table(&[t]));
+    let step = |c| network_step(c, cfg.runs, batch, &device).map(|t| net_table(&[t]));
     let result = match a.config {
         Config::Ops => ops(&cfg).map(|t| table(&t)),
         Config::Kernels => kernels(&cfg).map(|t| table(&t)),
@@ -129,12 +152,18 @@ fn net_config(c: Config) -> Option<NetConfig> {
 
 /// nas and the PyTorch reference in alternating rounds (odd rounds PyTorch first, even
 /// rounds nas first, so that a drift of the machine's speed favours neither).
-fn side_by_side(a: &BenchArgs, python: &std::path::Path) -> i32 {
+fn side_by_side(a: &BenchArgs, python: &std::path::Path, batch: usize) -> i32 {
     let threads = rayon::current_num_threads();
     let reference = Reference {
         python: python.to_path_buf(),
         script: a.torch_script.clone(),
         threads,
+        device: if a.device.starts_with("cuda") {
+            "cuda".into()
+        } else {
+            "cpu".into()
+        },
+        batch,
     };
     let (runs, rounds) = (a.runs.max(1), a.rounds.max(1));
     println!(
@@ -147,7 +176,7 @@ fn side_by_side(a: &BenchArgs, python: &std::path::Path) -> i32 {
         Config::Kernels => Err("the kernels configuration has no PyTorch reference".to_string()),
         c => {
             let config = net_config(c).expect("a network configuration");
-            side_by_side_network(config, &reference, runs, rounds, threads)
+            side_by_side_network(config, &reference, runs, rounds, threads, &a.device)
         }
     };
     match result {
@@ -168,6 +197,7 @@ fn side_by_side_network(
     runs: usize,
     rounds: usize,
     threads: usize,
+    device: &str,
 ) -> Result<String, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
     let name = config.stage();
@@ -175,6 +205,7 @@ fn side_by_side_network(
         let out = Command::new(&exe)
             .args(["bench", name, "--json", "--runs", &runs.to_string()])
             .args(["--threads", &threads.to_string()])
+            .args(["--device", device, "--batch", &reference.batch.to_string()])
             .output()
             .map_err(|e| format!("could not start {}: {e}", exe.display()))?;
         if !out.status.success() {
@@ -200,7 +231,8 @@ fn side_by_side_network(
         all.push(NetRound { torch, nas });
     }
     Ok(format!(
-        "{name}: {runs} timed steps per process after one warm-up step, median step\n{}",
+        "{name} on {device}, batch {}: {runs} timed steps per process after one warm-up step, median step\n{}",
+        reference.batch,
         net_comparison_table(name, &all)
     ))
 }

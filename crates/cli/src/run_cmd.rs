@@ -144,7 +144,7 @@ fn pick_one(mut c: Compiled) -> Option<Program> {
     c.programs.into_iter().next()
 }
 
-fn parse_device(s: &str) -> Result<Device, String> {
+pub(crate) fn parse_device(s: &str) -> Result<Device, String> {
     if s == "cpu" {
         return Ok(Device::Cpu);
     }

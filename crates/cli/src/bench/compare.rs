@@ -3,7 +3,9 @@
 //!
 //! Contract: speed ratios are nas / PyTorch throughput (above 1: nas is faster), or for
 //! ops PyTorch time / nas time (the same sense); memory ratios are nas / PyTorch peak
-//! resident memory (below 1: nas needs less). Each op compares the best run of each side.
+//! resident memory (below 1: nas needs less), or on a GPU peak device memory (PyTorch's
+//! `max_memory_allocated` against the device memory nas's step held). Each op compares the
+//! best run of each side.
 
 use super::networks::NetTiming;
 use super::reference::{RefNetwork, RefOp};
@@ -40,7 +42,7 @@ pub fn summarize(rounds: &[NetRound]) -> Option<NetSummary> {
     );
     let (tm, nm) = (
         med(&|r| r.torch.peak_rss_mb),
-        med(&|r| r.nas.peak_rss_mb.unwrap_or(f64::NAN)),
+        med(&|r| nas_peak(&r.nas).unwrap_or(f64::NAN)),
     );
     Some(NetSummary {
         torch_images_per_sec: ti,
@@ -50,6 +52,11 @@ pub fn summarize(rounds: &[NetRound]) -> Option<NetSummary> {
         speed_ratio: ni / ti,
         memory_ratio: nm / tm,
     })
+}
+
+/// nas's peak memory: device memory on a GPU, resident memory on the CPU.
+fn nas_peak(t: &NetTiming) -> Option<f64> {
+    t.peak_device_mb.or(t.peak_rss_mb)
 }
 
 /// The rounds and their summary as a plain-text table.
@@ -73,7 +80,7 @@ pub fn net_comparison_table(config: &str, rounds: &[NetRound]) -> String {
             r.torch.images_per_sec,
             r.nas.images_per_sec,
             r.torch.peak_rss_mb,
-            mb(r.nas.peak_rss_mb),
+            mb(nas_peak(&r.nas)),
             format!(
                 "{}→{}",
                 mb(r.nas.rss_after_first_mb),
@@ -182,6 +189,8 @@ mod tests {
             live_trace_mb: Vec::new(),
             max_step_live_mb: None,
             steps: 3,
+            batch: 32,
+            peak_device_mb: None,
         }
     }
 
@@ -220,6 +229,21 @@ mod tests {
             "{text}"
         );
         assert!(summarize(&[]).is_none());
+    }
+
+    #[test]
+    fn on_a_gpu_the_memory_ratio_is_of_device_memory() {
+        // the child's resident memory (host side) is not what PyTorch's CUDA peak measures
+        let mut on_gpu = nas(30.0, 5000.0);
+        on_gpu.peak_device_mb = Some(400.0);
+        let rounds = [NetRound {
+            torch: torch(20.0, 800.0),
+            nas: on_gpu,
+        }];
+        let s = summarize(&rounds).unwrap();
+        assert!((s.memory_ratio - 0.5).abs() < 1e-12, "{}", s.memory_ratio);
+        let text = net_comparison_table("twopath", &rounds);
+        assert!(text.contains("peak memory nas/torch 0.50x"), "{text}");
     }
 
     #[test]

@@ -10,13 +10,14 @@
 pub mod alloc;
 mod compare;
 mod darts_ops;
+mod device_mem;
 mod networks;
 mod reference;
 mod timing;
 
 pub use compare::{net_comparison_table, op_rows, ops_comparison_table, NetRound};
 pub use darts_ops::{kernels, ops, OpsConfig};
-pub use networks::{net_table, network_step, NetConfig, NetTiming};
+pub use networks::{net_table, network_step, NetConfig, NetTiming, BATCH};
 pub use reference::Reference;
 pub use timing::{table, Path};
 

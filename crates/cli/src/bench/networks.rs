@@ -27,8 +27,13 @@ use nas_ir::{NetworkSpec, StageKind};
 /// The source of the configurations.
 pub const NETWORKS_NAS: &str = include_str!("networks.nas");
 
-/// Images per step (`twopath` makes two views of each).
+/// Images per step by default (`twopath` makes two views of each); `nas bench --batch`
+/// changes it (the paper's search batch is 96).
 pub const BATCH: usize = 32;
+
+fn default_batch() -> usize {
+    BATCH
+}
 
 /// A whole-network configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -86,6 +91,13 @@ pub struct NetTiming {
     pub max_step_live_mb: Option<f64>,
     /// Measured steps.
     pub steps: usize,
+    /// Images per step.
+    #[serde(default = "default_batch")]
+    pub batch: usize,
+    /// On a GPU: the most device memory in use after any measured forward or backward, less
+    /// what was in use before the network was built, MB (None on the CPU).
+    #[serde(default)]
+    pub peak_device_mb: Option<f64>,
 }
 
 /// The network spec of `config`, compiled from [`NETWORKS_NAS`].
@@ -130,15 +142,17 @@ pub fn spec(config: NetConfig) -> Result<NetworkSpec, BenchError> {
     }
 }
 
-/// Time `runs` steps of `config` on `device` (f32).
+/// Time `runs` steps of `config` at `batch` images on `device` (f32). On a GPU each
+/// timestamp waits for the device to finish its queued work.
 pub fn network_step(
     config: NetConfig,
     runs: usize,
+    batch: usize,
     device: &Device,
 ) -> Result<NetTiming, BenchError> {
-    if runs == 0 {
+    if runs == 0 || batch < 2 {
         return Err(BenchError::Config {
-            reason: "runs must be at least 1".into(),
+            reason: "runs must be at least 1 and the batch at least 2".into(),
         });
     }
     let what = config.stage();
@@ -150,11 +164,18 @@ pub fn network_step(
         reason: format!("building `{what}`: {e}"),
     };
     let spec = spec(config)?;
+    let device_base = super::device_mem::used_mb(device);
+    let mut peak_device = None::<f64>;
+    let device_peak = |peak: &mut Option<f64>| {
+        if let (Some(base), Some(now)) = (device_base, super::device_mem::used_mb(device)) {
+            *peak = Some(peak.unwrap_or(0.0).max(now - base));
+        }
+    };
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     let mut net = Network::new(&spec, None, &mut rng, DType::F32, device).map_err(nerr)?;
     let params: usize = net.params().iter().map(|(_, v)| v.elem_count()).sum();
     let views = if config == NetConfig::Twopath { 2 } else { 1 };
-    let n = views * BATCH;
+    let n = views * batch;
     let x = Tensor::randn(0f32, 1f32, (n, 3, 32, 32), device).map_err(terr)?;
     let labels: Vec<u32> = (0..n as u32).map(|i| i % 10).collect();
     let y = Tensor::new(labels.as_slice(), device).map_err(terr)?;
@@ -187,9 +208,17 @@ pub fn network_step(
                 }
             })?,
         };
+        device.synchronize().map_err(terr)?;
         let t1 = Instant::now();
+        if i > 0 {
+            device_peak(&mut peak_device);
+        }
         let grads = loss.backward().map_err(terr)?;
+        device.synchronize().map_err(terr)?;
         let t2 = Instant::now();
+        if i > 0 {
+            device_peak(&mut peak_device);
+        }
         drop(grads);
         drop(loss);
         drop(out);
@@ -216,7 +245,7 @@ pub fn network_step(
         fwd_ms: median(&mut fwd),
         step_ms,
         best_step_ms: best,
-        images_per_sec: BATCH as f64 / (step_ms / 1e3),
+        images_per_sec: batch as f64 / (step_ms / 1e3),
         peak_rss_mb: proc_status_mb("VmHWM:"),
         rss_after_first_mb: rss_trace.first().map(|&(_, mb)| mb),
         rss_after_last_mb: rss_trace.last().map(|&(_, mb)| mb),
@@ -224,6 +253,8 @@ pub fn network_step(
         live_trace_mb: live_trace,
         max_step_live_mb: counted.then_some(max_step_live as f64 / MB),
         steps: runs,
+        batch,
+        peak_device_mb: peak_device,
     })
 }
 

@@ -21,6 +21,10 @@ pub struct Reference {
     pub python: PathBuf,
     pub script: PathBuf,
     pub threads: usize,
+    /// `cpu` or `cuda` (the script's `TORCH_REF_DEVICE`).
+    pub device: String,
+    /// Images per network step (the script's `TORCH_REF_BATCH`).
+    pub batch: usize,
 }
 
 /// One reference run of a whole network.
@@ -54,6 +58,8 @@ impl Reference {
         let out = Command::new(&self.python)
             .arg(&self.script)
             .args(args)
+            .env("TORCH_REF_DEVICE", &self.device)
+            .env("TORCH_REF_BATCH", self.batch.to_string())
             .output()
             .map_err(|e| failed(format!("could not start `{}`: {e}", self.python.display())))?;
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -87,7 +93,7 @@ impl Reference {
             }
         };
         let text = self.run(&[cmd.into(), steps.to_string(), self.threads.to_string()])?;
-        parse_network(&text)
+        parse_network(&text, &self.device, self.batch)
     }
 
     /// Runs the reference's `edge` configuration (every DARTS op at the three sizes).
@@ -106,8 +112,22 @@ fn number_after(line: &str, key: &str) -> Option<f64> {
     rest[..end].parse().ok()
 }
 
-/// Reads `step K: ... total Xs maxrss M MB` lines: median total of steps K >= 1.
-pub fn parse_network(text: &str) -> Result<RefNetwork, BenchError> {
+/// Reads `step K: ... total Xs maxrss M MB` lines: median total of steps K >= 1. The
+/// header line (`torch V threads T cmd C device D batch B`) must name the `device` and
+/// `batch` asked for: a script that ignores them would be compared at another setting.
+pub fn parse_network(text: &str, device: &str, batch: usize) -> Result<RefNetwork, BenchError> {
+    let header = text.lines().find(|l| l.starts_with("torch ")).unwrap_or("");
+    let ran_batch = number_after(header, " batch ").map_or(BATCH, |b| b as usize);
+    let ran_device = header
+        .split(" device ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .map_or("cpu", |d| d.split(':').next().unwrap_or(d));
+    if ran_batch != batch || ran_device != device {
+        return Err(failed(format!(
+            "the reference ran on {ran_device} at batch {ran_batch}, not on {device} at batch {batch} (does the script read TORCH_REF_DEVICE and TORCH_REF_BATCH?)"
+        )));
+    }
     let mut totals = Vec::new();
     let mut peak = 0.0f64;
     for line in text.lines().filter(|l| l.starts_with("step ")) {
@@ -131,7 +151,7 @@ pub fn parse_network(text: &str) -> Result<RefNetwork, BenchError> {
     let step_ms = median(&mut totals);
     Ok(RefNetwork {
         step_ms,
-        images_per_sec: BATCH as f64 / (step_ms / 1e3),
+        images_per_sec: batch as f64 / (step_ms / 1e3),
         peak_rss_mb: peak,
         steps,
     })
@@ -190,11 +210,33 @@ mod tests {
             step 2: loss 4.7 fwd 0.590s bwd 0.874s total 1.463s maxrss 1644 MB\n\
             step 3: loss 5.3 fwd 0.660s bwd 0.714s total 1.375s maxrss 1644 MB\n\
             RESULT torch twopath: mean fwd+bwd 1.457s/step = 22.0 img/s\n";
-        let r = parse_network(text).unwrap();
+        let r = parse_network(text, "cpu", 32).unwrap();
         assert_eq!(r.steps, 3);
         assert!((r.step_ms - 1463.0).abs() < 1e-9, "{}", r.step_ms);
         assert_eq!(r.peak_rss_mb, 1644.0);
         assert!((r.images_per_sec - 32.0 / 1.463).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_reference_must_run_on_the_device_and_batch_asked_for() {
+        let steps = "step 0: loss 4.9 fwd 1.0s bwd 0.9s total 0.200s maxrss 900 MB\n\
+            step 1: loss 5.4 fwd 0.1s bwd 0.1s total 0.100s maxrss 1000 MB\n";
+        let cuda = format!("torch 2.15.0 threads 16 cmd twopath device cuda batch 96\n{steps}");
+        let r = parse_network(&cuda, "cuda", 96).unwrap();
+        assert!(
+            (r.images_per_sec - 960.0).abs() < 1e-9,
+            "{}",
+            r.images_per_sec
+        );
+        assert_eq!(r.peak_rss_mb, 1000.0);
+        let e = parse_network(&cuda, "cuda", 32).unwrap_err().to_string();
+        assert!(e.contains("not on cuda at batch 32"), "{e}");
+        let e = parse_network(&cuda, "cpu", 96).unwrap_err().to_string();
+        assert!(e.contains("ran on cuda at batch 96"), "{e}");
+        // an older script prints neither: it ran on the CPU at batch 32
+        let old = format!("torch 2.15.0 threads 2 cmd twopath\n{steps}");
+        assert!(parse_network(&old, "cpu", 32).is_ok());
+        assert!(parse_network(&old, "cuda", 32).is_err());
     }
 
     #[test]
@@ -215,9 +257,9 @@ mod tests {
 
     #[test]
     fn output_without_figures_is_an_error() {
-        assert!(parse_network("Traceback: no module named torch\n").is_err());
+        assert!(parse_network("Traceback: no module named torch\n", "cpu", 32).is_err());
         assert!(parse_edge("nothing here\n").is_err());
-        assert!(parse_network("step 1: loss nan fwd 1s bwd 1s\n").is_err());
+        assert!(parse_network("step 1: loss nan fwd 1s bwd 1s\n", "cpu", 32).is_err());
     }
 
     #[test]
@@ -226,6 +268,8 @@ mod tests {
             python: PathBuf::from("/nonexistent/python3"),
             script: PathBuf::from("torch_ref.py"),
             threads: 1,
+            device: "cpu".into(),
+            batch: 32,
         };
         let e = r.network(NetConfig::Twopath, 1).unwrap_err();
         assert!(e.to_string().contains("could not start"), "{e}");

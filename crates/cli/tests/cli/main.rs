@@ -5,6 +5,7 @@
 // A test may print what it measured; libtest captures it.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod bench;
 mod check;
 mod export;
 mod export_python;
