@@ -70,11 +70,11 @@ pub struct BenchArgs {
 }
 
 pub fn cmd_bench(a: &BenchArgs) -> i32 {
-    let device = match crate::run_cmd::parse_device(&a.device) {
+    let device = match nas_run::device::open(&a.device) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("error: {e}");
-            return 1;
+            crate::run_cmd::report(&e);
+            return 2;
         }
     };
     if net_config(a.config).is_none() && (a.batch.is_some() || !device.is_cpu()) {

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use candle_core::Device;
 use clap::Args;
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
@@ -144,18 +143,6 @@ fn pick_one(mut c: Compiled) -> Option<Program> {
     c.programs.into_iter().next()
 }
 
-pub(crate) fn parse_device(s: &str) -> Result<Device, String> {
-    if s == "cpu" {
-        return Ok(Device::Cpu);
-    }
-    let ordinal = s
-        .strip_prefix("cuda:")
-        .or_else(|| (s == "cuda").then_some("0"))
-        .and_then(|n| n.parse::<usize>().ok())
-        .ok_or_else(|| format!("unknown device `{s}`: use `cpu` or `cuda:N`"))?;
-    Device::new_cuda(ordinal).map_err(|e| format!("device `{s}` is not available: {e}"))
-}
-
 /// Print a runtime or report error as miette renders it, without colour.
 pub(crate) fn report(err: &dyn miette::Diagnostic) {
     let handler =
@@ -172,10 +159,11 @@ pub fn cmd_run(a: &RunArgs) -> i32 {
     let Some(program) = compile_with_sets(a) else {
         return 1;
     };
-    let device = match parse_device(&a.device) {
+    // before the memory check and the run folder: a device that cannot be used leaves no trace
+    let device = match nas_run::device::open(&a.device) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("error: {e}");
+            report(&e);
             return 2;
         }
     };

@@ -126,6 +126,15 @@ pub enum RuntimeError {
         step: usize,
     },
 
+    #[error("device `{device}` is not available: {reason}")]
+    #[diagnostic(code(nas::run::device))]
+    Device {
+        device: String,
+        reason: String,
+        #[help]
+        help: String,
+    },
+
     #[error("internal error: {0}; please report this")]
     #[diagnostic(code(nas::run::internal))]
     Internal(String),

@@ -3,6 +3,7 @@
 pub mod checkpoint;
 pub mod codes;
 pub mod ctx;
+pub mod device;
 pub mod dot;
 pub mod error;
 pub mod events;

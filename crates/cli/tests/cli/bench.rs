@@ -54,7 +54,8 @@ fn a_device_that_cannot_be_used_is_refused_before_timing() {
         String::from_utf8_lossy(&o.stderr),
     );
     // no GPU in the test environment (and no CUDA in a default build)
-    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert_eq!(o.status.code(), Some(2), "{out}{err}");
+    assert!(err.contains("nas::run::device"), "{err}");
     assert!(err.contains("cuda:0"), "{err}");
     assert!(!out.contains("img/s"), "nothing is timed: {out}");
 }

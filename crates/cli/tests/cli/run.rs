@@ -1,7 +1,7 @@
 //! `nas run` through the built binary: a run killed with SIGKILL and resumed equals an
 //! uninterrupted one byte for byte; a second run into a running folder is refused; bad data
 //! files give errors naming the file; what the checker knows is wrong is refused before
-//! training starts.
+//! training starts; a device that cannot be used is a coded error.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -379,4 +379,37 @@ fn a_file_of_several_pipelines_is_a_coded_error_naming_them() {
         "{err}"
     );
     assert!(!out.exists(), "the run started");
+}
+
+/// `--device`: a misspelt device, and CUDA in a build without the cuda feature, are coded
+/// errors (`nas::run::device`, exit 2) that leave no run folder. (A CUDA build on a machine
+/// without a GPU passes the driver's error on under the same code; that needs a CUDA build
+/// and a driver, so it is not a test here.)
+#[test]
+fn an_unusable_device_is_a_coded_error_and_writes_nothing() {
+    let mut cases = vec![("run_device_unknown", "gpu")];
+    if cfg!(not(feature = "cuda")) {
+        cases.push(("run_device_no_cuda", "cuda:0"));
+    }
+    for (name, device) in cases {
+        let out = tempdir(name);
+        fs::remove_dir_all(&out).unwrap();
+        let o = nas()
+            .args([
+                "run",
+                "tests/data/run/tiny.nas",
+                "--device",
+                device,
+                "--out",
+            ])
+            .arg(&out)
+            .output()
+            .expect("nas runs");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains("nas::run::device"), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+        insta::assert_snapshot!(name, err);
+        assert!(!out.exists(), "{name}: the run started");
+    }
 }

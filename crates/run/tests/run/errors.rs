@@ -140,6 +140,15 @@ fn every_runtime_error_renders_with_its_code_and_help() {
             },
         ),
         (
+            // what a CUDA build prints on a machine whose driver sees no GPU
+            "device",
+            RuntimeError::Device {
+                device: "cuda:0".into(),
+                reason: "the CUDA driver says: DriverError(CUDA_ERROR_NO_DEVICE, \"no CUDA-capable device is detected\")".into(),
+                help: nas_run::device::HELP_DRIVER.into(),
+            },
+        ),
+        (
             "internal",
             RuntimeError::Internal("stage `search`: loader ran dry".into()),
         ),
