@@ -118,7 +118,7 @@ fn ir_prints_the_program_as_json() {
     );
     let o = nas(&["ir", "stdlib/spaces/darts.nas"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("nas::check::no_pipeline"));
+    insta::assert_snapshot!("ir_no_pipeline", stderr(&o));
 }
 
 #[test]
@@ -375,6 +375,9 @@ fn ir_of_a_file_of_several_pipelines_asks_which() {
     assert!(err.contains("nas::check::several_pipelines"), "{err}");
     assert!(err.contains("--pipeline NAME"), "{err}");
     assert!(!err.contains("there is no pipeline"), "{err}");
+    let o = nas(&["ir", "tests/data/run/two_pipelines.nas"]);
+    assert_eq!(o.status.code(), Some(1));
+    insta::assert_snapshot!("ir_several_pipelines", stderr(&o));
 }
 
 #[test]
