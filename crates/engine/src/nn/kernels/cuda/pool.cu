@@ -12,6 +12,13 @@ __device__ __forceinline__ int nas_pool_span(int o, NasPool p, int n) {
     return hi > lo ? hi - lo : 0;
 }
 
+// The divisor of output (oy, ox) of an average pool: its in-image taps (count_include_pad =
+// false), at least 1 so that a window wholly in the padding gives 0, not NaN.
+__device__ __forceinline__ int nas_pool_count(int oy, int ox, NasPool p) {
+    int count = nas_pool_span(oy, p, p.h) * nas_pool_span(ox, p, p.w);
+    return count > 0 ? count : 1;
+}
+
 // Position (iy * w + ix) of the first maximum of output (oy, ox)'s window in row-major tap
 // order, or -1 when the window holds no value above -inf. A NaN wins once and then stays,
 // as in the CPU kernel's argmax (and PyTorch's).
@@ -104,8 +111,7 @@ __device__ void avg_pool_fwd(const T* x, T* y, NasPool p) {
             acc += xp[iy * p.w + ix];
         }
     }
-    int count = nas_pool_span(oy, p, p.h) * nas_pool_span(ox, p, p.w);
-    y[i] = acc / T(count > 0 ? count : 1);
+    y[i] = acc / T(nas_pool_count(oy, ox, p));
 }
 NAS_KERNEL(avg_pool_fwd, NAS_POOL_FWD_SIG, (x, y, p))
 
@@ -125,8 +131,7 @@ __device__ void avg_pool_grad(const T* dy, T* dx, NasPool p) {
         for (int kx = 0; kx < p.k; ++kx) {
             int ox = nas_tap_output(ix, kx, p.stride, p.pad, 1, p.wo);
             if (ox < 0) continue;
-            int count = nas_pool_span(oy, p, p.h) * nas_pool_span(ox, p, p.w);
-            acc += gp[oy * p.wo + ox] / T(count > 0 ? count : 1);
+            acc += gp[oy * p.wo + ox] / T(nas_pool_count(oy, ox, p));
         }
     }
     dx[i] = acc;
