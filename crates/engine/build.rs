@@ -23,6 +23,7 @@ fn main() {
         "pool.cu",
         "batchnorm.cu",
         "elementwise.cu",
+        "conv.cu",
     ] {
         println!("cargo:rerun-if-changed={}", dir.join(f).display());
     }

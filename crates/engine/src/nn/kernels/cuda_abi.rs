@@ -118,6 +118,26 @@ impl DwParams {
     pub fn weight_len(&self) -> usize {
         self.weight_dims().iter().product()
     }
+
+    /// The block of the dense convolution's `im2col` / `col2im` (`conv.cu`): input dims
+    /// `x` = [n, c, h, w], a k x k window, no ReLU; fails unless the columns
+    /// [n, c k k, ho wo] can be indexed too.
+    pub fn columns(x: [usize; 4], k: usize, stride: usize, pad: usize, dil: usize) -> Result<Self> {
+        let p = Self::new(x, k, stride, pad, dil, false)?;
+        count(p.cols_len())?;
+        Ok(p)
+    }
+
+    /// The columns of `im2col`: [n, c k k, ho wo].
+    pub fn cols_dims(&self) -> [usize; 3] {
+        let [n, c, ho, wo] = self.out_dims();
+        let k = self.k as usize;
+        [n, c * k * k, ho * wo]
+    }
+
+    pub fn cols_len(&self) -> usize {
+        self.cols_dims().iter().product()
+    }
 }
 
 /// Square pooling window over n * c planes (`NasPool`).

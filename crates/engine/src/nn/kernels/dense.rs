@@ -11,9 +11,14 @@
 //!   order (deterministic however the images are spread over threads);
 //! - input gradient: dcols = W^T x dy, scattered back onto the input (col2im).
 //!
+//! On a GPU (`cuda_fwd`) the same three steps run as `im2col` / `col2im` kernels
+//! (`cuda/conv.cu`, one thread per element) around batched cuBLAS GEMMs (`batched.rs`),
+//! with the columns of the whole batch in one buffer.
+//!
 //! Contract: same results as `x.conv2d(w, p, s, d, 1)` in value and gradients (to float
-//! rounding); contiguous f32/f64 CPU inputs of one dtype (the wrapper in `mod.rs` checks);
-//! the gradient ops have no backward (no second-order gradients).
+//! rounding); contiguous f32/f64 inputs of one dtype on one device, the CPU or a CUDA GPU
+//! (the wrapper in `mod.rs` checks); the gradient ops have no backward (no second-order
+//! gradients).
 
 use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 
@@ -69,6 +74,27 @@ impl Geo {
     }
     fn hwo(&self) -> usize {
         self.ho * self.wo
+    }
+    /// The sizes of the products: weight [co, C k k] against columns [C k k, Ho Wo].
+    #[cfg(feature = "cuda")]
+    fn gemm(&self) -> super::batched::Gemm {
+        super::batched::Gemm {
+            n: self.n,
+            co: self.co,
+            kk: self.ckk(),
+            hw: self.hwo(),
+        }
+    }
+    /// The parameter block of the GPU's `im2col` / `col2im`.
+    #[cfg(feature = "cuda")]
+    fn columns(&self) -> Result<super::cuda_abi::DwParams> {
+        super::cuda_abi::DwParams::columns(
+            [self.n, self.ci, self.h, self.w],
+            self.k,
+            self.stride,
+            self.pad,
+            self.dil,
+        )
     }
     /// Input position (row or column) of output position `o` and tap `t`, if inside.
     fn at(&self, o: usize, t: usize, size: usize) -> Option<usize> {
@@ -145,6 +171,20 @@ impl CustomOp2 for Dense {
         let dw = x.apply_op2_no_bwd(&dy, &GradWeight { c: *self, k })?;
         Ok((Some(dx), Some(dw)))
     }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        s1: &candle_core::CudaStorage,
+        l1: &Layout,
+        s2: &candle_core::CudaStorage,
+        l2: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        let g = Geo::new(l1.dims(), l2.dims(), self.stride, self.pad, self.dil)?;
+        let (cols, lc) = gpu_columns(s1, l1, g)?;
+        let y = super::batched::weight_times(s2, l2, &cols, &lc, g.gemm())?;
+        Ok((y, Shape::from((g.n, g.co, g.ho, g.wo))))
+    }
 }
 
 impl CustomOp2 for GradInput {
@@ -168,6 +208,28 @@ impl CustomOp2 for GradInput {
         }
         let out = by_dtype!(s1, self.name(), grad_input(s1, l1, s2, l2, g))?;
         Ok((out, Shape::from(self.x.to_vec())))
+    }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        s1: &candle_core::CudaStorage,
+        l1: &Layout,
+        s2: &candle_core::CudaStorage,
+        l2: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        let g = Geo::new(&self.x, l2.dims(), self.c.stride, self.c.pad, self.c.dil)?;
+        if l1.dims() != [g.n, g.co, g.ho, g.wo] {
+            bail!(
+                "internal error: dense conv2d gradient {:?} does not fit, please report",
+                l1.dims()
+            );
+        }
+        let dcols = super::batched::weight_t_times(s2, l2, s1, l1, g.gemm())?;
+        let p = g.columns()?;
+        let lc = Layout::contiguous(p.cols_dims().to_vec());
+        let dx = super::gpu::launch("col2im", &[(&dcols, &lc)], p.in_len(), p.in_len(), &p)?;
+        Ok((dx, Shape::from(self.x.to_vec())))
     }
 }
 
@@ -203,6 +265,48 @@ impl CustomOp2 for GradWeight {
         let out = by_dtype!(s1, self.name(), grad_weight(s1, l1, s2, l2, g))?;
         Ok((out, Shape::from((g.co, g.ci, g.k, g.k))))
     }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        s1: &candle_core::CudaStorage,
+        l1: &Layout,
+        s2: &candle_core::CudaStorage,
+        l2: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        let x = l1.dims();
+        let (&[_, ci, _, _], &[_, co, _, _]) = (x, l2.dims()) else {
+            bail!("internal error: dense conv2d weight gradient of non-4-d tensors, please report");
+        };
+        let g = Geo::new(
+            x,
+            &[co, ci, self.k, self.k],
+            self.c.stride,
+            self.c.pad,
+            self.c.dil,
+        )?;
+        if l2.dims() != [g.n, g.co, g.ho, g.wo] {
+            bail!(
+                "internal error: dense conv2d gradient {:?} does not fit, please report",
+                l2.dims()
+            );
+        }
+        let (cols, lc) = gpu_columns(s1, l1, g)?;
+        let dw = super::batched::grad_weight(s2, l2, &cols, &lc, g.gemm())?;
+        Ok((dw, Shape::from((g.co, g.ci, g.k, g.k))))
+    }
+}
+
+/// The im2col columns [n, C k k, Ho Wo] of the input `x` on the GPU, with their layout.
+#[cfg(feature = "cuda")]
+fn gpu_columns(
+    x: &candle_core::CudaStorage,
+    lx: &Layout,
+    g: Geo,
+) -> Result<(candle_core::CudaStorage, Layout)> {
+    let p = g.columns()?;
+    let cols = super::gpu::launch("im2col", &[(x, lx)], p.cols_len(), p.cols_len(), &p)?;
+    Ok((cols, Layout::contiguous(p.cols_dims().to_vec())))
 }
 
 /// cols [C k k, Ho Wo] of one image `x` [C, H, W].

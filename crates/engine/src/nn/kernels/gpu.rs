@@ -37,6 +37,8 @@ const SOURCE: &str = concat!(
     include_str!("cuda/batchnorm.cu"),
     "\n",
     include_str!("cuda/elementwise.cu"),
+    "\n",
+    include_str!("cuda/conv.cu"),
 );
 
 /// The name the compiled module is cached under in each candle `CudaDevice`.

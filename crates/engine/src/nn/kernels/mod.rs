@@ -6,14 +6,18 @@
 //! (CUDA C kernels in `cuda/`, compiled by NVRTC: `gpu.rs`); any other device or dtype
 //! falls back to the `_slow` composite, which gives the same results, except that depthwise
 //! convolution on a CUDA device computes other dtypes in f32 rather than use candle's
-//! grouped convolution (one convolution per channel). Dense and 1x1 convolutions use
-//! candle's conv2d and matmul off the CPU (cuBLAS on a GPU). All pooling has "same"-style
+//! grouped convolution (one convolution per channel). Dense and 1x1 convolutions are custom
+//! ops too: GEMMs of the `gemm` crate on the CPU, batched cuBLAS GEMMs (with im2col /
+//! col2im kernels for the dense ones) on a GPU; other dtypes use candle's conv2d and
+//! matmul. All pooling has "same"-style
 //! explicit padding; average pooling uses `count_include_pad = false` (PyTorch
 //! semantics). Shapes are NCHW.
 //!
 //! The custom ops' backward is again a custom op, so backward is fast too; the gradient
 //! ops have no backward of their own (no second-order gradients through the fast path).
 
+#[doc(hidden)]
+pub mod batched;
 mod batchnorm;
 mod common;
 #[doc(hidden)]
@@ -38,12 +42,6 @@ fn use_fast(x: &Tensor) -> bool {
     (dev.is_cpu() || dev.is_cuda()) && is_fast_dtype(x.dtype())
 }
 
-/// Whether the CPU GEMM kernels (dense and 1x1 convolution) apply to `x`; elsewhere
-/// candle's conv2d and matmul do the work (cuBLAS on a GPU).
-fn use_cpu_gemm(x: &Tensor) -> bool {
-    x.device().is_cpu() && is_fast_dtype(x.dtype())
-}
-
 /// A half-precision (or other) input on a CUDA device, which the GPU kernels do not take:
 /// depthwise convolution then runs them in f32 instead of falling back to candle's grouped
 /// convolution, which launches one convolution per channel.
@@ -66,7 +64,7 @@ fn same_kind(x: &Tensor, t: &Tensor, what: &str) -> Result<()> {
 }
 
 /// Dense convolution `x.conv2d(w, padding, stride, dilation, 1)`: im2col + GEMM forward and
-/// backward on the CPU (`dense.rs`); other devices use candle's conv2d.
+/// backward (`dense.rs`) on the CPU and a GPU; other dtypes use candle's conv2d.
 pub fn dense_conv2d(
     x: &Tensor,
     w: &Tensor,
@@ -74,7 +72,7 @@ pub fn dense_conv2d(
     stride: usize,
     dilation: usize,
 ) -> Result<Tensor> {
-    if !use_cpu_gemm(x) {
+    if !use_fast(x) {
         return x.conv2d(w, padding, stride, dilation, 1);
     }
     same_kind(x, w, "dense_conv2d weight")?;
@@ -227,10 +225,10 @@ pub fn depthwise_conv2d_slow(
 }
 
 /// 1x1 convolution without bias: `x` [N, Cin, H, W], `w` [Cout, Cin, 1, 1], output
-/// [N, Cout, ceil(H/s), ceil(W/s)] (padding 0). On the CPU one custom op (a GEMM per image,
-/// forward and backward); elsewhere the batched matrix product
-/// `w [Cout, Cin] x x [N, Cin, H*W]` from plain candle ops. Either way the backward is two
-/// more matrix products; candle's conv2d backward instead runs conv_transpose2d, a direct
+/// [N, Cout, ceil(H/s), ceil(W/s)] (padding 0). For f32/f64 on the CPU or a GPU one custom
+/// op (a GEMM per image on the CPU, one batched cuBLAS GEMM on a GPU, forward and
+/// backward); other dtypes use the batched matrix product `w [Cout, Cin] x x [N, Cin, H*W]`
+/// from plain candle ops. Either way the backward is two more matrix products; candle's conv2d backward instead runs conv_transpose2d, a direct
 /// loop, for the input gradient.
 pub fn pointwise_conv2d(x: &Tensor, w: &Tensor, stride: usize) -> Result<Tensor> {
     let (_, c, _, _) = x.dims4()?;
@@ -249,7 +247,7 @@ pub fn pointwise_conv2d(x: &Tensor, w: &Tensor, stride: usize) -> Result<Tensor>
     } else {
         strided_pick(x, 0, stride, false)?
     };
-    if use_cpu_gemm(&x) {
+    if use_fast(&x) {
         same_kind(&x, w, "pointwise_conv2d weight")?;
         return pointwise::forward(&x.contiguous()?, &w.contiguous()?);
     }

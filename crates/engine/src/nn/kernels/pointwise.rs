@@ -5,10 +5,15 @@
 //! broadcast, a batched matmul, a reshape), and candle's backward gives every node a fresh
 //! zeroed gradient plus an add: two extra full-size passes per reshape. Here it is one node.
 //!
-//! Contract: inputs are contiguous f32/f64 CPU tensors of one dtype (the wrapper in
-//! `mod.rs` checks shapes, device and dtype and makes inputs contiguous); the gradient ops
-//! have no backward.
+//! On a GPU (`cuda_fwd`) the same three products are batched cuBLAS GEMMs (`batched.rs`):
+//! one launch for the whole batch, the weight shared with a batch stride of 0.
+//!
+//! Contract: inputs are contiguous f32/f64 tensors of one dtype on one device, the CPU or a
+//! CUDA GPU (the wrapper in `mod.rs` checks shapes, device and dtype and makes inputs
+//! contiguous); the gradient ops have no backward.
 
+#[cfg(feature = "cuda")]
+use super::batched::{self, Gemm};
 use super::common::{by_dtype, slice, Real};
 use super::gemm::{gemm_into, per_image, Mat};
 use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
@@ -43,6 +48,29 @@ impl CustomOp2 for Pw {
         }
         let out = by_dtype!(s1, self.name(), pw_fwd(s1, l1, s2, l2, (n, ci, co, h * w)))?;
         Ok((out, Shape::from((n, co, h, w))))
+    }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        s1: &candle_core::CudaStorage,
+        l1: &Layout,
+        s2: &candle_core::CudaStorage,
+        l2: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        let (n, ci, h, w) = l1.shape().dims4()?;
+        let (co, ciw, _, _) = l2.shape().dims4()?;
+        if ciw != ci {
+            bail!("internal error: pointwise weight does not match the input, please report");
+        }
+        let g = Gemm {
+            n,
+            co,
+            kk: ci,
+            hw: h * w,
+        };
+        let y = batched::weight_times(s2, l2, s1, l1, g)?;
+        Ok((y, Shape::from((n, co, h, w))))
     }
 
     fn bwd(
@@ -109,6 +137,29 @@ impl CustomOp2 for PwGradInput {
         )?;
         Ok((out, Shape::from((n, ci, h, w))))
     }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        s1: &candle_core::CudaStorage,
+        l1: &Layout,
+        s2: &candle_core::CudaStorage,
+        l2: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        let (n, co, h, w) = l1.shape().dims4()?;
+        let (cow, ci, _, _) = l2.shape().dims4()?;
+        if cow != co {
+            bail!("internal error: pointwise gradient does not match the weight, please report");
+        }
+        let g = Gemm {
+            n,
+            co,
+            kk: ci,
+            hw: h * w,
+        };
+        let dx = batched::weight_t_times(s2, l2, s1, l1, g)?;
+        Ok((dx, Shape::from((n, ci, h, w))))
+    }
 }
 
 fn pw_grad_input<T: Real>(
@@ -161,6 +212,29 @@ impl CustomOp2 for PwGradWeight {
             pw_grad_weight(s1, l1, s2, l2, (n, ci, co, h * w))
         )?;
         Ok((out, Shape::from((co, ci, 1, 1))))
+    }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        s1: &candle_core::CudaStorage,
+        l1: &Layout,
+        s2: &candle_core::CudaStorage,
+        l2: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        let (n, ci, h, w) = l1.shape().dims4()?;
+        let (ng, co, hg, wg) = l2.shape().dims4()?;
+        if (ng, hg, wg) != (n, h, w) {
+            bail!("internal error: pointwise gradient does not match the input, please report");
+        }
+        let g = Gemm {
+            n,
+            co,
+            kk: ci,
+            hw: h * w,
+        };
+        let dw = batched::grad_weight(s2, l2, s1, l1, g)?;
+        Ok((dw, Shape::from((co, ci, 1, 1))))
     }
 }
 

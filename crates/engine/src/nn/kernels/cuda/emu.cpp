@@ -8,3 +8,4 @@
 #include "pool.cu"
 #include "batchnorm.cu"
 #include "elementwise.cu"
+#include "conv.cu"

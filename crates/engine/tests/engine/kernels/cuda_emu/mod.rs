@@ -7,6 +7,7 @@
 //! produced, and a grid of [`BLOCK`]-thread blocks covering them.
 
 mod batchnorm;
+mod dense;
 mod depthwise;
 mod elementwise;
 mod pool;
@@ -80,6 +81,8 @@ emulated! {
     relu_grad: nas_emu_relu_grad_f32, nas_emu_relu_grad_f64 (dy, y) LenParams;
     pick_fwd: nas_emu_pick_fwd_f32, nas_emu_pick_fwd_f64 (x) PickParams;
     pick_grad: nas_emu_pick_grad_f32, nas_emu_pick_grad_f64 (dy, x) PickParams;
+    im2col: nas_emu_im2col_f32, nas_emu_im2col_f64 (x) DwParams;
+    col2im: nas_emu_col2im_f32, nas_emu_col2im_f64 (dcols) DwParams;
 }
 
 /// The tolerance of the brief: relative error 1e-5 in f32; 1e-12 in f64 (the same
