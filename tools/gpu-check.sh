@@ -5,7 +5,10 @@
 #      NAS_KERNEL_TESTS name binaries built that way elsewhere, for a machine without cargo);
 #   2. runs every custom kernel on cuda:0 against the CPU kernel (the ignored `gpu_` tests of
 #      nas-engine: values and gradients, f32 and f64, relative error <= 1e-4);
-#   3. runs the quick start with --device cuda:0;
+#   3. runs the quick start with --device cuda:0, and checks that a search checkpoint written on
+#      the GPU resumes on the CPU and the reverse (tests/data/run/tiny.nas killed with SIGKILL
+#      after its second epoch, resumed with the other --device; tools/st_diff.py compares the
+#      derived weights with an uninterrupted run on the first device);
 #   4. runs `nas bench twopath` (batch 96, as in the paper) and `nas bench darts` (batch 32) on
 #      cuda:0 side by side with PyTorch CUDA (../shared/bench/torch_ref.py, TORCH_REF_DEVICE=cuda);
 #   5. prints one table: op, max error, img/s nas vs PyTorch, peak GPU memory nas vs PyTorch.
@@ -64,6 +67,27 @@ note "quick start on cuda:0"
 rm -rf "$out/quickstart"
 "$nas" run examples/quickstart.nas --device cuda:0 --out "$out/quickstart" >"$out/quickstart.log" 2>&1 || status=1
 
+# 3b. checkpoints across devices: killed on one device after epoch 2, resumed on the other
+epochs_done() { [ -f "$1/search/metrics.jsonl" ] && grep -c '' "$1/search/metrics.jsonl" || echo 0; }
+for pair in "cuda:0 cpu" "cpu cuda:0"; do
+  set -- $pair
+  whole="$out/resume-whole-${1%%:*}" part="$out/resume-${1%%:*}-then-${2%%:*}"
+  rm -rf "$whole" "$part"
+  note "checkpoint written on $1, resumed on $2"
+  "$nas" run tests/data/run/tiny.nas --device "$1" --out "$whole" >"$whole.log" 2>&1 || status=1
+  "$nas" run tests/data/run/tiny.nas --device "$1" --out "$part" >"$part.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 600); do [ "$(epochs_done "$part")" -ge 2 ] && break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  "$nas" run tests/data/run/tiny.nas --device "$2" --resume --out "$part" >>"$part.log" 2>&1 || status=1
+  same=no
+  cmp -s "$whole/derive/genotype.json" "$part/derive/genotype.json" && same=yes
+  diff=$("$python" tools/st_diff.py "$whole/derive/weights.safetensors" "$part/derive/weights.safetensors" 2>&1) || status=1
+  # Reported, not failed: after the switch the arithmetic is the other device's (the GPU fuses
+  # multiply-adds and sums in another order), so a near-tied edge may go the other way.
+  echo "$1 -> $2: genotype same as uninterrupted: $same; derived weights: $diff" >"$part.result"
+done
+
 # 4. whole search steps against PyTorch CUDA
 for cfg in "twopath 96" "darts 32"; do
   set -- $cfg
@@ -99,6 +123,13 @@ done
     else
       echo "| $1 | $2 | (failed: see $out/bench-$1.log) | | | | | |"
     fi
+  done
+  echo
+  echo "| checkpoint written on -> resumed on | genotype as uninterrupted | derived weights vs uninterrupted |"
+  echo "|---|---|---|"
+  for r in "$out"/resume-*-then-*.result; do
+    [ -f "$r" ] || { echo "| (no cross-device resume ran) | NO | |"; continue; }
+    sed -E 's/^(.*): genotype same as uninterrupted: ([a-z]+); derived weights: (.*)$/| \1 | \2 | \3 |/' "$r"
   done
   echo
   if [ -f "$out/quickstart/report.md" ]; then

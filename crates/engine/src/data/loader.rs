@@ -8,7 +8,9 @@
 //! the calling thread), and `epoch(e, k)` yields exactly batches `k..` of an uninterrupted
 //! epoch `e` (resume). Worker `w` of `N` builds batches `k, k+N, ...` and owns one queue of
 //! `prefetch` batches; the consumer reads the queues round-robin, so batches arrive in order
-//! without a reorder buffer. Tensors are made on the consumer's thread.
+//! without a reorder buffer. Each batch is moved to the caller's device once, by the worker
+//! that built it: on a GPU the host-to-device copies of the next batches run on the worker
+//! threads while the training thread computes (with `workers = 0`, on the caller's thread).
 
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Arc;
@@ -201,8 +203,8 @@ impl Loader {
                 &self.ctx,
                 epoch,
                 jobs,
-                self.config.workers,
-                self.config.prefetch.max(1),
+                (self.config.workers, self.config.prefetch.max(1)),
+                &self.device,
             )
         };
         EpochIter {
@@ -226,7 +228,7 @@ struct HostBatch {
 }
 
 type Job = (usize, Vec<usize>);
-type Received = Result<HostBatch, DataError>;
+type Received = Result<Batch, DataError>;
 
 enum Source {
     Inline(Vec<Job>),
@@ -236,12 +238,13 @@ enum Source {
     },
 }
 
+/// `workers` threads, each with a queue of `prefetch` batches already on `device`.
 fn spawn_workers(
     ctx: &Arc<Context>,
     epoch: u64,
     jobs: Vec<Job>,
-    workers: usize,
-    prefetch: usize,
+    (workers, prefetch): (usize, usize),
+    device: &Device,
 ) -> Source {
     let workers = workers.min(jobs.len()).max(1);
     let mut per_worker: Vec<Vec<Job>> = vec![Vec::new(); workers];
@@ -252,10 +255,10 @@ fn spawn_workers(
     let mut handles = Vec::with_capacity(workers);
     for mine in per_worker {
         let (tx, rx) = sync_channel::<Received>(prefetch);
-        let ctx = ctx.clone();
+        let (ctx, device) = (ctx.clone(), device.clone());
         handles.push(std::thread::spawn(move || {
             for (k, idx) in mine {
-                let result = build(&ctx, epoch, k, idx);
+                let result = build(&ctx, epoch, k, idx).and_then(|h| to_tensors(&ctx, h, &device));
                 let stop = result.is_err();
                 // a closed queue means the consumer is gone: stop quietly
                 if tx.send(result).is_err() || stop {
@@ -269,7 +272,12 @@ fn spawn_workers(
 }
 
 /// Augments the images of one batch into per-view `[B, C, H, W]` buffers.
-fn build(ctx: &Context, epoch: u64, batch_index: usize, indices: Vec<usize>) -> Received {
+fn build(
+    ctx: &Context,
+    epoch: u64,
+    batch_index: usize,
+    indices: Vec<usize>,
+) -> Result<HostBatch, DataError> {
     let (c, h, w) = ctx.shape;
     let per_image = c * h * w;
     let views = ctx.augmenter.views();
@@ -305,6 +313,27 @@ fn build(ctx: &Context, epoch: u64, batch_index: usize, indices: Vec<usize>) -> 
     })
 }
 
+/// The batch as tensors on `device`: the one host-to-device copy of its data.
+fn to_tensors(ctx: &Context, host: HostBatch, device: &Device) -> Result<Batch, DataError> {
+    let (c, h, w) = ctx.shape;
+    let b = host.indices.len();
+    let views = host
+        .views
+        .into_iter()
+        .map(|v| Tensor::from_vec(v, (b, c, h, w), device))
+        .collect::<Result<Vec<_>, _>>()?;
+    let labels = host
+        .labels
+        .map(|l| Tensor::from_vec(l, b, device))
+        .transpose()?;
+    Ok(Batch {
+        views,
+        labels,
+        indices: host.indices,
+        batch_index: host.batch_index,
+    })
+}
+
 /// The remaining batches of one epoch; dropping it stops and joins the workers.
 pub struct EpochIter {
     ctx: Arc<Context>,
@@ -327,7 +356,8 @@ impl EpochIter {
         match &mut self.source {
             Source::Inline(jobs) => {
                 let (k, idx) = std::mem::take(&mut jobs[r]);
-                build(&self.ctx, self.epoch, k, idx)
+                let host = build(&self.ctx, self.epoch, k, idx)?;
+                to_tensors(&self.ctx, host, &self.device)
             }
             Source::Threads { queues, .. } => {
                 let n = queues.len();
@@ -336,26 +366,6 @@ impl EpochIter {
                 })?
             }
         }
-    }
-
-    fn to_tensors(&self, host: HostBatch) -> Result<Batch, DataError> {
-        let (c, h, w) = self.ctx.shape;
-        let b = host.indices.len();
-        let views = host
-            .views
-            .into_iter()
-            .map(|v| Tensor::from_vec(v, (b, c, h, w), &self.device))
-            .collect::<Result<Vec<_>, _>>()?;
-        let labels = host
-            .labels
-            .map(|l| Tensor::from_vec(l, b, &self.device))
-            .transpose()?;
-        Ok(Batch {
-            views,
-            labels,
-            indices: host.indices,
-            batch_index: host.batch_index,
-        })
     }
 }
 
@@ -366,7 +376,7 @@ impl Iterator for EpochIter {
         if self.failed || self.next >= self.count {
             return None;
         }
-        let result = self.receive().and_then(|host| self.to_tensors(host));
+        let result = self.receive();
         self.next += 1;
         self.failed = result.is_err();
         Some(result)

@@ -198,8 +198,9 @@ fn gpu_relu_and_strided_pick_match_cpu() {
     }
 }
 
-/// 1x1 and dense convolutions: candle's matmul and conv2d on the GPU (cuBLAS), checked
-/// like the custom ops since a network uses them side by side.
+/// 1x1 and dense convolutions: batched cuBLAS GEMMs, with the im2col / col2im kernels for
+/// the dense one and candle's reduction for the weight gradient's sum over images (the
+/// only block reduction on the GPU path, so checked here rather than in the emulation).
 #[test]
 #[ignore = "needs a CUDA GPU"]
 fn gpu_pointwise_and_dense_conv_match_cpu() {
