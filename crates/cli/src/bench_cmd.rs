@@ -78,7 +78,7 @@ pub fn cmd_bench(a: &BenchArgs) -> i32 {
         }
     };
     if net_config(a.config).is_none() && (a.batch.is_some() || !device.is_cpu()) {
-        eprintln!(
+        crate::errln!(
             "error: `ops` and `kernels` run at batch 32 on the CPU; --device and --batch are for \
              the network configurations (twopath, darts, derived)"
         );
@@ -90,22 +90,22 @@ pub fn cmd_bench(a: &BenchArgs) -> i32 {
     }
     if a.json {
         let Some(config) = net_config(a.config) else {
-            eprintln!("error: --json is for the network configurations");
+            crate::errln!("error: --json is for the network configurations");
             return 2;
         };
         return match network_step(config, a.runs.max(1), batch, &device) {
             Ok(t) => match serde_json::to_string(&t) {
                 Ok(j) => {
-                    println!("{j}");
+                    crate::outln!("{j}");
                     0
                 }
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    crate::errln!("error: {e}");
                     1
                 }
             },
             Err(e) => {
-                eprintln!("error: {e}");
+                crate::errln!("error: {e}");
                 1
             }
         };
@@ -115,7 +115,7 @@ pub fn cmd_bench(a: &BenchArgs) -> i32 {
         only: a.only.clone(),
         ..OpsConfig::default()
     };
-    println!(
+    crate::outln!(
         "threads: {}, runs per case: {}, device: {}",
         rayon::current_num_threads(),
         cfg.runs,
@@ -131,11 +131,11 @@ pub fn cmd_bench(a: &BenchArgs) -> i32 {
     };
     match result {
         Ok(text) => {
-            println!("{text}");
+            crate::outln!("{text}");
             0
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::errln!("error: {e}");
             1
         }
     }
@@ -166,7 +166,7 @@ fn side_by_side(a: &BenchArgs, python: &std::path::Path, batch: usize) -> i32 {
         batch,
     };
     let (runs, rounds) = (a.runs.max(1), a.rounds.max(1));
-    println!(
+    crate::outln!(
         "side by side with {} {}: {threads} threads each, {rounds} rounds",
         python.display(),
         a.torch_script.display()
@@ -181,11 +181,11 @@ fn side_by_side(a: &BenchArgs, python: &std::path::Path, batch: usize) -> i32 {
     };
     match result {
         Ok(text) => {
-            println!("{text}");
+            crate::outln!("{text}");
             0
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::errln!("error: {e}");
             1
         }
     }

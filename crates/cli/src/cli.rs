@@ -150,24 +150,15 @@ fn load_options(lib: &LibArgs, no_data: bool) -> LoadOptions {
     LoadOptions { lib_dirs, no_data }
 }
 
-/// Write `text` to stdout. A reader that has gone (`nas ir f.nas | head`) ends the output
-/// quietly: `false` then, and the caller exits as if all was written.
-fn emit(text: &str) -> bool {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => true,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => false,
-        Err(e) => {
-            eprintln!("error: cannot write to stdout: {e}");
-            false
-        }
-    }
+/// Write `text` to stdout (`stdio`: a reader that has gone ends the output quietly; any
+/// other failure is reported once and makes the exit status 1).
+fn emit(text: &str) {
+    crate::stdio::out_text(text);
 }
 
 /// `emit` with a line end.
-fn emit_line(text: &str) -> bool {
-    emit(&format!("{text}\n"))
+fn emit_line(text: &str) {
+    crate::outln!("{text}");
 }
 
 fn print_diags(c: &Compiled) {
@@ -180,7 +171,7 @@ pub(crate) fn print_report(diags: &[Diag], sources: &SourceMap) {
         return;
     }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    eprint!("{}", diagnostics::render_human(diags, sources, 100, color));
+    crate::errout!("{}", diagnostics::render_human(diags, sources, 100, color));
 }
 
 fn summary(c: &Compiled) -> (usize, usize) {
@@ -193,7 +184,7 @@ fn cmd_check(a: &CheckArgs) -> i32 {
         Some(path) => match read_genotype(path) {
             Ok(g) => Some(g),
             Err(why) => {
-                eprintln!("cannot use the genotype `{}`: {why}", path.display());
+                crate::errln!("cannot use the genotype `{}`: {why}", path.display());
                 return 2;
             }
         },
@@ -241,7 +232,7 @@ fn cmd_check(a: &CheckArgs) -> i32 {
                 emit(&text);
             } else {
                 emit(&text);
-                eprintln!(
+                crate::errln!(
                     "{errors} error{}, {warnings} warning{}",
                     plural(errors),
                     plural(warnings)
@@ -381,7 +372,7 @@ fn cmd_ir(a: &IrArgs) -> i32 {
 
 /// Every layer's table of codes: the front end's, the interpreter's, the report's, the
 /// language server's, the exporter's and the command line's own.
-pub fn code_tables() -> [&'static [CodeInfo]; 7] {
+pub fn code_tables() -> [&'static [CodeInfo]; 8] {
     [
         codes::CODES,
         nas_run::codes::CODES,
@@ -390,6 +381,7 @@ pub fn code_tables() -> [&'static [CodeInfo]; 7] {
         nas_export::codes::CODES,
         crate::overrides::CODES,
         crate::predict_cmd::CODES,
+        crate::stdio::CODES,
     ]
 }
 
@@ -418,12 +410,12 @@ fn cmd_explain(a: &ExplainArgs) -> i32 {
             let full = nas_ir::codes::full_name(code);
             let all = code_tables().into_iter().flatten().map(|c| c.code);
             let help = diagnostics::suggest(&full, all);
-            eprintln!("unknown code `{code}`: {help} (`nas explain --list` lists them all)");
+            crate::errln!("unknown code `{code}`: {help} (`nas explain --list` lists them all)");
             1
         }
         several => {
             let names: Vec<&str> = several.iter().map(|c| c.code).collect();
-            eprintln!(
+            crate::errln!(
                 "`{code}` is the name of several codes: {}; give the whole code",
                 names.join(", ")
             );

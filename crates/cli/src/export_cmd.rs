@@ -39,7 +39,7 @@ pub fn cmd_export(a: &ExportArgs) -> i32 {
     };
     match nas_export::export(&a.run, a.stage.as_deref(), format, &a.out) {
         Ok(e) => {
-            println!(
+            crate::outln!(
                 "exported stage `{}` ({}) to {}: {} weight tensors, {} bytes",
                 e.stage,
                 e.kind,

@@ -44,7 +44,7 @@ pub fn cmd_fmt(a: &FmtArgs) -> i32 {
             Ok(false) => {}
             Ok(true) => {
                 changed += 1;
-                println!("{}", path.display());
+                crate::outln!("{}", path.display());
             }
             Err(f) => {
                 failed += 1;
@@ -53,14 +53,14 @@ pub fn cmd_fmt(a: &FmtArgs) -> i32 {
         }
     }
     if a.check && changed > 0 {
-        eprintln!(
+        crate::errln!(
             "{changed} file{} would be reformatted: run `nas fmt` on {}",
             plural(changed),
             if changed == 1 { "it" } else { "them" }
         );
     }
     if failed > 0 {
-        eprintln!("{failed} file{} not formatted", plural(failed));
+        crate::errln!("{failed} file{} not formatted", plural(failed));
     }
     i32::from(failed > 0 || (a.check && changed > 0))
 }

@@ -14,4 +14,5 @@ pub mod predict_cmd;
 pub mod progress;
 pub mod report_cmd;
 pub mod run_cmd;
+pub mod stdio;
 pub mod threads;

@@ -12,5 +12,5 @@ fn main() {
     bench::keep_freed_memory();
     let cli = cli::Cli::parse();
     threads::configure(cli.threads());
-    std::process::exit(cli::run(cli));
+    std::process::exit(nas_cli::stdio::exit_code(cli::run(cli)));
 }

@@ -173,8 +173,8 @@ fn predict(a: &PredictArgs) -> Result<(), Failure> {
             correct as f64 / labelled as f64
         );
         match a.format {
-            Format::Human => println!("{line}"),
-            Format::Json => eprintln!("{line}"),
+            Format::Human => crate::outln!("{line}"),
+            Format::Json => crate::errln!("{line}"),
         }
     }
     Ok(())
@@ -315,7 +315,7 @@ fn print_row(format: Format, name: &str, classes: &[String], rows: &Rows, k: usi
                 v["label"] = serde_json::json!(class(l));
                 v["correct"] = serde_json::json!(l == top);
             }
-            println!("{v}");
+            crate::outln!("{v}");
         }
         Format::Human => {
             let mut order: Vec<usize> = (0..probs.len()).collect();
@@ -328,7 +328,7 @@ fn print_row(format: Format, name: &str, classes: &[String], rows: &Rows, k: usi
             let truth = label
                 .map(|l| format!("  (label {})", class(l)))
                 .unwrap_or_default();
-            println!("{name}: {}{truth}", best.join(", "));
+            crate::outln!("{name}: {}{truth}", best.join(", "));
         }
     }
 }

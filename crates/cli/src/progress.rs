@@ -152,7 +152,7 @@ impl EventSink for Renderer {
             }
             Event::Genotype { stage, text } => {
                 self.finish_bar();
-                println!("genotype ({stage}):\n{text}");
+                crate::outln!("genotype ({stage}):\n{text}");
             }
             Event::Resumed { stage, epoch } => {
                 self.line(&format!("stage {stage}: resumed at epoch {}", epoch + 1))

@@ -34,7 +34,7 @@ pub fn cmd_report(a: &ReportArgs) -> i32 {
     match written {
         Ok(paths) => {
             for p in paths {
-                println!("wrote {}", p.display());
+                crate::outln!("wrote {}", p.display());
             }
             0
         }

@@ -101,7 +101,7 @@ fn compile_with_sets(a: &RunArgs) -> Option<Program> {
     if !refused.is_empty() {
         let color = std::io::IsTerminal::is_terminal(&std::io::stderr())
             && std::env::var_os("NO_COLOR").is_none();
-        eprint!(
+        crate::errout!(
             "{}",
             diagnostics::render_human(&refused, &sources, 100, color)
         );
@@ -111,7 +111,7 @@ fn compile_with_sets(a: &RunArgs) -> Option<Program> {
     let text = match overrides::source(&a.file, &name, &a.set) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::errln!("error: {e}");
             return None;
         }
     };
@@ -132,7 +132,7 @@ fn pick_one(mut c: Compiled) -> Option<Program> {
     if !c.diags.is_empty() {
         let color = std::io::IsTerminal::is_terminal(&std::io::stderr())
             && std::env::var_os("NO_COLOR").is_none();
-        eprint!(
+        crate::errout!(
             "{}",
             diagnostics::render_human(&c.diags, &c.sources, 100, color)
         );
@@ -149,9 +149,9 @@ pub(crate) fn report(err: &dyn miette::Diagnostic) {
         GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
     let mut out = String::new();
     if handler.render_report(&mut out, err).is_ok() {
-        eprint!("{out}");
+        crate::errout!("{out}");
     } else {
-        eprintln!("error: {err}");
+        crate::errln!("error: {err}");
     }
 }
 
@@ -205,7 +205,7 @@ pub fn cmd_run(a: &RunArgs) -> i32 {
     }
     match ran {
         Ok(_) => {
-            println!(
+            crate::outln!(
                 "run folder: {} ({:.1} s)",
                 out.display(),
                 started.elapsed().as_secs_f64()
@@ -236,7 +236,7 @@ pub fn cmd_preview(a: &PreviewArgs) -> i32 {
         _ => None,
     });
     let Some(views) = views else {
-        eprintln!(
+        crate::errln!(
             "error: pipeline `{}` has no stage with augmentations",
             program.pipeline.name
         );
@@ -261,11 +261,11 @@ pub fn cmd_preview(a: &PreviewArgs) -> i32 {
         });
     match result {
         Ok(_) => {
-            println!("wrote {}", a.out.display());
+            crate::outln!("wrote {}", a.out.display());
             0
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::errln!("error: {e}");
             1
         }
     }

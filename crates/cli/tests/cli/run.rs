@@ -409,3 +409,33 @@ fn an_unusable_device_is_a_coded_error_and_writes_nothing() {
         assert!(!out.exists(), "{name}: the run started");
     }
 }
+
+/// A stdout that fails (a full disk: `/dev/full`) is reported once with its code, the run
+/// goes on to the end and writes its folder (genotype included), and the exit status is 1.
+/// Before, `println!` panicked in the middle of the derive stage.
+#[test]
+fn a_full_stdout_is_a_coded_error_and_the_run_still_finishes() {
+    crate::support::at_root();
+    let full = Path::new("/dev/full");
+    assert!(full.exists(), "this test needs /dev/full (Linux)");
+    let out = tempdir("stdout_full");
+    let o = nas()
+        .args(["run", "tests/data/run/tiny.nas", "--out"])
+        .arg(&out)
+        .stdout(fs::OpenOptions::new().write(true).open(full).unwrap())
+        .output()
+        .expect("nas runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(err.matches("nas::cli::stdout").count(), 1, "{err}");
+    let block: Vec<&str> = err
+        .lines()
+        .skip_while(|l| !l.starts_with("nas::cli::stdout"))
+        .take_while(|l| !l.starts_with("stage "))
+        .collect();
+    insta::assert_snapshot!("run_stdout_full", block.join("\n"));
+    for f in ["derive/done.json", "derive/genotype.json", "report.md"] {
+        assert!(out.join(f).exists(), "{f} was not written: {err}");
+    }
+}
