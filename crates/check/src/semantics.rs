@@ -182,12 +182,24 @@ impl<'a> Eval<'a> {
                     epochs: e,
                 };
                 let help = format!("make the phases add up to {e}, or set `epochs = {sum}`");
-                Err(self.err_help(
-                    err,
-                    field_span(s, "epochs"),
-                    format!("{e} epochs here"),
-                    help,
-                ))
+                let stage_epochs = field_span(s, "epochs");
+                // A phase whose length was set outside its declaration (an override such as
+                // `search.freeze.epochs = 2` on a recipe) is where the sum was broken: the
+                // error points there, with the stage's length as a note.
+                let overridden = s.phases.iter().rev().find_map(|p| {
+                    let v = p.rec.get("epochs")?;
+                    (v.span.src != p.span.src).then_some((v.span, &p.name, p.epochs))
+                });
+                let d = match overridden {
+                    Some((at, phase, len)) => Diag::error(
+                        err,
+                        at,
+                        format!("`{phase}` set to {len} epochs here: the phases add up to {sum}"),
+                    )
+                    .with_note(stage_epochs, format!("the stage has {e} epochs")),
+                    None => Diag::error(err, stage_epochs, format!("{e} epochs here")),
+                };
+                Err(self.report(d.with_help(help)))
             }
             (None, true) => {
                 let err = CheckError::MissingField {
