@@ -672,6 +672,95 @@ pub fn convert_pest_error(src: SourceId, text: &str, e: pest::error::Error<Rule>
         }
         ErrorVariant::CustomError { message } => message.clone(),
     };
+    if let Some(after) = end_of_previous_line(text, pos) {
+        // The first token of a line is unexpected: what is missing belongs at the end of
+        // the line before (a pipeline made from a recipe without its `{}`), so the error is
+        // shown there, where it is fixed, rather than on the innocent next line.
+        let at = Span::new(src, after - 1, after);
+        let word: String = text[pos..]
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let line = text[..pos].matches('\n').count() + 1;
+        let what = match found {
+            None => format!("expected {expected} after this"),
+            Some(_) if !word.is_empty() => {
+                format!("expected {expected} after this, not `{word}` (line {line})")
+            }
+            Some(c) => format!("expected {expected} after this, not `{c}` (line {line})"),
+        };
+        let help = if expected.contains("`{`") {
+            "a pipeline defined from another (`pipeline p = sswp.recipe(...)`) needs a body, \
+             even an empty one: add `{}`"
+        } else {
+            "see grammar/README.md for the syntax of each construct"
+        };
+        return Diag::error(ParseError::Unexpected { expected }, at, what).with_help(help);
+    }
     Diag::error(ParseError::Unexpected { expected }, span, label)
         .with_help("see grammar/README.md for the syntax of each construct")
+}
+
+/// When the character at `pos` is the first code on its line, the byte offset just after
+/// the last code character of the lines before it (skipping blank lines and `//`
+/// comments); `None` when code precedes it on its own line or nothing precedes it.
+fn end_of_previous_line(text: &str, pos: usize) -> Option<usize> {
+    let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    if !text[line_start..pos].trim().is_empty() {
+        return None;
+    }
+    let mut end = line_start;
+    while end > 0 {
+        let start = text[..end - 1].rfind('\n').map_or(0, |i| i + 1);
+        let code = code_part(&text[start..end - 1]).trim_end();
+        if !code.trim_start().is_empty() {
+            return Some(start + code.len());
+        }
+        end = start;
+    }
+    None
+}
+
+/// `line` without its `//` comment (a `//` inside a string does not start one).
+fn code_part(line: &str) -> &str {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '/' if !in_string && line[i..].starts_with("//") => return &line[..i],
+            _ => {}
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{code_part, end_of_previous_line};
+
+    #[test]
+    fn a_comment_ends_the_code_of_a_line_but_not_inside_a_string() {
+        assert_eq!(code_part("x = 1 // one"), "x = 1 ");
+        assert_eq!(code_part(r#"d = "http://x" // url"#), r#"d = "http://x" "#);
+        assert_eq!(code_part(r#"d = "a\"//b""#), r#"d = "a\"//b""#);
+        assert_eq!(code_part("// only"), "");
+    }
+
+    #[test]
+    fn the_previous_line_skips_blank_lines_and_comments() {
+        let text = "pipeline p = f(1) // c\n\n  // more\n  pipeline q";
+        let pos = text.rfind("pipeline").unwrap();
+        assert_eq!(
+            end_of_previous_line(text, pos),
+            Some("pipeline p = f(1)".len())
+        );
+        // code before the token on its own line: not moved
+        let text = "a = 1\nb c";
+        assert_eq!(end_of_previous_line(text, text.len() - 1), None);
+        // nothing before it
+        assert_eq!(end_of_previous_line("\n\n  x", 4), None);
+    }
 }

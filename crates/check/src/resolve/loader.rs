@@ -12,7 +12,7 @@ use std::path::{Component, Path, PathBuf};
 use super::error::ResolveError;
 use super::stdlib;
 use nas_syntax::ast::{self, ImportTarget, Item};
-use nas_syntax::diagnostics::{suggest, Diag};
+use nas_syntax::diagnostics::{closest, suggest, Diag};
 use nas_syntax::source::{SourceId, SourceMap, Span};
 use nas_syntax::ParseError;
 
@@ -339,7 +339,20 @@ impl<'o> Loader<'o> {
                 return self.load(ModKey::File(f), root.to_path_buf(), Some(span));
             }
         }
-        self.not_found(&names.join("."), span, candidates(&dirs));
+        let module = names.join(".");
+        let cands = candidates(&dirs);
+        let help = match closest(&module, cands.iter().map(String::as_str)) {
+            Some(c) => format!("did you mean `{c}`?"),
+            None => {
+                let shown: Vec<String> =
+                    dirs.iter().map(|d| format!("`{}`", show_dir(d))).collect();
+                format!(
+                    "`import {module}` reads `{rel}` beside the importing file or in a `--lib` folder; it is not in {}",
+                    shown.join(" or ")
+                )
+            }
+        };
+        self.not_found_help(&module, span, help);
         None
     }
 
@@ -415,6 +428,10 @@ impl<'o> Loader<'o> {
 
     fn not_found(&mut self, module: &str, span: Span, cands: Vec<String>) {
         let help = suggest(module, cands.iter().map(String::as_str));
+        self.not_found_help(module, span, help);
+    }
+
+    fn not_found_help(&mut self, module: &str, span: Span, help: String) {
         self.diags.push(
             Diag::error(
                 ResolveError::ImportNotFound {
@@ -464,6 +481,9 @@ fn candidates(dirs: &[PathBuf]) -> Vec<String> {
         }
     }
     out.push("std".into());
+    // in name order, not the file system's, so that the help is the same on every machine
+    out.sort_unstable();
+    out.dedup();
     out
 }
 
