@@ -188,9 +188,35 @@ fn at_user_lines(diags: &mut [Diag], loaded: &Loaded) {
         };
         let (at, _) = d.notes.remove(i);
         d.span = Some(at);
-        d.notes
-            .insert(0, (span, "written in the library".to_string()));
+        let note = match default_of(loaded, span) {
+            // the value is a parameter's default: the user changes it by passing that
+            // parameter, whose name the library line shows but the help may not
+            Some((def, param)) => format!(
+                "the default of `{param}` in `{def}` (pass `{param} = ...` to change it), written in the library"
+            ),
+            None => "written in the library".to_string(),
+        };
+        d.notes.insert(0, (span, note));
     }
+}
+
+/// (definition, parameter) when `span` is the default value of a parameter of a `def` or
+/// pipeline template.
+fn default_of(loaded: &Loaded, span: nas_syntax::source::Span) -> Option<(String, String)> {
+    let module = loaded.modules.iter().find(|m| m.src == span.src)?;
+    module.file.items.iter().find_map(|item| {
+        let (name, params) = match item {
+            nas_syntax::ast::Item::Def(d) => (&d.name, d.params.as_ref()?),
+            nas_syntax::ast::Item::Pipeline(p) => (&p.name, p.params.as_ref()?),
+            nas_syntax::ast::Item::Import(_) => return None,
+        };
+        let p = params.iter().find(|p| {
+            p.default
+                .as_ref()
+                .is_some_and(|e| e.span.start <= span.start && span.end <= e.span.end)
+        })?;
+        Some((name.name.clone(), p.name.name.clone()))
+    })
 }
 
 /// Stable order: by file, then position (unlocated ones first).
