@@ -206,9 +206,9 @@ fn default_of(loaded: &Loaded, span: nas_syntax::source::Span) -> Option<(String
     let module = loaded.modules.iter().find(|m| m.src == span.src)?;
     module.file.items.iter().find_map(|item| {
         let (name, params) = match item {
-            nas_syntax::ast::Item::Def(d) => (&d.name, d.params.as_ref()?),
-            nas_syntax::ast::Item::Pipeline(p) => (&p.name, p.params.as_ref()?),
-            nas_syntax::ast::Item::Import(_) => return None,
+            Item::Def(d) => (&d.name, d.params.as_ref()?),
+            Item::Pipeline(p) => (&p.name, p.params.as_ref()?),
+            Item::Import(_) => return None,
         };
         let p = params.iter().find(|p| {
             p.default
