@@ -102,3 +102,31 @@ pipeline recipe_digits(s: int = 0) = nb201.recipe(data = data.digits()) {
 pipeline recipe_digits_0 = recipe_digits(s = 0) {}
 
 pipeline recipe_digits_1 = recipe_digits(s = 1) {}
+
+/// (ii-b) The recipe with a warm-up twice as long (12 epochs of supernet training before the
+/// 3 selection epochs, 15 in all): is the perturbation measure noisy because the supernet
+/// is trained too briefly? The same seeds 0-4.
+pipeline recipe_long_arm(s: int = 0) = nb201.recipe(data = cifar, warmup = 12) {
+  seed = s
+  stage truth: nb201_lookup(table = table) after derive
+}
+
+pipeline recipe_long_0 = recipe_long_arm(s = 0) {}
+
+pipeline recipe_long_1 = recipe_long_arm(s = 1) {}
+
+pipeline recipe_long_2 = recipe_long_arm(s = 2) {}
+
+pipeline recipe_long_3 = recipe_long_arm(s = 3) {}
+
+pipeline recipe_long_4 = recipe_long_arm(s = 4) {}
+
+/// (ii-b) on the built-in digits: do its cells differ from the CIFAR-10 ones?
+pipeline recipe_long_digits(s: int = 0) = nb201.recipe(data = data.digits(), warmup = 12) {
+  seed = s
+  stage truth: nb201_lookup(table = table) after derive
+}
+
+pipeline recipe_long_digits_0 = recipe_long_digits(s = 0) {}
+
+pipeline recipe_long_digits_1 = recipe_long_digits(s = 1) {}
