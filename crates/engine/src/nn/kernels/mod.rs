@@ -228,8 +228,8 @@ pub fn depthwise_conv2d_slow(
 /// [N, Cout, ceil(H/s), ceil(W/s)] (padding 0). For f32/f64 on the CPU or a GPU one custom
 /// op (a GEMM per image on the CPU, one batched cuBLAS GEMM on a GPU, forward and
 /// backward); other dtypes use the batched matrix product `w [Cout, Cin] x x [N, Cin, H*W]`
-/// from plain candle ops. Either way the backward is two more matrix products; candle's conv2d backward instead runs conv_transpose2d, a direct
-/// loop, for the input gradient.
+/// from plain candle ops. Either way the backward is two more matrix products; candle's
+/// conv2d backward instead runs conv_transpose2d, a direct loop, for the input gradient.
 pub fn pointwise_conv2d(x: &Tensor, w: &Tensor, stride: usize) -> Result<Tensor> {
     let (_, c, _, _) = x.dims4()?;
     let (co, ci, kh, kw) = w.dims4()?;
