@@ -130,3 +130,21 @@ pipeline recipe_long_digits(s: int = 0) = nb201.recipe(data = data.digits(), war
 pipeline recipe_long_digits_0 = recipe_long_digits(s = 0) {}
 
 pipeline recipe_long_digits_1 = recipe_long_digits(s = 1) {}
+
+/// (ii-c) The recipe deciding each edge on 16 held-out batches instead of 4: is the
+/// perturbation measure noisy because it sees too few images? The same seeds 0-4.
+pipeline recipe_held16_arm(s: int = 0) = nb201.recipe(data = cifar) {
+  seed = s
+  search.select.select = perturbation(batches = 16)
+  stage truth: nb201_lookup(table = table) after derive
+}
+
+pipeline recipe_held16_0 = recipe_held16_arm(s = 0) {}
+
+pipeline recipe_held16_1 = recipe_held16_arm(s = 1) {}
+
+pipeline recipe_held16_2 = recipe_held16_arm(s = 2) {}
+
+pipeline recipe_held16_3 = recipe_held16_arm(s = 3) {}
+
+pipeline recipe_held16_4 = recipe_held16_arm(s = 4) {}
