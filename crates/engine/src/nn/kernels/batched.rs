@@ -26,7 +26,7 @@ pub struct Gemm {
     pub hw: usize,
 }
 
-/// y[i] = W [co, kk] x cols[i] [kk, hw] for every image i: y is [n, co, hw].
+/// `y[i] = W [co, kk] x cols[i] [kk, hw]` for every image `i`: `y` is `[n, co, hw]`.
 pub fn weight_times<S: BackendStorage>(
     w: &S,
     lw: &Layout,
@@ -44,8 +44,8 @@ pub fn weight_times<S: BackendStorage>(
     product(w, &wl, cols, &cl, (g.n, g.co, g.hw, g.kk))
 }
 
-/// d[i] = W^T [kk, co] x dy[i] [co, hw] for every image i: d is [n, kk, hw] (the input
-/// gradient of a 1x1 convolution, the columns' gradient of a dense one).
+/// `d[i] = W^T [kk, co] x dy[i] [co, hw]` for every image `i`: `d` is `[n, kk, hw]` (the
+/// input gradient of a 1x1 convolution, the columns' gradient of a dense one).
 pub fn weight_t_times<S: BackendStorage>(
     w: &S,
     lw: &Layout,
@@ -63,7 +63,7 @@ pub fn weight_t_times<S: BackendStorage>(
     product(w, &wl, dy, &dl, (g.n, g.kk, g.hw, g.co))
 }
 
-/// dW = sum over images i of dy[i] [co, hw] x cols[i]^T [hw, kk]: [co, kk]. One batched
+/// `dW = sum over images i of dy[i] [co, hw] x cols[i]^T [hw, kk]`, `[co, kk]`. One batched
 /// product gives the n partial gradients, then one reduction sums them.
 pub fn grad_weight<S: BackendStorage>(
     dy: &S,
