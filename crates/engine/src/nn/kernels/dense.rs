@@ -134,6 +134,46 @@ struct GradWeight {
     k: usize,
 }
 
+/// The geometry of each op from its two inputs' layouts, checked against each other; shared
+/// by the CPU and GPU paths.
+impl Dense {
+    /// Of (x, w).
+    fn geo(&self, l1: &Layout, l2: &Layout) -> Result<Geo> {
+        Geo::new(l1.dims(), l2.dims(), self.stride, self.pad, self.dil)
+    }
+}
+
+impl GradInput {
+    /// Of (dy, w); the input's shape is `self.x`.
+    fn geo(&self, l1: &Layout, l2: &Layout) -> Result<Geo> {
+        let g = Geo::new(&self.x, l2.dims(), self.c.stride, self.c.pad, self.c.dil)?;
+        fits(g, l1.dims())?;
+        Ok(g)
+    }
+}
+
+impl GradWeight {
+    /// Of (x, dy); the kernel side is `self.k`.
+    fn geo(&self, l1: &Layout, l2: &Layout) -> Result<Geo> {
+        let x = l1.dims();
+        let (&[_, ci, _, _], &[_, co, _, _]) = (x, l2.dims()) else {
+            bail!("internal error: dense conv2d weight gradient of non-4-d tensors, please report");
+        };
+        let w = [co, ci, self.k, self.k];
+        let g = Geo::new(x, &w, self.c.stride, self.c.pad, self.c.dil)?;
+        fits(g, l2.dims())?;
+        Ok(g)
+    }
+}
+
+/// Fails unless `dy` has the output shape of `g`.
+fn fits(g: Geo, dy: &[usize]) -> Result<()> {
+    if dy != [g.n, g.co, g.ho, g.wo] {
+        bail!("internal error: dense conv2d gradient {dy:?} does not fit, please report");
+    }
+    Ok(())
+}
+
 impl CustomOp2 for Dense {
     fn name(&self) -> &'static str {
         "dense-conv2d"
@@ -146,7 +186,7 @@ impl CustomOp2 for Dense {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let g = Geo::new(l1.dims(), l2.dims(), self.stride, self.pad, self.dil)?;
+        let g = self.geo(l1, l2)?;
         let out = by_dtype!(s1, self.name(), fwd(s1, l1, s2, l2, g))?;
         Ok((out, Shape::from((g.n, g.co, g.ho, g.wo))))
     }
@@ -180,7 +220,7 @@ impl CustomOp2 for Dense {
         s2: &candle_core::CudaStorage,
         l2: &Layout,
     ) -> Result<(candle_core::CudaStorage, Shape)> {
-        let g = Geo::new(l1.dims(), l2.dims(), self.stride, self.pad, self.dil)?;
+        let g = self.geo(l1, l2)?;
         let (cols, lc) = gpu_columns(s1, l1, g)?;
         let y = super::batched::weight_times(s2, l2, &cols, &lc, g.gemm())?;
         Ok((y, Shape::from((g.n, g.co, g.ho, g.wo))))
@@ -199,13 +239,7 @@ impl CustomOp2 for GradInput {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let g = Geo::new(&self.x, l2.dims(), self.c.stride, self.c.pad, self.c.dil)?;
-        if l1.dims() != [g.n, g.co, g.ho, g.wo] {
-            bail!(
-                "internal error: dense conv2d gradient {:?} does not fit, please report",
-                l1.dims()
-            );
-        }
+        let g = self.geo(l1, l2)?;
         let out = by_dtype!(s1, self.name(), grad_input(s1, l1, s2, l2, g))?;
         Ok((out, Shape::from(self.x.to_vec())))
     }
@@ -218,13 +252,7 @@ impl CustomOp2 for GradInput {
         s2: &candle_core::CudaStorage,
         l2: &Layout,
     ) -> Result<(candle_core::CudaStorage, Shape)> {
-        let g = Geo::new(&self.x, l2.dims(), self.c.stride, self.c.pad, self.c.dil)?;
-        if l1.dims() != [g.n, g.co, g.ho, g.wo] {
-            bail!(
-                "internal error: dense conv2d gradient {:?} does not fit, please report",
-                l1.dims()
-            );
-        }
+        let g = self.geo(l1, l2)?;
         let dcols = super::batched::weight_t_times(s2, l2, s1, l1, g.gemm())?;
         let p = g.columns()?;
         let lc = Layout::contiguous(p.cols_dims().to_vec());
@@ -245,23 +273,7 @@ impl CustomOp2 for GradWeight {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let x = l1.dims();
-        let (&[_, ci, _, _], &[_, co, _, _]) = (x, l2.dims()) else {
-            bail!("internal error: dense conv2d weight gradient of non-4-d tensors, please report");
-        };
-        let g = Geo::new(
-            x,
-            &[co, ci, self.k, self.k],
-            self.c.stride,
-            self.c.pad,
-            self.c.dil,
-        )?;
-        if l2.dims() != [g.n, g.co, g.ho, g.wo] {
-            bail!(
-                "internal error: dense conv2d gradient {:?} does not fit, please report",
-                l2.dims()
-            );
-        }
+        let g = self.geo(l1, l2)?;
         let out = by_dtype!(s1, self.name(), grad_weight(s1, l1, s2, l2, g))?;
         Ok((out, Shape::from((g.co, g.ci, g.k, g.k))))
     }
@@ -274,23 +286,7 @@ impl CustomOp2 for GradWeight {
         s2: &candle_core::CudaStorage,
         l2: &Layout,
     ) -> Result<(candle_core::CudaStorage, Shape)> {
-        let x = l1.dims();
-        let (&[_, ci, _, _], &[_, co, _, _]) = (x, l2.dims()) else {
-            bail!("internal error: dense conv2d weight gradient of non-4-d tensors, please report");
-        };
-        let g = Geo::new(
-            x,
-            &[co, ci, self.k, self.k],
-            self.c.stride,
-            self.c.pad,
-            self.c.dil,
-        )?;
-        if l2.dims() != [g.n, g.co, g.ho, g.wo] {
-            bail!(
-                "internal error: dense conv2d gradient {:?} does not fit, please report",
-                l2.dims()
-            );
-        }
+        let g = self.geo(l1, l2)?;
         let (cols, lc) = gpu_columns(s1, l1, g)?;
         let dw = super::batched::grad_weight(s2, l2, &cols, &lc, g.gemm())?;
         Ok((dw, Shape::from((g.co, g.ci, g.k, g.k))))

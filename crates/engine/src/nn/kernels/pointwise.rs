@@ -13,7 +13,8 @@
 //! contiguous); the gradient ops have no backward.
 
 #[cfg(feature = "cuda")]
-use super::batched::{self, Gemm};
+use super::batched;
+use super::batched::Gemm;
 use super::common::{by_dtype, slice, Real};
 use super::gemm::{gemm_into, per_image, Mat};
 use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
@@ -29,6 +30,49 @@ struct PwGradInput;
 /// Applied to (x, dy): dW = sum_n dy[n] x[n]^T.
 struct PwGradWeight;
 
+/// The products' sizes (weight [co, ci] against [ci, h w] per image) and the output shape,
+/// from the two inputs' layouts, checked against each other; shared by the CPU and GPU
+/// paths of each op.
+impl Pw {
+    /// Of (x [n, ci, h, w], w [co, ci, 1, 1]); the output is [n, co, h, w].
+    fn sizes(l1: &Layout, l2: &Layout) -> Result<(Gemm, Shape)> {
+        let (n, ci, h, w) = l1.shape().dims4()?;
+        let (co, ciw, _, _) = l2.shape().dims4()?;
+        if ciw != ci {
+            bail!("internal error: pointwise weight does not match the input, please report");
+        }
+        Ok((gemm(n, co, ci, h * w), Shape::from((n, co, h, w))))
+    }
+}
+
+impl PwGradInput {
+    /// Of (dy [n, co, h, w], w [co, ci, 1, 1]); the output is [n, ci, h, w].
+    fn sizes(l1: &Layout, l2: &Layout) -> Result<(Gemm, Shape)> {
+        let (n, co, h, w) = l1.shape().dims4()?;
+        let (cow, ci, _, _) = l2.shape().dims4()?;
+        if cow != co {
+            bail!("internal error: pointwise gradient does not match the weight, please report");
+        }
+        Ok((gemm(n, co, ci, h * w), Shape::from((n, ci, h, w))))
+    }
+}
+
+impl PwGradWeight {
+    /// Of (x [n, ci, h, w], dy [n, co, h, w]); the output is [co, ci, 1, 1].
+    fn sizes(l1: &Layout, l2: &Layout) -> Result<(Gemm, Shape)> {
+        let (n, ci, h, w) = l1.shape().dims4()?;
+        let (ng, co, hg, wg) = l2.shape().dims4()?;
+        if (ng, hg, wg) != (n, h, w) {
+            bail!("internal error: pointwise gradient does not match the input, please report");
+        }
+        Ok((gemm(n, co, ci, h * w), Shape::from((co, ci, 1, 1))))
+    }
+}
+
+fn gemm(n: usize, co: usize, ci: usize, hw: usize) -> Gemm {
+    Gemm { n, co, kk: ci, hw }
+}
+
 impl CustomOp2 for Pw {
     fn name(&self) -> &'static str {
         "pointwise-conv2d"
@@ -41,13 +85,9 @@ impl CustomOp2 for Pw {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let (n, ci, h, w) = l1.shape().dims4()?;
-        let (co, ciw, _, _) = l2.shape().dims4()?;
-        if ciw != ci {
-            bail!("internal error: pointwise weight does not match the input, please report");
-        }
-        let out = by_dtype!(s1, self.name(), pw_fwd(s1, l1, s2, l2, (n, ci, co, h * w)))?;
-        Ok((out, Shape::from((n, co, h, w))))
+        let (g, out) = Pw::sizes(l1, l2)?;
+        let y = by_dtype!(s1, self.name(), pw_fwd(s1, l1, s2, l2, g))?;
+        Ok((y, out))
     }
 
     #[cfg(feature = "cuda")]
@@ -58,19 +98,8 @@ impl CustomOp2 for Pw {
         s2: &candle_core::CudaStorage,
         l2: &Layout,
     ) -> Result<(candle_core::CudaStorage, Shape)> {
-        let (n, ci, h, w) = l1.shape().dims4()?;
-        let (co, ciw, _, _) = l2.shape().dims4()?;
-        if ciw != ci {
-            bail!("internal error: pointwise weight does not match the input, please report");
-        }
-        let g = Gemm {
-            n,
-            co,
-            kk: ci,
-            hw: h * w,
-        };
-        let y = batched::weight_times(s2, l2, s1, l1, g)?;
-        Ok((y, Shape::from((n, co, h, w))))
+        let (g, out) = Pw::sizes(l1, l2)?;
+        Ok((batched::weight_times(s2, l2, s1, l1, g)?, out))
     }
 
     fn bwd(
@@ -92,8 +121,9 @@ fn pw_fwd<T: Real>(
     l1: &Layout,
     s2: &CpuStorage,
     l2: &Layout,
-    (n, ci, co, hw): (usize, usize, usize, usize),
+    g: Gemm,
 ) -> Result<CpuStorage> {
+    let Gemm { n, co, kk: ci, hw } = g;
     let (x, wt) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
     let mut y = vec![T::ZERO; n * co * hw];
     per_image(&mut y, co * hw, |i, yi, par| {
@@ -125,17 +155,9 @@ impl CustomOp2 for PwGradInput {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let (n, co, h, w) = l1.shape().dims4()?;
-        let (cow, ci, _, _) = l2.shape().dims4()?;
-        if cow != co {
-            bail!("internal error: pointwise gradient does not match the weight, please report");
-        }
-        let out = by_dtype!(
-            s1,
-            self.name(),
-            pw_grad_input(s1, l1, s2, l2, (n, ci, co, h * w))
-        )?;
-        Ok((out, Shape::from((n, ci, h, w))))
+        let (g, out) = PwGradInput::sizes(l1, l2)?;
+        let dx = by_dtype!(s1, self.name(), pw_grad_input(s1, l1, s2, l2, g))?;
+        Ok((dx, out))
     }
 
     #[cfg(feature = "cuda")]
@@ -146,19 +168,8 @@ impl CustomOp2 for PwGradInput {
         s2: &candle_core::CudaStorage,
         l2: &Layout,
     ) -> Result<(candle_core::CudaStorage, Shape)> {
-        let (n, co, h, w) = l1.shape().dims4()?;
-        let (cow, ci, _, _) = l2.shape().dims4()?;
-        if cow != co {
-            bail!("internal error: pointwise gradient does not match the weight, please report");
-        }
-        let g = Gemm {
-            n,
-            co,
-            kk: ci,
-            hw: h * w,
-        };
-        let dx = batched::weight_t_times(s2, l2, s1, l1, g)?;
-        Ok((dx, Shape::from((n, ci, h, w))))
+        let (g, out) = PwGradInput::sizes(l1, l2)?;
+        Ok((batched::weight_t_times(s2, l2, s1, l1, g)?, out))
     }
 }
 
@@ -167,8 +178,9 @@ fn pw_grad_input<T: Real>(
     l1: &Layout,
     s2: &CpuStorage,
     l2: &Layout,
-    (n, ci, co, hw): (usize, usize, usize, usize),
+    g: Gemm,
 ) -> Result<CpuStorage> {
+    let Gemm { n, co, kk: ci, hw } = g;
     let (dy, wt) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
     let mut dx = vec![T::ZERO; n * ci * hw];
     per_image(&mut dx, ci * hw, |i, dxi, par| {
@@ -201,17 +213,9 @@ impl CustomOp2 for PwGradWeight {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let (n, ci, h, w) = l1.shape().dims4()?;
-        let (ng, co, hg, wg) = l2.shape().dims4()?;
-        if (ng, hg, wg) != (n, h, w) {
-            bail!("internal error: pointwise gradient does not match the input, please report");
-        }
-        let out = by_dtype!(
-            s1,
-            self.name(),
-            pw_grad_weight(s1, l1, s2, l2, (n, ci, co, h * w))
-        )?;
-        Ok((out, Shape::from((co, ci, 1, 1))))
+        let (g, out) = PwGradWeight::sizes(l1, l2)?;
+        let dw = by_dtype!(s1, self.name(), pw_grad_weight(s1, l1, s2, l2, g))?;
+        Ok((dw, out))
     }
 
     #[cfg(feature = "cuda")]
@@ -222,19 +226,8 @@ impl CustomOp2 for PwGradWeight {
         s2: &candle_core::CudaStorage,
         l2: &Layout,
     ) -> Result<(candle_core::CudaStorage, Shape)> {
-        let (n, ci, h, w) = l1.shape().dims4()?;
-        let (ng, co, hg, wg) = l2.shape().dims4()?;
-        if (ng, hg, wg) != (n, h, w) {
-            bail!("internal error: pointwise gradient does not match the input, please report");
-        }
-        let g = Gemm {
-            n,
-            co,
-            kk: ci,
-            hw: h * w,
-        };
-        let dw = batched::grad_weight(s2, l2, s1, l1, g)?;
-        Ok((dw, Shape::from((co, ci, 1, 1))))
+        let (g, out) = PwGradWeight::sizes(l1, l2)?;
+        Ok((batched::grad_weight(s2, l2, s1, l1, g)?, out))
     }
 }
 
@@ -243,8 +236,9 @@ fn pw_grad_weight<T: Real>(
     l1: &Layout,
     s2: &CpuStorage,
     l2: &Layout,
-    (n, ci, co, hw): (usize, usize, usize, usize),
+    g: Gemm,
 ) -> Result<CpuStorage> {
+    let Gemm { n, co, kk: ci, hw } = g;
     let (x, dy) = (slice::<T>(s1, l1)?, slice::<T>(s2, l2)?);
     // One [co, ci] partial per image (dy[i] [co, hw] times x[i]^T [hw, ci]), then a sum in
     // image order: the result does not depend on how the images were spread over threads.
