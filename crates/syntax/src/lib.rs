@@ -10,6 +10,7 @@ mod build;
 pub mod diagnostics;
 pub mod error;
 pub mod fmt;
+mod pest_error;
 mod prescan;
 pub mod source;
 
@@ -65,7 +66,7 @@ pub fn parse(src: SourceId, text: &str) -> (Option<ast::File>, Vec<Diag>) {
             Some(file) => build::build_file(src, file),
             None => (None, vec![internal(src)]),
         },
-        Err(e) => (None, vec![build::convert_pest_error(src, text, e)]),
+        Err(e) => (None, vec![pest_error::convert_pest_error(src, text, e)]),
     }
 }
 
