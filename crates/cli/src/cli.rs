@@ -150,17 +150,6 @@ fn load_options(lib: &LibArgs, no_data: bool) -> LoadOptions {
     LoadOptions { lib_dirs, no_data }
 }
 
-/// Write `text` to stdout (`stdio`: a reader that has gone ends the output quietly; any
-/// other failure is reported once and makes the exit status 1).
-fn emit(text: &str) {
-    crate::stdio::out_text(text);
-}
-
-/// `emit` with a line end.
-fn emit_line(text: &str) {
-    crate::outln!("{text}");
-}
-
 fn print_diags(c: &Compiled) {
     print_report(&c.diags, &c.sources);
 }
@@ -213,7 +202,7 @@ fn cmd_check(a: &CheckArgs) -> i32 {
                 "diagnostics": diagnostics::to_json(&c.diags, &c.sources),
                 "estimates": estimates,
             });
-            emit_line(&serde_json::to_string_pretty(&out).unwrap_or_default());
+            crate::outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         }
         Format::Human => {
             print_diags(&c);
@@ -229,9 +218,9 @@ fn cmd_check(a: &CheckArgs) -> i32 {
                     plural(n),
                     plural(warnings)
                 ));
-                emit(&text);
+                crate::stdio::out_text(&text);
             } else {
-                emit(&text);
+                crate::stdio::out_text(&text);
                 crate::errln!(
                     "{errors} error{}, {warnings} warning{}",
                     plural(errors),
@@ -363,7 +352,7 @@ fn cmd_ir(a: &IrArgs) -> i32 {
     match c.programs.first().map(serde_json::to_string_pretty) {
         Some(Ok(json)) => {
             // a closed stdout (`| head`) is a quiet end, not a failure
-            emit_line(&json);
+            crate::outln!("{json}");
             0
         }
         _ => 1,
@@ -391,13 +380,13 @@ fn cmd_explain(a: &ExplainArgs) -> i32 {
         for info in code_tables().into_iter().flatten() {
             text.push_str(&format!("{:<44} {}\n", info.code, info.summary));
         }
-        emit(&text);
+        crate::stdio::out_text(&text);
         return 0;
     };
     let found = find_codes(code);
     match found.as_slice() {
         [info] => {
-            emit(&format!(
+            crate::stdio::out_text(&format!(
                 "{}: {}\n\n{}\n\nExample:\n\n{}\n",
                 info.code,
                 info.summary,
